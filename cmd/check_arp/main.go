@@ -1,0 +1,31 @@
+// Command check_arp is a monitoring plugin that checks that an IPv4 address
+// is answered at Layer 2 (ARP) by the machine(s) that should answer it.
+package main
+
+import (
+	"context"
+	"os"
+	"time"
+
+	"github.com/check-arp/check_arp/internal/check"
+	"github.com/check-arp/check_arp/internal/cli"
+	"github.com/check-arp/check_arp/internal/report"
+)
+
+// version is stamped at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	start := time.Now()
+	cfg, err := cli.Parse(os.Args[1:], os.Stdout, version)
+	if err != nil {
+		os.Exit(report.Error(os.Stdout, err))
+	}
+	ctx, stop := check.WithSignals(context.Background())
+	res, err := check.Run(ctx, cfg, start)
+	stop()
+	if err != nil {
+		os.Exit(report.Error(os.Stdout, err))
+	}
+	os.Exit(report.Result(os.Stdout, res, cfg.Verbosity))
+}

@@ -1,0 +1,195 @@
+package arpprobe
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/mdlayher/arp"
+	"github.com/mdlayher/ethernet"
+	"github.com/mdlayher/packet"
+	"golang.org/x/net/bpf"
+	"golang.org/x/sys/unix"
+
+	"github.com/check-arp/check_arp/internal/mac"
+	"github.com/check-arp/check_arp/internal/probe"
+)
+
+// Config says where and how to probe.
+type Config struct {
+	// Interface is the Ethernet interface to probe on.
+	Interface *net.Interface
+	// Source is the sender IPv4 address; 0.0.0.0 sends RFC 5227 probes.
+	Source netip.Addr
+	// Target is the IPv4 address to resolve.
+	Target netip.Addr
+}
+
+// Transport is an open ARP raw socket for one check. It implements
+// probe.Transport.
+type Transport struct {
+	conn        *packet.Conn
+	raw         syscall.RawConn
+	request     []byte
+	broadcast   *packet.Addr
+	classifier  classifier
+	buf         []byte
+	interrupted atomic.Bool
+	closeOnce   sync.Once
+
+	// read state, kept here so that the read callback is built once and
+	// the loop does not allocate per frame.
+	readFn func(fd uintptr) bool
+	n      int
+	rerr   error
+}
+
+// ErrPermission is wrapped when the raw socket cannot be opened for lack of
+// privilege (CAP_NET_RAW).
+var ErrPermission = errors.New("permission denied")
+
+// snapLen is how much of each frame the kernel hands over: an ARP frame is
+// 42 bytes, padded to 60 on the wire.
+const snapLen = 64
+
+// Open opens the raw socket and prepares the request frame. The socket's
+// kernel filter passes only ARP frames whose sender protocol address is the
+// target, so unrelated ARP traffic never wakes the check.
+func Open(cfg Config) (*Transport, error) {
+	ifi := cfg.Interface
+	local, ok := mac.FromSlice(ifi.HardwareAddr)
+	if !ok {
+		return nil, fmt.Errorf("%s has no Ethernet address", ifi.Name)
+	}
+	if !cfg.Target.Is4() || !cfg.Source.Is4() {
+		return nil, fmt.Errorf("ARP needs IPv4 addresses, got target %s and source %s", cfg.Target, cfg.Source)
+	}
+	pkt, err := arp.NewPacket(arp.OperationRequest, ifi.HardwareAddr, cfg.Source, ethernet.Broadcast, cfg.Target)
+	if err != nil {
+		return nil, fmt.Errorf("building the ARP request: %w", err)
+	}
+	// The target hardware address of a request is unknown: send zeros,
+	// as RFC 826 implementations do, not the broadcast address.
+	pkt.TargetHardwareAddr = make(net.HardwareAddr, 6)
+	payload, err := pkt.MarshalBinary()
+	if err != nil {
+		return nil, fmt.Errorf("encoding the ARP request: %w", err)
+	}
+	frame, err := (&ethernet.Frame{
+		Destination: ethernet.Broadcast,
+		Source:      ifi.HardwareAddr,
+		EtherType:   ethernet.EtherTypeARP,
+		Payload:     payload,
+	}).MarshalBinary()
+	if err != nil {
+		return nil, fmt.Errorf("encoding the Ethernet frame: %w", err)
+	}
+	filter, err := targetFilter(cfg.Target)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := packet.Listen(ifi, packet.Raw, unix.ETH_P_ARP, &packet.Config{Filter: filter})
+	if err != nil {
+		if errors.Is(err, os.ErrPermission) || errors.Is(err, unix.EPERM) || errors.Is(err, unix.EACCES) {
+			return nil, fmt.Errorf("opening an ARP socket on %s: %w", ifi.Name, ErrPermission)
+		}
+		return nil, fmt.Errorf("opening an ARP socket on %s: %w", ifi.Name, err)
+	}
+	raw, err := conn.SyscallConn()
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("raw access to the ARP socket: %w", err)
+	}
+	t := &Transport{
+		conn:       conn,
+		raw:        raw,
+		request:    frame,
+		broadcast:  &packet.Addr{HardwareAddr: ethernet.Broadcast},
+		classifier: newClassifier(cfg.Target, cfg.Source, local),
+		buf:        make([]byte, snapLen),
+	}
+	t.readFn = func(fd uintptr) bool {
+		t.n, t.rerr = unix.Read(int(fd), t.buf)
+		return !errors.Is(t.rerr, unix.EAGAIN)
+	}
+	return t, nil
+}
+
+// targetFilter returns a classic BPF program that accepts ARP frames whose
+// sender protocol address is target, truncated to snapLen.
+func targetFilter(target netip.Addr) ([]bpf.RawInstruction, error) {
+	t := target.As4()
+	prog, err := bpf.Assemble([]bpf.Instruction{
+		bpf.LoadAbsolute{Off: offSPA, Size: 4},
+		bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: uint32(t[0])<<24 | uint32(t[1])<<16 | uint32(t[2])<<8 | uint32(t[3]), SkipTrue: 1},
+		bpf.RetConstant{Val: snapLen},
+		bpf.RetConstant{Val: 0},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("assembling the socket filter: %w", err)
+	}
+	return prog, nil
+}
+
+// Send broadcasts one ARP request for the target and returns when it
+// was handed to the kernel.
+func (t *Transport) Send() (time.Time, error) {
+	// Stamped before the write, as ping does, so the round trip includes
+	// the send path rather than being shortened by it.
+	at := time.Now()
+	if _, err := t.conn.WriteTo(t.request, t.broadcast); err != nil {
+		return time.Time{}, err
+	}
+	return at, nil
+}
+
+// Receive returns the next reply or announcement about the target, skipping
+// malformed and unrelated frames, or probe.ErrTimeout at the deadline.
+func (t *Transport) Receive(deadline time.Time) (probe.Answer, error) {
+	if err := t.conn.SetReadDeadline(deadline); err != nil {
+		return probe.Answer{}, fmt.Errorf("setting the read deadline: %w", err)
+	}
+	for {
+		// Checked after setting the deadline: an Interrupt racing with
+		// this call either is seen here or moves the deadline after us.
+		if t.interrupted.Load() {
+			return probe.Answer{}, probe.ErrTimeout
+		}
+		if err := t.raw.Read(t.readFn); err != nil {
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				return probe.Answer{}, probe.ErrTimeout
+			}
+			return probe.Answer{}, err
+		}
+		if t.rerr != nil {
+			return probe.Answer{}, t.rerr
+		}
+		at := time.Now()
+		f, ok := parseFrame(t.buf[:t.n])
+		if !ok {
+			continue
+		}
+		if kind := t.classifier.classify(f); kind != 0 {
+			return probe.Answer{Kind: kind, MAC: f.sha, At: at}, nil
+		}
+	}
+}
+
+// Interrupt makes a blocked Receive return probe.ErrTimeout at once.
+func (t *Transport) Interrupt() {
+	t.interrupted.Store(true)
+	_ = t.conn.SetReadDeadline(time.Now())
+}
+
+// Close releases the socket. It may be called more than once.
+func (t *Transport) Close() error {
+	var err error
+	t.closeOnce.Do(func() { err = t.conn.Close() })
+	return err
+}

@@ -1,0 +1,188 @@
+// Package cli reads check_arp's command line into a check configuration.
+// Every mistake becomes one sentence that names the bad value and the fix;
+// kong's own exit codes never escape.
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/alecthomas/kong"
+
+	"github.com/check-arp/check_arp/internal/allowlist"
+	"github.com/check-arp/check_arp/internal/check"
+	"github.com/check-arp/check_arp/internal/probe"
+	"github.com/check-arp/check_arp/internal/threshold"
+)
+
+// Limits on the probe schedule: enough for any sane check, too little to
+// flood a segment.
+const (
+	MaxPackets  = 100
+	MinInterval = 10 * time.Millisecond
+)
+
+// Flags is the command line as kong reads it.
+type Flags struct {
+	Host       string           `short:"H" placeholder:"ADDRESS" help:"IPv4 address to check (required)."`
+	Interface  string           `short:"I" placeholder:"NAME" help:"Interface on the target's segment. Default: the interface of the route to the target, which must be directly connected."`
+	Source     string           `short:"S" placeholder:"ADDRESS" help:"Sender IPv4 address; must belong to the interface. Default: its address in the target's subnet. 0.0.0.0 sends RFC 5227 probes."`
+	Packets    int              `short:"p" aliases:"count" default:"3" placeholder:"N" help:"Number of ARP requests to send (1-${max_packets}; default ${default})."`
+	Interval   Duration         `short:"i" default:"100ms" placeholder:"DURATION" help:"Time between requests, in seconds (0.5) or with a unit (200ms). Default ${default}."`
+	Timeout    Duration         `short:"t" default:"1s" placeholder:"DURATION" help:"Deadline for the whole check, in seconds (10, 2.5) or with a unit (1500ms). Requests unanswered by then are lost. Default ${default}."`
+	Expect     []string         `short:"e" placeholder:"MAC[=LABEL]" help:"Allowed MAC address with an optional label (a node name); repeatable and comma-separated. Any other answering MAC is CRITICAL."`
+	ExpectFile string           `placeholder:"FILE" help:"File of allowed MACs: one 'MAC [LABEL]' per line, '#' comments."`
+	Warning    string           `short:"w" placeholder:"RTA,PL%" help:"WARNING threshold: round-trip average in ms and packet loss in %, as check_icmp (200,40%); each part may be a range (~:200, @10:20)."`
+	Critical   string           `short:"c" placeholder:"RTA,PL%" help:"CRITICAL threshold, as -w. Without a loss threshold any lost request is WARNING."`
+	Verbose    int              `short:"v" type:"counter" help:"More long output: -v adds a per-request timeline, -vv the sending side."`
+	Version    kong.VersionFlag `short:"V" help:"Print the version and exit."`
+}
+
+// ErrShown is returned by Parse after it printed help or the version. The
+// plugin then exits UNKNOWN without further output, as the Monitoring
+// Plugins do.
+var ErrShown = errors.New("help or version shown")
+
+// UsageError is a mistake on the command line.
+type UsageError struct{ msg string }
+
+func (e *UsageError) Error() string { return e.msg }
+
+func usage(format string, args ...any) error { return &UsageError{fmt.Sprintf(format, args...)} }
+
+// exitSignal is what kong's Exit hook panics with, so that printing help
+// ends parsing at once instead of going on to complain about flags.
+type exitSignal struct{}
+
+// Parse reads args (without the program name). out receives help and
+// version text.
+func Parse(args []string, out io.Writer, version string) (cfg check.Config, err error) {
+	var f Flags
+	parser, err := kong.New(&f,
+		kong.Name("check_arp"),
+		kong.Description("Checks that an IPv4 address is answered at Layer 2 (ARP) by the machine(s) that should answer it. Run it on a host in the target's segment. Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN."),
+		kong.Writers(out, io.Discard),
+		kong.Exit(func(int) { panic(exitSignal{}) }),
+		kong.Vars{"version": "check_arp " + version, "max_packets": fmt.Sprint(MaxPackets)},
+		kong.ConfigureHelp(kong.HelpOptions{Compact: true, NoExpandSubcommands: true}),
+	)
+	if err != nil {
+		return cfg, fmt.Errorf("building the command line parser: %w", err)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			if _, ok := r.(exitSignal); !ok {
+				panic(r)
+			}
+			err = ErrShown
+		}
+	}()
+	if _, err := parser.Parse(args); err != nil {
+		return cfg, usage("%s; see check_arp --help", strings.TrimSuffix(err.Error(), "."))
+	}
+	return f.config()
+}
+
+// config validates the flags and turns them into a check configuration.
+func (f Flags) config() (check.Config, error) {
+	var cfg check.Config
+	if f.Host == "" {
+		return cfg, usage("no target: name the IPv4 address to check with -H, e.g. -H 198.51.100.10")
+	}
+	target, err := netip.ParseAddr(f.Host)
+	if err != nil {
+		return cfg, usage("-H %q is not an IP address; give the IPv4 address to check, e.g. -H 198.51.100.10 (names are not resolved)", f.Host)
+	}
+	target = target.Unmap()
+	switch {
+	case target.Is6():
+		return cfg, usage("-H %s is an IPv6 address; this check speaks ARP, which is IPv4 only", target)
+	case target.IsUnspecified() || target.IsMulticast() || target == netip.AddrFrom4([4]byte{255, 255, 255, 255}):
+		return cfg, usage("-H %s cannot own a MAC address; give the unicast IPv4 address to check", target)
+	case target.IsLoopback():
+		return cfg, usage("-H %s is a loopback address, which never appears on a network segment", target)
+	}
+	cfg.Target = target
+	cfg.Interface = f.Interface
+
+	if f.Source != "" {
+		src, err := netip.ParseAddr(f.Source)
+		if err != nil || !src.Unmap().Is4() {
+			return cfg, usage("-S %q is not an IPv4 address; give one of the interface's addresses, or 0.0.0.0 for RFC 5227 probes", f.Source)
+		}
+		cfg.Source = src.Unmap()
+	}
+
+	if f.Packets < 1 || f.Packets > MaxPackets {
+		return cfg, usage("-p %d is out of range; send between 1 and %d requests", f.Packets, MaxPackets)
+	}
+	interval, timeout := time.Duration(f.Interval), time.Duration(f.Timeout)
+	if interval < MinInterval {
+		return cfg, usage("-i %s is too short; use at least %s between requests to spare the segment", interval, MinInterval)
+	}
+	if schedule := time.Duration(f.Packets-1) * interval; timeout <= schedule {
+		return cfg, usage("-t %s is too short for %d requests %s apart, which take %s to send; raise -t above %s or send fewer requests", timeout, f.Packets, interval, schedule, schedule)
+	}
+	cfg.Schedule = probe.Schedule{Count: f.Packets, Interval: interval}
+	cfg.Timeout = timeout
+
+	for _, e := range f.Expect {
+		a, label, err := allowlist.ParseEntry(e)
+		if err != nil {
+			return cfg, usage("-e %q: %s", e, unquoteErr(err))
+		}
+		if err := cfg.Policy.Allowed.Add(a, label); err != nil {
+			return cfg, usage("-e %q: %s", e, err)
+		}
+	}
+	if f.ExpectFile != "" {
+		if err := readAllowlist(&cfg.Policy.Allowed, f.ExpectFile); err != nil {
+			return cfg, err
+		}
+	}
+
+	if f.Warning != "" {
+		if cfg.Policy.Warn, err = threshold.ParsePair(f.Warning); err != nil {
+			return cfg, usage("-w: %s", err)
+		}
+	}
+	if f.Critical != "" {
+		if cfg.Policy.Crit, err = threshold.ParsePair(f.Critical); err != nil {
+			return cfg, usage("-c: %s", err)
+		}
+	}
+	cfg.Verbosity = min(f.Verbose, 3)
+	return cfg, nil
+}
+
+// maxAllowlistFile bounds the allowlist file that is read.
+const maxAllowlistFile = 1 << 20
+
+func readAllowlist(list *allowlist.List, path string) error {
+	fh, err := os.Open(path)
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return usage("--expect-file %s cannot be read (%s); check the path and that the check's user may read it", path, err)
+	}
+	defer fh.Close()
+	if err := list.ReadFile(io.LimitReader(fh, maxAllowlistFile), path); err != nil {
+		return usage("--expect-file: %s", err)
+	}
+	return nil
+}
+
+func unquoteErr(err error) string {
+	s := err.Error()
+	if i := strings.Index(s, ": "); i >= 0 && strings.HasPrefix(s, "\"") {
+		return s[i+2:]
+	}
+	return s
+}

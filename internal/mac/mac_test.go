@@ -1,0 +1,82 @@
+package mac
+
+import (
+	"errors"
+	"testing"
+)
+
+func TestParseNotations(t *testing.T) {
+	want := Addr{0x02, 0x00, 0xab, 0xcd, 0xef, 0x10}
+	for _, in := range []string{
+		"02:00:ab:cd:ef:10",
+		"02:00:AB:CD:EF:10",
+		"02-00-ab-cd-ef-10",
+		"02-00-AB-CD-EF-10",
+		"0200.abcd.ef10",
+		"0200.ABCD.EF10",
+		"0200abcdef10",
+		"0200ABCDEF10",
+		"2:0:ab:cd:ef:10",
+	} {
+		got, err := Parse(in)
+		if err != nil {
+			t.Errorf("Parse(%q): %v", in, err)
+			continue
+		}
+		if got != want {
+			t.Errorf("Parse(%q) = %v, want %v", in, got, want)
+		}
+	}
+}
+
+func TestParseRejects(t *testing.T) {
+	for _, in := range []string{
+		"", "02:00:ab:cd:ef", "02:00:ab:cd:ef:10:11", "02:00:ab:cd:ef:1g",
+		"02:00:ab:cd:ef:100", "02:00-ab:cd:ef:10", "0200.abcd.ef1", "0200.abcd",
+		"0200abcdef1", "0200abcdef1x", "02::ab:cd:ef:10", "+2:00:ab:cd:ef:10",
+		"0x00ab:cd:ef:10", "02:00:ab:cd:ef:10 ", "zz.zzzz.zzzz",
+	} {
+		if got, err := Parse(in); err == nil {
+			t.Errorf("Parse(%q) = %v, want an error", in, got)
+		} else if !errors.Is(err, ErrSyntax) {
+			t.Errorf("Parse(%q) error %v does not wrap ErrSyntax", in, err)
+		}
+	}
+}
+
+func TestStringRoundTrip(t *testing.T) {
+	a := Addr{0xde, 0xad, 0xbe, 0xef, 0x00, 0x01}
+	if s := a.String(); s != "de:ad:be:ef:00:01" {
+		t.Fatalf("String() = %q", s)
+	}
+	b, err := Parse(a.String())
+	if err != nil || b != a {
+		t.Fatalf("round trip: %v %v", b, err)
+	}
+	if !(Addr{}).IsZero() || a.IsZero() {
+		t.Fatal("IsZero wrong")
+	}
+	if _, ok := FromSlice([]byte{1, 2, 3}); ok {
+		t.Fatal("FromSlice accepted 3 bytes")
+	}
+	if c, ok := FromSlice(a[:]); !ok || c != a {
+		t.Fatal("FromSlice lost bytes")
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"02:00:ab:cd:ef:10", "02-00-AB-CD-EF-10", "0200.abcd.ef10", "0200abcdef10", "2:0:0:0:0:1", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		a, err := Parse(s)
+		if err != nil {
+			return
+		}
+		// Whatever parsed must print canonically and parse back to itself.
+		b, err := Parse(a.String())
+		if err != nil || a != b {
+			t.Fatalf("Parse(%q) = %v, but its String %q parses to %v, %v", s, a, a.String(), b, err)
+		}
+	})
+}

@@ -1,0 +1,195 @@
+// Package netpath finds where a check's probes leave: the interface that
+// reaches the target directly and the sender address to use on it.
+package netpath
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+)
+
+// Request names what the operator asked for.
+type Request struct {
+	// Target is the address to probe.
+	Target netip.Addr
+	// Interface is the -I name, or "" to find it by route lookup.
+	Interface string
+	// Source is the -S address, or the zero Addr to pick one. The
+	// unspecified address (0.0.0.0) asks for RFC 5227 probes.
+	Source netip.Addr
+}
+
+// Path is where the probes leave.
+type Path struct {
+	Interface *net.Interface
+	Source    netip.Addr
+}
+
+// Error is a problem with the host's setup or the operator's choice that the
+// operator can fix; its message says how.
+type Error struct{ msg string }
+
+func (e *Error) Error() string { return e.msg }
+
+func fixable(format string, args ...any) error { return &Error{fmt.Sprintf(format, args...)} }
+
+// Resolve picks the interface and source address for req. Without -I it
+// asks the kernel for the route to the target and insists that the target
+// is on-link: ARP cannot cross a router.
+func Resolve(ctx context.Context, req Request) (Path, error) {
+	var (
+		ifi      *net.Interface
+		routeSrc netip.Addr
+		err      error
+	)
+	if req.Interface != "" {
+		ifi, err = net.InterfaceByName(req.Interface)
+		if err != nil {
+			return Path{}, fixable("interface %s does not exist on this host; 'ip -br link' lists the interfaces", req.Interface)
+		}
+	} else {
+		ifi, routeSrc, err = routeTo(ctx, req.Target)
+		if err != nil {
+			return Path{}, err
+		}
+	}
+	if err := usable(ifi); err != nil {
+		return Path{}, err
+	}
+	addrs, err := ipv4Addrs(ifi)
+	if err != nil {
+		return Path{}, err
+	}
+	src, err := pickSource(ifi.Name, req, routeSrc, addrs)
+	if err != nil {
+		return Path{}, err
+	}
+	return Path{Interface: ifi, Source: src}, nil
+}
+
+// routeTo asks the kernel which interface reaches target.
+func routeTo(ctx context.Context, target netip.Addr) (*net.Interface, netip.Addr, error) {
+	h, err := netlink.NewHandle(unix.NETLINK_ROUTE)
+	if err != nil {
+		return nil, netip.Addr{}, fmt.Errorf("opening a netlink socket for the route lookup: %w", err)
+	}
+	defer h.Close()
+	if d, ok := ctx.Deadline(); ok {
+		if err := h.SetSocketTimeout(max(time.Until(d), time.Millisecond)); err != nil {
+			return nil, netip.Addr{}, fmt.Errorf("setting the route lookup timeout: %w", err)
+		}
+	}
+	routes, err := h.RouteGet(net.IP(target.AsSlice()))
+	if err != nil {
+		if errors.Is(err, unix.ENETUNREACH) || errors.Is(err, unix.EHOSTUNREACH) {
+			return nil, netip.Addr{}, fixable("this host has no route to %s; run check_arp on a host in the target's L2 segment, or name the interface with -I", target)
+		}
+		if ctx.Err() != nil || errors.Is(err, unix.EAGAIN) {
+			return nil, netip.Addr{}, fmt.Errorf("looking up the route to %s: timed out", target)
+		}
+		return nil, netip.Addr{}, fmt.Errorf("looking up the route to %s: %w", target, err)
+	}
+	if len(routes) == 0 {
+		return nil, netip.Addr{}, fixable("this host has no route to %s; run check_arp on a host in the target's L2 segment, or name the interface with -I", target)
+	}
+	r := routes[0]
+	if r.Type == unix.RTN_LOCAL {
+		return nil, netip.Addr{}, fixable("%s is an address of this host, which does not answer its own ARP requests; check it from another host on the segment", target)
+	}
+	ifi, err := net.InterfaceByIndex(r.LinkIndex)
+	if err != nil {
+		return nil, netip.Addr{}, fmt.Errorf("the route to %s uses interface index %d: %w", target, r.LinkIndex, err)
+	}
+	if r.Gw != nil {
+		return nil, netip.Addr{}, fixable("%s is not on a directly connected network: the route goes via gateway %s on %s, and ARP does not cross routers; run check_arp on a host in the target's L2 segment, or name the interface with -I", target, r.Gw, ifi.Name)
+	}
+	src, _ := netip.AddrFromSlice(r.Src)
+	return ifi, src.Unmap(), nil
+}
+
+// usable insists on an Ethernet interface that is up and has a carrier.
+func usable(ifi *net.Interface) error {
+	switch {
+	case ifi.Flags&net.FlagLoopback != 0 || len(ifi.HardwareAddr) != 6:
+		return fixable("%s is not an Ethernet interface, so ARP cannot run on it; name the interface of the target's segment with -I", ifi.Name)
+	case ifi.Flags&net.FlagUp == 0:
+		return fixable("interface %s is down; bring it up (ip link set %s up) or name another with -I", ifi.Name, ifi.Name)
+	case ifi.Flags&net.FlagRunning == 0:
+		return fixable("interface %s is up but has no carrier (no link), so its segment cannot be probed; check the cable, switch port or peer", ifi.Name)
+	}
+	return nil
+}
+
+func ipv4Addrs(ifi *net.Interface) ([]netip.Prefix, error) {
+	addrs, err := ifi.Addrs()
+	if err != nil {
+		return nil, fmt.Errorf("listing the addresses of %s: %w", ifi.Name, err)
+	}
+	var out []netip.Prefix
+	for _, a := range addrs {
+		n, ok := a.(*net.IPNet)
+		if !ok {
+			continue
+		}
+		ip, ok := netip.AddrFromSlice(n.IP)
+		if !ok {
+			continue
+		}
+		ip = ip.Unmap()
+		if !ip.Is4() {
+			continue
+		}
+		ones, _ := n.Mask.Size()
+		out = append(out, netip.PrefixFrom(ip, ones))
+	}
+	return out, nil
+}
+
+// pickSource returns the sender address: -S if the interface owns it (or
+// 0.0.0.0), else the route's preferred source, else the interface address
+// in the target's subnet, else its first IPv4 address.
+func pickSource(ifName string, req Request, routeSrc netip.Addr, addrs []netip.Prefix) (netip.Addr, error) {
+	if req.Source.IsValid() {
+		if req.Source.IsUnspecified() {
+			return req.Source, nil
+		}
+		for _, p := range addrs {
+			if p.Addr() == req.Source {
+				return req.Source, nil
+			}
+		}
+		return netip.Addr{}, fixable("-S %s is not an address of %s (it has %s); sending with an address this host does not own would poison other hosts' ARP caches; use one of its addresses or -S 0.0.0.0 for RFC 5227 probes", req.Source, ifName, describe(addrs))
+	}
+	if len(addrs) == 0 {
+		return netip.Addr{}, fixable("%s has no IPv4 address to send from; give it one, or send RFC 5227 probes with -S 0.0.0.0", ifName)
+	}
+	for _, p := range addrs {
+		if p.Addr() == routeSrc {
+			return routeSrc, nil
+		}
+	}
+	for _, p := range addrs {
+		if p.Masked().Contains(req.Target) {
+			return p.Addr(), nil
+		}
+	}
+	return addrs[0].Addr(), nil
+}
+
+func describe(addrs []netip.Prefix) string {
+	if len(addrs) == 0 {
+		return "no IPv4 address"
+	}
+	s := make([]string, len(addrs))
+	for i, p := range addrs {
+		s[i] = p.Addr().String()
+	}
+	return strings.Join(s, ", ")
+}

@@ -1,0 +1,57 @@
+// Package verdict turns what a probe run observed into a monitoring state,
+// a one-line summary, long output and performance data. It does no I/O: the
+// rules in rules.go can be audited and tested without a network.
+package verdict
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/check-arp/check_arp/internal/mac"
+)
+
+// Reply is one answer to one probe.
+type Reply struct {
+	// Probe is the 0-based index of the probe the reply answers: the last
+	// probe sent before the reply arrived.
+	Probe int
+	// MAC is the link-layer address the reply claims for the target.
+	MAC mac.Addr
+	// RTT is the time from sending Probe to receiving the reply.
+	RTT time.Duration
+}
+
+// Announcement is an unsolicited (gratuitous) claim of the target seen
+// during the check, as a node sends when it takes an address over.
+type Announcement struct {
+	MAC mac.Addr
+	// At is the time since the check started.
+	At time.Duration
+}
+
+// Observation is everything a probe run saw. The probe layer fills it; the
+// verdict core only reads it.
+type Observation struct {
+	// Protocol names the probe kind in the summary ("ARP").
+	Protocol string
+	// Target is the address that was probed.
+	Target netip.Addr
+	// Interface is the name of the interface the probes left on.
+	Interface string
+	// Source is the sender protocol address of the probes (0.0.0.0 for
+	// RFC 5227 probes); LocalMAC their sender hardware address.
+	Source   netip.Addr
+	LocalMAC mac.Addr
+	// ProbesSent holds, for each probe sent, its send time relative to the
+	// start of the check. Its length is the number of probes sent.
+	ProbesSent []time.Duration
+	// Replies lists the replies in arrival order.
+	Replies []Reply
+	// Announcements lists gratuitous claims of the target in arrival order.
+	Announcements []Announcement
+	// Unrecorded counts replies and announcements that arrived after the
+	// recording limit was reached (a flood); they are not in the lists.
+	Unrecorded int
+	// Elapsed is the duration of the probe run.
+	Elapsed time.Duration
+}

@@ -1,0 +1,215 @@
+package verdict
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/check-arp/check_arp/internal/allowlist"
+	"github.com/check-arp/check_arp/internal/mac"
+	"github.com/check-arp/check_arp/internal/threshold"
+)
+
+// State is a monitoring plugin state; its value is the plugin's exit code.
+type State int
+
+// The plugin states, ordered so that a larger value is worse.
+const (
+	OK       State = 0
+	Warning  State = 1
+	Critical State = 2
+	Unknown  State = 3
+)
+
+// String returns the state's name as plugins print it.
+func (s State) String() string {
+	switch s {
+	case OK:
+		return "OK"
+	case Warning:
+		return "WARNING"
+	case Critical:
+		return "CRITICAL"
+	default:
+		return "UNKNOWN"
+	}
+}
+
+// Policy is what the operator expects: the allowed MACs and the thresholds.
+type Policy struct {
+	// Allowed lists the MACs that may answer. Empty means any one MAC may.
+	Allowed allowlist.List
+	// Warn and Crit are the -w and -c thresholds on rta (ms) and loss (%).
+	Warn, Crit threshold.Pair
+}
+
+// Finding is one thing the check noticed, with the state it calls for. Text
+// continues a sentence whose subject is the target address.
+type Finding struct {
+	State State
+	Text  string
+}
+
+// Decide applies the rules below to an observation. The worst finding sets
+// the state; findings are ordered worst first, and within a state in the
+// order the rules are listed.
+//
+// The rules:
+//  1. No reply at all: CRITICAL.
+//  2. A reply or announcement from a MAC outside a non-empty allowlist:
+//     CRITICAL (IP conflict or hijack).
+//  3. Two or more MACs answering the same probe: CRITICAL (split brain, or
+//     every node answering), even when all of them are allowed.
+//  4. The answering MAC changes between probes: one change is WARNING
+//     (a failover during the check), two or more are CRITICAL (flapping).
+//     Probes answered by several MACs are left out of this sequence.
+//  5. Packet loss is judged by the pl part of -w/-c; without one, any lost
+//     probe is WARNING.
+//  6. The round-trip average is judged by the rta part of -w/-c, if given.
+//  7. Otherwise: OK, naming the one MAC that answered.
+func Decide(obs Observation, pol Policy) Result {
+	s := summarize(obs)
+	var findings []Finding
+	add := func(st State, format string, args ...any) {
+		findings = append(findings, Finding{st, fmt.Sprintf(format, args...)})
+	}
+	name := func(a mac.Addr) string { return describeMAC(a, pol.Allowed) }
+
+	// Rule 1.
+	if s.answered == 0 {
+		add(Critical, "did not answer")
+	}
+
+	// Rule 2.
+	var unexpected []mac.Addr
+	if pol.Allowed.Len() > 0 {
+		for _, m := range s.claimants() {
+			if !pol.Allowed.Allows(m) {
+				unexpected = append(unexpected, m)
+			}
+		}
+		if len(unexpected) > 0 {
+			add(Critical, "is claimed by %s (not in the allowlist) instead of %s",
+				listMACs(unexpected, func(a mac.Addr) string { return a.String() }),
+				listMACs(pol.Allowed.Addrs(), name))
+		}
+	}
+
+	// Rule 3.
+	if s.multiMACProbes > 0 {
+		add(Critical, "is answered by %d MACs at once in %d of %d probes (split brain): %s",
+			s.maxMACsPerProbe, s.multiMACProbes, s.sent, listMACs(s.macOrder, name))
+	}
+
+	// Rule 4.
+	switch {
+	case s.changes == 1:
+		add(Warning, "moved from %s to %s during the check (failover)", name(s.sequence[0]), name(s.sequence[len(s.sequence)-1]))
+	case s.changes > 1:
+		add(Critical, "is flapping: its MAC changed %d times between %s", s.changes, listMACs(distinct(s.sequence), name))
+	}
+
+	// Rule 5.
+	if s.answered > 0 && s.lost() > 0 {
+		st := Warning
+		if pol.Warn.HasPL || pol.Crit.HasPL {
+			st = judge(s.lossPercent(), pol.Warn.HasPL, pol.Warn.PL, pol.Crit.HasPL, pol.Crit.PL)
+		}
+		if st != OK {
+			add(st, "lost %d of %d probes (%s%%)", s.lost(), s.sent, threshold.FormatNumber(s.lossPercent()))
+		}
+	}
+
+	// Rule 6.
+	if s.answered > 0 {
+		rta := ms(s.rta)
+		if st := judge(rta, pol.Warn.HasRTA, pol.Warn.RTA, pol.Crit.HasRTA, pol.Crit.RTA); st != OK {
+			r := pol.Warn.RTA
+			if st == Critical {
+				r = pol.Crit.RTA
+			}
+			add(st, "answers slowly: rta %sms %s", threshold.FormatNumber(rta), describeBreach(st, r))
+		}
+	}
+
+	// Rule 7: name the one answering MAC unless a finding already did.
+	if len(s.macOrder) == 1 && len(unexpected) == 0 && s.changes == 0 {
+		add(OK, "is at %s", name(s.macOrder[0]))
+	}
+
+	sort.SliceStable(findings, func(i, j int) bool { return findings[i].State > findings[j].State })
+	return Result{
+		State:    findings[0].State,
+		Findings: findings,
+		obs:      obs,
+		pol:      pol,
+		stats:    s,
+		unexp:    len(unexpected),
+	}
+}
+
+// judge returns the state a value calls for under optional warn and crit
+// ranges.
+func judge(v float64, hasWarn bool, warn threshold.Range, hasCrit bool, crit threshold.Range) State {
+	switch {
+	case hasCrit && crit.Alert(v):
+		return Critical
+	case hasWarn && warn.Alert(v):
+		return Warning
+	}
+	return OK
+}
+
+// describeBreach says which threshold a value broke, in the plainest words
+// the range allows.
+func describeBreach(st State, r threshold.Range) string {
+	level := strings.ToLower(st.String())
+	if !r.Inside && !r.NoStart && r.Start == 0 && !r.NoEnd {
+		return fmt.Sprintf("is above %s %sms", level, threshold.FormatNumber(r.End))
+	}
+	return fmt.Sprintf("is in the %s range %s", level, r.String())
+}
+
+// describeMAC renders a MAC with its label and, when an allowlist is in
+// force and the MAC is not on it, says so.
+func describeMAC(a mac.Addr, allowed allowlist.List) string {
+	switch {
+	case allowed.Len() == 0:
+		return a.String()
+	case !allowed.Allows(a):
+		return a.String() + " (not allowed)"
+	case allowed.Label(a) != "":
+		return a.String() + " (" + allowed.Label(a) + ")"
+	}
+	return a.String()
+}
+
+// maxListed bounds how many MACs one sentence names.
+const maxListed = 3
+
+func listMACs(addrs []mac.Addr, name func(mac.Addr) string) string {
+	parts := make([]string, 0, maxListed+1)
+	for i, a := range addrs {
+		if i == maxListed {
+			parts = append(parts, fmt.Sprintf("and %d more", len(addrs)-maxListed))
+			break
+		}
+		parts = append(parts, name(a))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func distinct(addrs []mac.Addr) []mac.Addr {
+	seen := make(map[mac.Addr]bool, len(addrs))
+	var out []mac.Addr
+	for _, a := range addrs {
+		if !seen[a] {
+			seen[a] = true
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
