@@ -65,9 +65,9 @@ const minSettle = time.Millisecond
 // Run sends the probes on schedule until ctx's deadline and records what
 // answered into obs (ProbesSent, Replies, Announcements, Unrecorded,
 // Elapsed). A reply counts for the last probe sent before it arrived. Run
-// returns early once every probe has been answered and a settle time (twice
-// the slowest first reply, at least 1ms, at most the interval) has passed
-// without news. It returns ctx's error only when ctx was cancelled before
+// returns early once the last probe has been answered and a settle time
+// (twice the slowest first reply, at least 1ms, at most the interval) has
+// passed: from then on nothing can change which probes were answered. It returns ctx's error only when ctx was cancelled before
 // its deadline (a signal), since reaching the deadline is the normal end.
 func Run(ctx context.Context, t Transport, s Schedule, obs *verdict.Observation) error {
 	deadline, ok := ctx.Deadline()
@@ -83,7 +83,6 @@ func Run(ctx context.Context, t Transport, s Schedule, obs *verdict.Observation)
 	start := time.Now()
 	sentAt := make([]time.Time, 0, s.Count)
 	obs.ProbesSent = make([]time.Duration, 0, s.Count)
-	answered := 0
 	lastAnswered := -1
 	var slowest time.Duration
 	var settleUntil time.Time
@@ -107,15 +106,18 @@ func Run(ctx context.Context, t Transport, s Schedule, obs *verdict.Observation)
 			obs.ProbesSent = append(obs.ProbesSent, at.Sub(start))
 			continue
 		}
-		allAnswered := len(sentAt) == s.Count && answered == s.Count
-		if allAnswered && !now.Before(settleUntil) {
+		// Replies count for the last probe sent, so once the last probe
+		// has its first reply no later frame can change which probes were
+		// answered: only a second claimant of it may still show up.
+		lastDone := len(sentAt) == s.Count && lastAnswered == s.Count-1
+		if lastDone && !now.Before(settleUntil) {
 			break
 		}
 		wait := deadline
 		if len(sentAt) < s.Count {
 			wait = earliest(wait, start.Add(time.Duration(len(sentAt))*s.Interval))
 		}
-		if allAnswered {
+		if lastDone {
 			wait = earliest(wait, settleUntil)
 		}
 		ans, err := t.Receive(wait)
@@ -144,9 +146,8 @@ func Run(ctx context.Context, t Transport, s Schedule, obs *verdict.Observation)
 				continue
 			}
 			lastAnswered = probe
-			answered++
 			slowest = max(slowest, rtt)
-			if answered == s.Count {
+			if probe == s.Count-1 {
 				// The last probe has its first reply: wait a little for a
 				// second claimant answering it too, then stop.
 				settleUntil = ans.At.Add(min(max(2*slowest, minSettle), max(s.Interval, minSettle)))

@@ -39,11 +39,7 @@ func (r Result) counts() string {
 	if s.answered == 0 {
 		return fmt.Sprintf("0/%d replies in %s", s.sent, formatDuration(r.obs.Elapsed))
 	}
-	out := fmt.Sprintf("%d/%d replies", s.answered, s.sent)
-	if s.lost() > 0 {
-		out += fmt.Sprintf(" (%s%% lost)", threshold.FormatNumber(s.lossPercent()))
-	}
-	return out + ", rta " + formatMS(s.rta)
+	return fmt.Sprintf("%d/%d replies, rta %s", s.answered, s.sent, formatMS(s.rta))
 }
 
 // LongOutput returns the lines that follow the summary. At verbosity 0 it

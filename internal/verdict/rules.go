@@ -3,6 +3,7 @@ package verdict
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -64,10 +65,12 @@ type Finding struct {
 //  4. The answering MAC changes between probes: one change is WARNING
 //     (a failover during the check), two or more are CRITICAL (flapping).
 //     Probes answered by several MACs are left out of this sequence.
-//  5. Packet loss is judged by the pl part of -w/-c; without one, any lost
+//  5. An allowed MAC that did not answer announces the target by
+//     gratuitous ARP while another MAC answers: WARNING (contested).
+//  6. Packet loss is judged by the pl part of -w/-c; without one, any lost
 //     probe is WARNING.
-//  6. The round-trip average is judged by the rta part of -w/-c, if given.
-//  7. Otherwise: OK, naming the one MAC that answered.
+//  7. The round-trip average is judged by the rta part of -w/-c, if given.
+//  8. Otherwise: OK, naming the one MAC that answered.
 func Decide(obs Observation, pol Policy) Result {
 	s := summarize(obs)
 	var findings []Finding
@@ -107,21 +110,36 @@ func Decide(obs Observation, pol Policy) Result {
 	case s.changes == 1:
 		add(Warning, "moved from %s to %s during the check (failover)", name(s.sequence[0]), name(s.sequence[len(s.sequence)-1]))
 	case s.changes > 1:
-		add(Critical, "is flapping: its MAC changed %d times between %s", s.changes, listMACs(distinct(s.sequence), name))
+		add(Critical, "is flapping between %s: its MAC changed %d times in %d probes", listMACs(distinct(s.sequence), name), s.changes, s.sent)
 	}
 
-	// Rule 5.
+	// Rule 5: an allowed MAC that announces the target while others answer
+	// for it contests the address (a takeover the old owner ignores, or
+	// two nodes that both think they lead).
+	if len(s.macOrder) > 0 {
+		var contesting []mac.Addr
+		for _, a := range s.announcers {
+			if !contains(s.macOrder, a) && (pol.Allowed.Len() == 0 || pol.Allowed.Allows(a)) {
+				contesting = append(contesting, a)
+			}
+		}
+		if len(contesting) > 0 {
+			add(Warning, "was announced by gratuitous ARP from %s while %s answered", listMACs(contesting, name), listMACs(s.macOrder, name))
+		}
+	}
+
+	// Rule 6.
 	if s.answered > 0 && s.lost() > 0 {
 		st := Warning
 		if pol.Warn.HasPL || pol.Crit.HasPL {
 			st = judge(s.lossPercent(), pol.Warn.HasPL, pol.Warn.PL, pol.Crit.HasPL, pol.Crit.PL)
 		}
 		if st != OK {
-			add(st, "lost %d of %d probes (%s%%)", s.lost(), s.sent, threshold.FormatNumber(s.lossPercent()))
+			add(st, "lost %d of %d probes (%s%%)", s.lost(), s.sent, strconv.FormatFloat(s.lossPercent(), 'f', 0, 64))
 		}
 	}
 
-	// Rule 6.
+	// Rule 7.
 	if s.answered > 0 {
 		rta := ms(s.rta)
 		if st := judge(rta, pol.Warn.HasRTA, pol.Warn.RTA, pol.Crit.HasRTA, pol.Crit.RTA); st != OK {
@@ -133,7 +151,7 @@ func Decide(obs Observation, pol Policy) Result {
 		}
 	}
 
-	// Rule 7: name the one answering MAC unless a finding already did.
+	// Rule 8: name the one answering MAC unless a finding already did.
 	if len(s.macOrder) == 1 && len(unexpected) == 0 && s.changes == 0 {
 		add(OK, "is at %s", name(s.macOrder[0]))
 	}
@@ -188,16 +206,21 @@ func describeMAC(a mac.Addr, allowed allowlist.List) string {
 // maxListed bounds how many MACs one sentence names.
 const maxListed = 3
 
+// listMACs names up to maxListed MACs as "A", "A and B" or "A, B and C",
+// and counts the rest: "A, B, C and 4 more".
 func listMACs(addrs []mac.Addr, name func(mac.Addr) string) string {
 	parts := make([]string, 0, maxListed+1)
 	for i, a := range addrs {
 		if i == maxListed {
-			parts = append(parts, fmt.Sprintf("and %d more", len(addrs)-maxListed))
+			parts = append(parts, fmt.Sprintf("%d more", len(addrs)-maxListed))
 			break
 		}
 		parts = append(parts, name(a))
 	}
-	return strings.Join(parts, ", ")
+	if len(parts) == 1 {
+		return parts[0]
+	}
+	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
 }
 
 func distinct(addrs []mac.Addr) []mac.Addr {

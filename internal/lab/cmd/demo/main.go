@@ -1,0 +1,87 @@
+// Command demo builds the standard namespace lab, runs check_arp against
+// each of its scenarios (showing the command, its output and exit code) and
+// tears the lab down again. It needs root; it sends nothing outside the
+// namespaces it creates.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/check-arp/check_arp/internal/lab"
+)
+
+func main() {
+	checkBin := flag.String("check", "bin/check_arp", "path of the check_arp binary")
+	responder := flag.String("responder", "bin/arpresponder", "path of the arpresponder binary")
+	flag.Parse()
+	if err := run(*checkBin, *responder); err != nil {
+		fmt.Fprintln(os.Stderr, "demo:", err)
+		os.Exit(1)
+	}
+}
+
+func run(checkBin, responder string) error {
+	if err := lab.Available(); err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "check_arp-demo-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	fmt.Print("Building the lab: a bridge, a client and six hosts in network namespaces (198.51.100.0/24)...\n\n")
+	seg, err := lab.NewSegment(responder, dir)
+	if err != nil {
+		return err
+	}
+	defer seg.Close()
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	allow, err := os.ReadFile(seg.Allowlist)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("The allowlist %s:\n%s\n", seg.Allowlist, allow)
+	for i, sc := range seg.Scenarios() {
+		if ctx.Err() != nil {
+			break
+		}
+		fmt.Printf("== %d. %s\n$ check_arp %s\n", i+1, sc.Name, strings.Join(sc.Args, " "))
+		runCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		cmd := seg.Command(runCtx, seg.Client, append([]string{checkBin}, sc.Args...)...)
+		cmd.Stderr = os.Stderr
+		out, err := cmd.Output()
+		cancel()
+		fmt.Print(string(out))
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			return err
+		}
+		fmt.Printf("(exit %d: %s)\n\n", code, stateName(code))
+	}
+	fmt.Println("Tearing the lab down.")
+	return nil
+}
+
+func stateName(code int) string {
+	switch code {
+	case 0:
+		return "OK"
+	case 1:
+		return "WARNING"
+	case 2:
+		return "CRITICAL"
+	}
+	return "UNKNOWN"
+}

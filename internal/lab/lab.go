@@ -1,0 +1,244 @@
+// Package lab builds throwaway Layer-2 segments out of network namespaces,
+// so that the check can be run end to end against real kernel ARP
+// responders and the scriptable arpresponder, without touching any real
+// interface. Every name is unique per process; Close removes everything,
+// and New removes what a crashed earlier run left behind.
+package lab
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// commandTimeout bounds every ip/nft command the lab runs.
+const commandTimeout = 20 * time.Second
+
+// namePrefix starts every namespace the lab creates: "cal<pid>x<n>-<role>".
+const namePrefix = "cal"
+
+var (
+	staleName = regexp.MustCompile(`^` + namePrefix + `(\d+)x\d+-`)
+	labSeq    atomic.Int64
+)
+
+// Lab is one segment: a switch namespace holding a bridge, and host
+// namespaces each plugged into it with an eth0.
+type Lab struct {
+	// Name is the unique prefix of this lab's namespaces.
+	Name string
+	sw   string
+
+	mu         sync.Mutex
+	namespaces []string
+	procs      []*exec.Cmd
+	ports      int
+}
+
+// Available reports why labs cannot be built here, or nil if they can.
+func Available() error {
+	if os.Geteuid() != 0 {
+		return errors.New("the namespace lab needs root (CI runs as root); run the tests with sudo to include it")
+	}
+	for _, tool := range []string{"ip", "nft", "setpriv", "setcap"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			return fmt.Errorf("the namespace lab needs %s (install iproute2, nftables, util-linux and libcap2-bin)", tool)
+		}
+	}
+	return nil
+}
+
+// New creates an empty segment: a switch namespace with bridge br0.
+func New() (*Lab, error) {
+	if err := Available(); err != nil {
+		return nil, err
+	}
+	removeStale()
+	l := &Lab{Name: fmt.Sprintf("%s%dx%d", namePrefix, os.Getpid(), labSeq.Add(1))}
+	l.sw = l.Name + "-sw"
+	if err := l.addNamespace(l.sw); err != nil {
+		return nil, err
+	}
+	if err := l.run("ip", "-n", l.sw, "link", "add", "br0", "type", "bridge"); err != nil {
+		l.Close()
+		return nil, err
+	}
+	if err := l.run("ip", "-n", l.sw, "link", "set", "br0", "up"); err != nil {
+		l.Close()
+		return nil, err
+	}
+	return l, nil
+}
+
+// AddHost creates namespace <lab>-<role> with loopback up and an eth0
+// plugged into the bridge, with the given MAC and addresses (CIDR form).
+// It returns the namespace's name.
+func (l *Lab) AddHost(role, mac string, addrs ...string) (string, error) {
+	ns := l.Name + "-" + role
+	if err := l.addNamespace(ns); err != nil {
+		return "", err
+	}
+	if err := l.Plug(ns, "eth0", mac, addrs...); err != nil {
+		return "", err
+	}
+	return ns, nil
+}
+
+// Plug adds interface ifName to namespace ns, wired to the bridge, up,
+// with the given MAC ("" for a random one) and addresses.
+func (l *Lab) Plug(ns, ifName, mac string, addrs ...string) error {
+	l.mu.Lock()
+	l.ports++
+	port := fmt.Sprintf("p%d", l.ports)
+	l.mu.Unlock()
+	steps := [][]string{
+		{"ip", "-n", l.sw, "link", "add", port, "type", "veth", "peer", "name", ifName, "netns", ns},
+		{"ip", "-n", l.sw, "link", "set", port, "master", "br0", "up"},
+	}
+	if mac != "" {
+		steps = append(steps, []string{"ip", "-n", ns, "link", "set", ifName, "address", mac})
+	}
+	for _, a := range addrs {
+		steps = append(steps, []string{"ip", "-n", ns, "addr", "add", a, "dev", ifName})
+	}
+	steps = append(steps, []string{"ip", "-n", ns, "link", "set", ifName, "up"})
+	return l.runAll(steps)
+}
+
+// Command returns a command that runs argv inside namespace ns.
+func (l *Lab) Command(ctx context.Context, ns string, argv ...string) *exec.Cmd {
+	return exec.CommandContext(ctx, "ip", append([]string{"netns", "exec", ns}, argv...)...)
+}
+
+// Exec runs argv inside ns and waits for it; the error carries its output.
+func (l *Lab) Exec(ns string, argv ...string) error {
+	return l.run(append([]string{"ip", "netns", "exec", ns}, argv...)...)
+}
+
+// Start runs argv inside ns in the background until Close, and waits until
+// it prints a line "ready" on its standard output.
+func (l *Lab) Start(ns string, argv ...string) error {
+	cmd := exec.Command("ip", append([]string{"netns", "exec", ns}, argv...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("starting %s in %s: %w", argv[0], ns, err)
+	}
+	l.mu.Lock()
+	l.procs = append(l.procs, cmd)
+	l.mu.Unlock()
+	ready := make(chan error, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if sc.Text() == "ready" {
+				ready <- nil
+				_, _ = io.Copy(io.Discard, stdout)
+				return
+			}
+		}
+		ready <- fmt.Errorf("%s in %s exited before it was ready: %s", argv[0], ns, bytes.TrimSpace(stderr.Bytes()))
+	}()
+	select {
+	case err := <-ready:
+		return err
+	case <-time.After(commandTimeout):
+		return fmt.Errorf("%s in %s did not get ready in %s", argv[0], ns, commandTimeout)
+	}
+}
+
+// Close stops the lab's processes and deletes its namespaces, which takes
+// their interfaces, bridge and nftables rules with them.
+func (l *Lab) Close() error {
+	l.mu.Lock()
+	procs, nss := l.procs, l.namespaces
+	l.procs, l.namespaces = nil, nil
+	l.mu.Unlock()
+	for _, p := range procs {
+		_ = p.Process.Kill()
+		_ = p.Wait()
+	}
+	var errs []error
+	for i := len(nss) - 1; i >= 0; i-- {
+		if err := l.run("ip", "netns", "del", nss[i]); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (l *Lab) addNamespace(ns string) error {
+	if err := l.run("ip", "netns", "add", ns); err != nil {
+		return err
+	}
+	l.mu.Lock()
+	l.namespaces = append(l.namespaces, ns)
+	l.mu.Unlock()
+	// No IPv6 chatter (DAD, router solicitations) on the segment unless a
+	// test asks for it; loopback up for anything that binds to it.
+	return l.runAll([][]string{
+		{"ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1"},
+		{"ip", "-n", ns, "link", "set", "lo", "up"},
+	})
+}
+
+func (l *Lab) runAll(steps [][]string) error {
+	for _, s := range steps {
+		if err := l.run(s...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (l *Lab) run(argv ...string) error {
+	return run(argv...)
+}
+
+func run(argv ...string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, argv[0], argv[1:]...).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%s: %w: %s", strings.Join(argv, " "), err, bytes.TrimSpace(out))
+	}
+	return nil
+}
+
+// removeStale deletes lab namespaces whose creating process is gone, left
+// behind by a run that was killed before it could clean up.
+func removeStale() {
+	entries, err := os.ReadDir("/run/netns")
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		m := staleName.FindStringSubmatch(e.Name())
+		if m == nil {
+			continue
+		}
+		pid, err := strconv.Atoi(m[1])
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
+			_ = run("ip", "netns", "del", e.Name())
+		}
+	}
+}
