@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // The standard segment's addresses and MACs. Only documentation ranges
@@ -29,6 +30,10 @@ const (
 	OffLinkIP   = "203.0.113.5"   // routed via 198.51.100.254: not on the segment
 
 	SlowDelay = "40ms"
+
+	// ResponderReset is how long a scripted responder must see no request
+	// before it starts its MAC sequence (and announcement) over.
+	ResponderReset = 300 * time.Millisecond
 )
 
 // Segment is the standard lab: a client namespace where the check runs and
@@ -106,13 +111,14 @@ func (s *Segment) build(responder, dir string) error {
 	if err != nil {
 		return err
 	}
+	reset := "-reset-after=" + ResponderReset.String()
 	for _, r := range [][]string{
 		{"-ip", FailoverIP, "-macs", NodeAMAC + "," + NodeBMAC},
 		{"-ip", FlappingIP, "-macs", NodeAMAC + "," + NodeBMAC + "," + NodeAMAC},
 		{"-ip", SlowIP, "-macs", NodeAMAC, "-delay", SlowDelay},
 		{"-ip", AnnouncedIP, "-macs", NodeAMAC, "-announce", NodeBMAC},
 	} {
-		if err := s.Start(sim, append([]string{responder}, r...)...); err != nil {
+		if err := s.Start(sim, append([]string{responder, reset}, r...)...); err != nil {
 			return err
 		}
 	}

@@ -1,0 +1,511 @@
+package main
+
+// End-to-end tests: the real binary against the namespace lab's kernel
+// hosts and scripted responders. They need root (CI runs as root) and skip
+// with the reason otherwise.
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/check-arp/check_arp/internal/lab"
+)
+
+var (
+	seg      *lab.Segment
+	checkBin string
+	labErr   error
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(runMain(m))
+}
+
+func runMain(m *testing.M) int {
+	if labErr = lab.Available(); labErr != nil {
+		return m.Run()
+	}
+	dir, err := os.MkdirTemp("", "check_arp-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	// World-readable, so that the unprivileged tests can run the binary.
+	if err := os.Chmod(dir, 0o755); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	checkBin = filepath.Join(dir, "check_arp")
+	responder := filepath.Join(dir, "arpresponder")
+	for bin, pkg := range map[string]string{checkBin: ".", responder: "../../internal/lab/cmd/arpresponder"} {
+		out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput()
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "building %s: %v\n%s", pkg, err, out)
+			return 1
+		}
+	}
+	seg, labErr = lab.NewSegment(responder, dir)
+	if labErr != nil {
+		fmt.Fprintln(os.Stderr, "building the lab:", labErr)
+		return 1
+	}
+	defer seg.Close()
+	return m.Run()
+}
+
+func needLab(t *testing.T) {
+	t.Helper()
+	if seg == nil {
+		t.Skipf("skipping the end-to-end lab test: %v", labErr)
+	}
+}
+
+// result is one run of the plugin, split the way a monitoring engine reads it.
+type result struct {
+	code    int
+	summary string
+	long    string
+	perf    map[string]perfValue
+	stdout  string
+}
+
+type perfValue struct{ value, uom, warn, crit, min, max string }
+
+var perfItem = regexp.MustCompile(`'([^']+)'=([^;\s]+?)(ms|s|%|B)?;([^;\s]*);([^;\s]*);([^;\s]*);([^;\s]*)`)
+
+// checkIn runs check_arp with args in the lab's client namespace. Before a
+// check of a scripted responder's target it waits until the responder has
+// started its MAC sequence over.
+func checkIn(t *testing.T, prefix []string, args ...string) result {
+	t.Helper()
+	for _, a := range args {
+		if a == lab.FailoverIP || a == lab.FlappingIP || a == lab.SlowIP || a == lab.AnnouncedIP {
+			time.Sleep(lab.ResponderReset + 50*time.Millisecond)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	argv := append(append([]string{"netns", "exec", seg.Client}, prefix...), append([]string{checkBin}, args...)...)
+	cmd := exec.CommandContext(ctx, "ip", argv...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("running check_arp %v: %v", args, err)
+	}
+	return parseOutput(t, code, stdout.String())
+}
+
+func runCheck(t *testing.T, args ...string) result {
+	t.Helper()
+	return checkIn(t, nil, args...)
+}
+
+func parseOutput(t *testing.T, code int, out string) result {
+	t.Helper()
+	r := result{code: code, stdout: out, perf: map[string]perfValue{}}
+	first, rest, _ := strings.Cut(out, "\n")
+	r.summary = strings.TrimSpace(first)
+	perfText := ""
+	if s, p, ok := strings.Cut(r.summary, " | "); ok {
+		r.summary, perfText = s, p
+	}
+	if i := strings.LastIndex(rest, "|"); i >= 0 {
+		r.long, perfText = strings.TrimSpace(rest[:i]), rest[i+1:]
+	} else {
+		r.long = strings.TrimSpace(rest)
+	}
+	for _, m := range perfItem.FindAllStringSubmatch(perfText, -1) {
+		r.perf[m[1]] = perfValue{m[2], m[3], m[4], m[5], m[6], m[7]}
+	}
+	return r
+}
+
+// counts asserts integer perfdata values.
+func (r result) counts(t *testing.T, want map[string]string) {
+	t.Helper()
+	for label, v := range want {
+		got, ok := r.perf[label]
+		if !ok {
+			t.Errorf("perfdata has no %q in %q", label, r.stdout)
+			continue
+		}
+		if got.value != v {
+			t.Errorf("perfdata %s = %s, want %s", label, got.value, v)
+		}
+	}
+}
+
+// ms returns a millisecond perfdata value.
+func (r result) ms(t *testing.T, label string) float64 {
+	t.Helper()
+	p := r.perf[label]
+	if p.uom != "ms" {
+		t.Fatalf("perfdata %s = %+v, want a value in ms", label, p)
+	}
+	v, err := strconv.ParseFloat(p.value, 64)
+	if err != nil {
+		t.Fatalf("perfdata %s: %v", label, err)
+	}
+	return v
+}
+
+const rtaPattern = `rta \d+(\.\d+)?ms`
+
+func TestScenarios(t *testing.T) {
+	needLab(t)
+	allow := []string{"--expect-file", seg.Allowlist}
+	a, b, c := lab.NodeAMAC+" (node-a)", lab.NodeBMAC+" (node-b)", lab.NodeCMAC+" (node-c)"
+	tests := []struct {
+		name    string
+		args    []string
+		code    int
+		summary string // a regexp for the whole summary line
+		counts  map[string]string
+	}{
+		{
+			name:    "healthy",
+			args:    append([]string{"-H", lab.HealthyIP}, allow...),
+			summary: `^ARP OK - 198\.51\.100\.10 is at ` + regexp.QuoteMeta(a) + ` on eth0: 3/3 replies, ` + rtaPattern + `$`,
+			counts:  map[string]string{"sent": "3", "received": "3", "pl": "0", "macs": "1", "unexpected_macs": "0", "multi_mac_probes": "0", "mac_changes": "0", "gratuitous": "0"},
+		},
+		{
+			name:    "healthy without allowlist",
+			args:    []string{"-H", lab.HealthyIP, "-p", "5", "-i", "20ms"},
+			summary: `^ARP OK - 198\.51\.100\.10 is at 02:00:00:00:00:0a on eth0: 5/5 replies, ` + rtaPattern + `$`,
+			counts:  map[string]string{"sent": "5", "received": "5", "pl": "0", "macs": "1"},
+		},
+		{
+			name:    "labels given with -e, any notation",
+			args:    []string{"-H", lab.HealthyIP, "-e", "0200.0000.000A=node-a", "-e", "02-00-00-00-00-0B=node-b"},
+			summary: `^ARP OK - 198\.51\.100\.10 is at ` + regexp.QuoteMeta(a) + ` on eth0: 3/3 replies, ` + rtaPattern + `$`,
+		},
+		{
+			name:    "silent",
+			args:    append([]string{"-H", lab.SilentIP, "-t", "0.5"}, allow...),
+			code:    2,
+			summary: `^ARP CRITICAL - 198\.51\.100\.11 did not answer on eth0: 0/3 replies in \d+(\.\d+)?ms$`,
+			counts:  map[string]string{"sent": "3", "received": "0", "pl": "100", "rta": "U", "rtmin": "U", "rtmax": "U", "macs": "0"},
+		},
+		{
+			name:    "wrong MAC",
+			args:    append([]string{"-H", lab.ConflictIP}, allow...),
+			code:    2,
+			summary: `^ARP CRITICAL - 198\.51\.100\.12 is claimed by 02:00:00:00:00:99 \(not in the allowlist\) instead of ` + regexp.QuoteMeta(a+", "+b+" and "+c) + ` on eth0: 3/3 replies, ` + rtaPattern + `$`,
+			counts:  map[string]string{"received": "3", "macs": "1", "unexpected_macs": "1"},
+		},
+		{
+			name:    "two claimants",
+			args:    append([]string{"-H", lab.SplitIP}, allow...),
+			code:    2,
+			summary: `^ARP CRITICAL - 198\.51\.100\.13 is answered by 2 MACs at once in 3 of 3 probes \(split brain\): (` + regexp.QuoteMeta(a+" and "+b) + `|` + regexp.QuoteMeta(b+" and "+a) + `) on eth0: 3/3 replies, ` + rtaPattern + `$`,
+			counts:  map[string]string{"received": "3", "macs": "2", "multi_mac_probes": "3", "unexpected_macs": "0", "mac_changes": "0"},
+		},
+		{
+			name:    "two claimants without allowlist",
+			args:    []string{"-H", lab.SplitIP},
+			code:    2,
+			summary: `^ARP CRITICAL - 198\.51\.100\.13 is answered by 2 MACs at once in 3 of 3 probes \(split brain\): `,
+			counts:  map[string]string{"macs": "2", "multi_mac_probes": "3"},
+		},
+		{
+			name:    "lossy without thresholds",
+			args:    append([]string{"-H", lab.LossyIP}, allow...),
+			code:    1,
+			summary: `^ARP WARNING - 198\.51\.100\.14 lost 1 of 3 probes \(33%\); is at ` + regexp.QuoteMeta(c) + ` on eth0: 2/3 replies, ` + rtaPattern + `$`,
+			counts:  map[string]string{"sent": "3", "received": "2", "pl": "33.333"},
+		},
+		{
+			name:    "lossy under a loss threshold",
+			args:    append([]string{"-H", lab.LossyIP, "-w", "1000,50%", "-c", "2000,80%"}, allow...),
+			summary: `^ARP OK - 198\.51\.100\.14 is at ` + regexp.QuoteMeta(c) + ` on eth0: 2/3 replies, ` + rtaPattern + `$`,
+			counts:  map[string]string{"received": "2", "pl": "33.333"},
+		},
+		{
+			name:    "lossy over a critical loss threshold",
+			args:    append([]string{"-H", lab.LossyIP, "-w", "10%", "-c", "30%"}, allow...),
+			code:    2,
+			summary: `^ARP CRITICAL - 198\.51\.100\.14 lost 1 of 3 probes \(33%\); is at `,
+			counts:  map[string]string{"received": "2", "pl": "33.333"},
+		},
+		{
+			name:    "one failover",
+			args:    append([]string{"-H", lab.FailoverIP}, allow...),
+			code:    1,
+			summary: `^ARP WARNING - 198\.51\.100\.20 moved from ` + regexp.QuoteMeta(a) + ` to ` + regexp.QuoteMeta(b) + ` during the check \(failover\) on eth0: 3/3 replies, ` + rtaPattern + `$`,
+			counts:  map[string]string{"received": "3", "macs": "2", "mac_changes": "1", "multi_mac_probes": "0"},
+		},
+		{
+			name:    "flapping",
+			args:    append([]string{"-H", lab.FlappingIP}, allow...),
+			code:    2,
+			summary: `^ARP CRITICAL - 198\.51\.100\.21 is flapping between ` + regexp.QuoteMeta(a+" and "+b) + `: its MAC changed 2 times in 3 probes on eth0: 3/3 replies, ` + rtaPattern + `$`,
+			counts:  map[string]string{"received": "3", "macs": "2", "mac_changes": "2"},
+		},
+		{
+			name:    "slow replies under the thresholds",
+			args:    append([]string{"-H", lab.SlowIP, "-w", "200,20%", "-c", "500,60%"}, allow...),
+			summary: `^ARP OK - 198\.51\.100\.22 is at ` + regexp.QuoteMeta(a) + ` on eth0: 3/3 replies, rta 4\d(\.\d+)?ms$`,
+		},
+		{
+			name:    "slow replies over the warning rta",
+			args:    append([]string{"-H", lab.SlowIP, "-w", "20,20%", "-c", "100,60%"}, allow...),
+			code:    1,
+			summary: `^ARP WARNING - 198\.51\.100\.22 answers slowly: rta 4\d(\.\d+)?ms is above warning 20ms; is at ` + regexp.QuoteMeta(a) + ` on eth0: 3/3 replies, rta 4\d(\.\d+)?ms$`,
+		},
+		{
+			name:    "slow replies over the critical rta",
+			args:    append([]string{"-H", lab.SlowIP, "-w", "10,20%", "-c", "30,60%"}, allow...),
+			code:    2,
+			summary: `^ARP CRITICAL - 198\.51\.100\.22 answers slowly: rta 4\d(\.\d+)?ms is above critical 30ms; is at `,
+		},
+		{
+			name:    "gratuitous ARP from another allowed node",
+			args:    append([]string{"-H", lab.AnnouncedIP}, allow...),
+			code:    1,
+			summary: `^ARP WARNING - 198\.51\.100\.23 was announced by gratuitous ARP from ` + regexp.QuoteMeta(b) + ` while ` + regexp.QuoteMeta(a) + ` answered; is at ` + regexp.QuoteMeta(a) + ` on eth0: 3/3 replies, ` + rtaPattern + `$`,
+			counts:  map[string]string{"received": "3", "macs": "1", "gratuitous": "1"},
+		},
+		{
+			name:    "gratuitous ARP from a MAC outside the allowlist",
+			args:    []string{"-H", lab.AnnouncedIP, "-e", lab.NodeAMAC + "=node-a"},
+			code:    2,
+			summary: `^ARP CRITICAL - 198\.51\.100\.23 is claimed by 02:00:00:00:00:0b \(not in the allowlist\) instead of ` + regexp.QuoteMeta(a) + ` on eth0`,
+			counts:  map[string]string{"gratuitous": "1", "unexpected_macs": "1"},
+		},
+		{
+			name:    "RFC 5227 probe from an interface without IPv4",
+			args:    []string{"-H", lab.HealthyIP, "-I", "bare0", "-S", "0.0.0.0", "-e", lab.NodeAMAC + "=node-a"},
+			summary: `^ARP OK - 198\.51\.100\.10 is at ` + regexp.QuoteMeta(a) + ` on bare0: 3/3 replies, ` + rtaPattern + `$`,
+		},
+	}
+	// Sequential: every ARP socket on the client sees every reply, so
+	// checks of one target running at once would share replies (see the
+	// concurrency test), and the lossy host and scripted responders keep
+	// per-request state.
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runCheck(t, tt.args...)
+			if r.code != tt.code {
+				t.Errorf("exit code %d, want %d; output:\n%s", r.code, tt.code, r.stdout)
+			}
+			if !regexp.MustCompile(tt.summary).MatchString(r.summary) {
+				t.Errorf("summary\n  %s\ndoes not match\n  %s", r.summary, tt.summary)
+			}
+			r.counts(t, tt.counts)
+			if p := r.perf["pl"]; p.uom != "%" || p.min != "0" || p.max != "100" {
+				t.Errorf("pl perfdata %+v, want %%;...;0;100", p)
+			}
+		})
+	}
+}
+
+func TestSlowRepliesPerfdata(t *testing.T) {
+	needLab(t)
+	r := runCheck(t, "-H", lab.SlowIP, "-w", "20,20%", "-c", "100,60%")
+	if rta := r.ms(t, "rta"); rta < 40 || rta > 100 {
+		t.Errorf("rta %vms, want the responder's 40ms delay", rta)
+	}
+	if lo, hi := r.ms(t, "rtmin"), r.ms(t, "rtmax"); lo < 40 || hi < lo {
+		t.Errorf("rtmin %v rtmax %v", lo, hi)
+	}
+	if p := r.perf["rta"]; p.warn != "20" || p.crit != "100" || p.min != "0" {
+		t.Errorf("rta thresholds in perfdata: %+v, want ;20;100;0;", p)
+	}
+	if p := r.perf["pl"]; p.warn != "20" || p.crit != "60" {
+		t.Errorf("pl thresholds in perfdata: %+v, want ;20;60;0;100", p)
+	}
+}
+
+func TestVerboseTimeline(t *testing.T) {
+	needLab(t)
+	r := runCheck(t, "-H", lab.FlappingIP, "-v", "--expect-file", seg.Allowlist)
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`(?m)^02:00:00:00:00:0a \(node-a\) answered probes 1,3 with 2 replies, rtt `),
+		regexp.MustCompile(`(?m)^02:00:00:00:00:0b \(node-b\) answered probe 2 with 1 reply, rtt `),
+		regexp.MustCompile(`(?m)^probe 1 at \+[\d.]+ms: 02:00:00:00:00:0a \(node-a\) in [\d.]+ms`),
+		regexp.MustCompile(`(?m)^probe 2 at \+[\d.]+ms: 02:00:00:00:00:0b \(node-b\) in [\d.]+ms`),
+		regexp.MustCompile(`(?m)^probe 3 at \+[\d.]+ms: 02:00:00:00:00:0a \(node-a\) in [\d.]+ms`),
+	} {
+		if !want.MatchString(r.long) {
+			t.Errorf("long output lacks %v:\n%s", want, r.long)
+		}
+	}
+	silent := runCheck(t, "-H", lab.SilentIP, "-p", "2", "-t", "0.3", "-v")
+	if !strings.Contains(silent.long, "probe 2 at +") || !strings.Contains(silent.long, ": no reply") {
+		t.Errorf("silent timeline:\n%s", silent.long)
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	needLab(t)
+	tests := []struct {
+		name, want string
+		args       []string
+	}{
+		{"no target", "UNKNOWN - no target: name the IPv4 address to check with -H", nil},
+		{"unknown interface", "ARP UNKNOWN - interface eth9 does not exist on this host", []string{"-H", lab.HealthyIP, "-I", "eth9"}},
+		{"interface down", "ARP UNKNOWN - interface down0 is down; bring it up (ip link set down0 up)", []string{"-H", lab.HealthyIP, "-I", "down0"}},
+		{"no carrier", "ARP UNKNOWN - interface nocarrier0 is up but has no carrier", []string{"-H", lab.HealthyIP, "-I", "nocarrier0"}},
+		{"no IPv4 on the interface", "ARP UNKNOWN - bare0 has no IPv4 address to send from; give it one, or send RFC 5227 probes with -S 0.0.0.0", []string{"-H", lab.HealthyIP, "-I", "bare0"}},
+		{"loopback interface", "ARP UNKNOWN - lo is not an Ethernet interface", []string{"-H", lab.HealthyIP, "-I", "lo"}},
+		{"target behind a router", "ARP UNKNOWN - 203.0.113.5 is not on a directly connected network: the route goes via gateway 198.51.100.254 on eth0", []string{"-H", lab.OffLinkIP}},
+		{"no route", "ARP UNKNOWN - this host has no route to 192.0.2.1", []string{"-H", "192.0.2.1"}},
+		{"own address", "ARP UNKNOWN - 198.51.100.1 is an address of this host", []string{"-H", lab.ClientIP}},
+		{"foreign source", "ARP UNKNOWN - -S 198.51.100.7 is not an address of eth0 (it has 198.51.100.1)", []string{"-H", lab.HealthyIP, "-S", "198.51.100.7"}},
+		{"IPv6 target", "UNKNOWN - -H 2001:db8::10 is an IPv6 address", []string{"-H", "2001:db8::10"}},
+		{"timeout shorter than the schedule", "UNKNOWN - -t 200ms is too short for 3 requests 100ms apart", []string{"-H", lab.HealthyIP, "-t", "0.2"}},
+		{"bad MAC", "UNKNOWN - -e \"02:00:00:00:00\": not a MAC address", []string{"-H", lab.HealthyIP, "-e", "02:00:00:00:00"}},
+		{"bad threshold", "UNKNOWN - -w: rta part of \"abc,10%\"", []string{"-H", lab.HealthyIP, "-w", "abc,10%"}},
+		{"missing allowlist file", "UNKNOWN - --expect-file /nonexistent/nodes cannot be read (no such file or directory)", []string{"-H", lab.HealthyIP, "--expect-file", "/nonexistent/nodes"}},
+		{"unknown flag", "UNKNOWN - unknown flag --frobnicate", []string{"-H", lab.HealthyIP, "--frobnicate"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := runCheck(t, tt.args...)
+			if r.code != 3 {
+				t.Errorf("exit code %d, want 3; output: %q", r.code, r.stdout)
+			}
+			if !strings.HasPrefix(r.summary, tt.want) {
+				t.Errorf("output\n  %q\nwant it to start with\n  %q", r.stdout, tt.want)
+			}
+			if strings.Count(r.stdout, "\n") != 1 {
+				t.Errorf("want exactly one line, got %q", r.stdout)
+			}
+		})
+	}
+}
+
+func TestHelpAndVersionExitUnknown(t *testing.T) {
+	needLab(t)
+	for _, arg := range []string{"-h", "--help", "-V", "--version"} {
+		r := runCheck(t, arg)
+		if r.code != 3 {
+			t.Errorf("%s: exit %d, want 3 as the Monitoring Plugins do", arg, r.code)
+		}
+	}
+	if r := runCheck(t, "-V"); !strings.HasPrefix(r.stdout, "check_arp ") {
+		t.Errorf("-V printed %q", r.stdout)
+	}
+}
+
+// unprivileged runs the binary as nobody with no inherited capabilities.
+var unprivileged = []string{"setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups", "--inh-caps=-all", "--"}
+
+func TestUnprivilegedUser(t *testing.T) {
+	needLab(t)
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{filepath.Dir(dir)} {
+		_ = os.Chmod(p, 0o755)
+	}
+	bin := filepath.Join(dir, "check_arp")
+	data, err := os.ReadFile(checkBin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	run := func(t *testing.T) result {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		argv := append(append([]string{"netns", "exec", seg.Client}, unprivileged...), bin, "-H", lab.HealthyIP)
+		out, err := exec.CommandContext(ctx, "ip", argv...).Output()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return parseOutput(t, code, string(out))
+	}
+
+	t.Run("without CAP_NET_RAW", func(t *testing.T) {
+		r := run(t)
+		want := "ARP UNKNOWN - no permission to open a raw ARP socket on eth0: the check needs CAP_NET_RAW; run it as root or grant the capability once with 'setcap cap_net_raw+ep " + bin + "'"
+		if r.code != 3 || r.summary != want {
+			t.Errorf("exit %d, output %q; want exit 3 and %q", r.code, r.stdout, want)
+		}
+	})
+	t.Run("with cap_net_raw+ep", func(t *testing.T) {
+		if out, err := exec.Command("setcap", "cap_net_raw+ep", bin).CombinedOutput(); err != nil {
+			t.Fatalf("setcap: %v: %s", err, out)
+		}
+		r := run(t)
+		if r.code != 0 || !strings.HasPrefix(r.summary, "ARP OK - 198.51.100.10 is at 02:00:00:00:00:0a on eth0: 3/3 replies") {
+			t.Errorf("exit %d, output %q; want OK", r.code, r.stdout)
+		}
+	})
+}
+
+func TestConcurrentChecksOfOneTarget(t *testing.T) {
+	needLab(t)
+	const n = 50
+	var wg sync.WaitGroup
+	results := make([]result, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = runCheck(t, "-H", lab.HealthyIP, "-e", lab.NodeAMAC+"=node-a")
+		}()
+	}
+	wg.Wait()
+	bad := 0
+	for i, r := range results {
+		if r.code != 0 || r.perf["pl"].value != "0" || r.perf["received"].value != "3" || r.perf["macs"].value != "1" {
+			bad++
+			if bad <= 3 {
+				t.Errorf("check %d of %d: exit %d: %s", i+1, n, r.code, r.stdout)
+			}
+		}
+	}
+	if bad > 0 {
+		t.Errorf("%d of %d concurrent checks were not OK with 0%% loss", bad, n)
+	}
+}
+
+func TestSignalEndsCheckAsUnknown(t *testing.T) {
+	needLab(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cmd := seg.Command(ctx, seg.Client, checkBin, "-H", lab.SilentIP, "-p", "10", "-i", "1s", "-t", "15")
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	// ip netns exec replaces itself with the check, so the signal reaches it.
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	ee, ok := err.(*exec.ExitError)
+	if !ok || ee.ExitCode() != 3 {
+		t.Fatalf("after SIGTERM: %v, output %q; want exit 3", err, stdout.String())
+	}
+	want := "ARP UNKNOWN - check interrupted by SIGTERM before a verdict"
+	if !strings.HasPrefix(stdout.String(), want) {
+		t.Errorf("output %q, want it to start with %q", stdout.String(), want)
+	}
+}
