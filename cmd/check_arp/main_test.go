@@ -34,6 +34,7 @@ func TestMain(m *testing.M) {
 
 func runMain(m *testing.M) int {
 	if labErr = lab.Available(); labErr != nil {
+		fmt.Fprintf(os.Stderr, "check_arp end-to-end tests SKIPPED: %v\n", labErr)
 		return m.Run()
 	}
 	dir, err := os.MkdirTemp("", "check_arp-e2e-")
@@ -260,19 +261,19 @@ func TestScenarios(t *testing.T) {
 		{
 			name:    "slow replies under the thresholds",
 			args:    append([]string{"-H", lab.SlowIP, "-w", "200,20%", "-c", "500,60%"}, allow...),
-			summary: `^ARP OK - 198\.51\.100\.22 is at ` + regexp.QuoteMeta(a) + ` on eth0: 3/3 replies, rta 4\d(\.\d+)?ms$`,
+			summary: `^ARP OK - 198\.51\.100\.22 is at ` + regexp.QuoteMeta(a) + ` on eth0: 3/3 replies, rta \d+(\.\d+)?ms$`,
 		},
 		{
 			name:    "slow replies over the warning rta",
-			args:    append([]string{"-H", lab.SlowIP, "-w", "20,20%", "-c", "100,60%"}, allow...),
+			args:    append([]string{"-H", lab.SlowIP, "-w", "20,20%", "-c", "500,60%"}, allow...),
 			code:    1,
-			summary: `^ARP WARNING - 198\.51\.100\.22 answers slowly: rta 4\d(\.\d+)?ms is above warning 20ms; is at ` + regexp.QuoteMeta(a) + ` on eth0: 3/3 replies, rta 4\d(\.\d+)?ms$`,
+			summary: `^ARP WARNING - 198\.51\.100\.22 answers slowly: rta \d+(\.\d+)?ms is above warning 20ms; is at ` + regexp.QuoteMeta(a) + ` on eth0: 3/3 replies, rta \d+(\.\d+)?ms$`,
 		},
 		{
 			name:    "slow replies over the critical rta",
 			args:    append([]string{"-H", lab.SlowIP, "-w", "10,20%", "-c", "30,60%"}, allow...),
 			code:    2,
-			summary: `^ARP CRITICAL - 198\.51\.100\.22 answers slowly: rta 4\d(\.\d+)?ms is above critical 30ms; is at `,
+			summary: `^ARP CRITICAL - 198\.51\.100\.22 answers slowly: rta \d+(\.\d+)?ms is above critical 30ms; is at `,
 		},
 		{
 			name:    "gratuitous ARP from another allowed node",
@@ -317,15 +318,15 @@ func TestScenarios(t *testing.T) {
 
 func TestSlowRepliesPerfdata(t *testing.T) {
 	needLab(t)
-	r := runCheck(t, "-H", lab.SlowIP, "-w", "20,20%", "-c", "100,60%")
-	if rta := r.ms(t, "rta"); rta < 40 || rta > 100 {
-		t.Errorf("rta %vms, want the responder's 40ms delay", rta)
+	r := runCheck(t, "-H", lab.SlowIP, "-w", "20,20%", "-c", "500,60%")
+	if rta := r.ms(t, "rta"); rta < 40 || rta > 500 {
+		t.Errorf("rta %vms, want the responder's 40ms delay (plus scheduling)", rta)
 	}
 	if lo, hi := r.ms(t, "rtmin"), r.ms(t, "rtmax"); lo < 40 || hi < lo {
 		t.Errorf("rtmin %v rtmax %v", lo, hi)
 	}
-	if p := r.perf["rta"]; p.warn != "20" || p.crit != "100" || p.min != "0" {
-		t.Errorf("rta thresholds in perfdata: %+v, want ;20;100;0;", p)
+	if p := r.perf["rta"]; p.warn != "20" || p.crit != "500" || p.min != "0" {
+		t.Errorf("rta thresholds in perfdata: %+v, want ;20;500;0;", p)
 	}
 	if p := r.perf["pl"]; p.warn != "20" || p.crit != "60" {
 		t.Errorf("pl thresholds in perfdata: %+v, want ;20;60;0;100", p)
