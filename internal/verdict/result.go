@@ -168,9 +168,11 @@ func rangeOf(has bool, r threshold.Range) string {
 
 func formatMS(d time.Duration) string { return threshold.FormatNumber(ms(d)) + "ms" }
 
+// formatDuration prints a run's length: whole milliseconds below a second,
+// seconds above.
 func formatDuration(d time.Duration) string {
 	if d < time.Second {
-		return formatMS(d)
+		return strconv.FormatInt(d.Round(time.Millisecond).Milliseconds(), 10) + "ms"
 	}
 	return threshold.FormatNumber(d.Seconds()) + "s"
 }

@@ -1,0 +1,246 @@
+package probe
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/check-arp/check_arp/internal/mac"
+	"github.com/check-arp/check_arp/internal/verdict"
+)
+
+var (
+	macA = mac.Addr{2, 0, 0, 0, 0, 0x0a}
+	macB = mac.Addr{2, 0, 0, 0, 0, 0x0b}
+)
+
+// scriptedTransport answers each probe with the replies its script gives,
+// after the given delays, and can inject announcements.
+type scriptedTransport struct {
+	mu        sync.Mutex
+	script    func(probe int) []scriptedReply
+	sent      int
+	queue     []Answer
+	wake      chan struct{}
+	interrupt chan struct{}
+	once      sync.Once
+}
+
+type scriptedReply struct {
+	delay time.Duration
+	mac   mac.Addr
+	kind  Kind
+}
+
+func newScripted(script func(probe int) []scriptedReply) *scriptedTransport {
+	return &scriptedTransport{script: script, wake: make(chan struct{}, 1024), interrupt: make(chan struct{})}
+}
+
+func (s *scriptedTransport) Send() (time.Time, error) {
+	s.mu.Lock()
+	n := s.sent
+	s.sent++
+	s.mu.Unlock()
+	at := time.Now()
+	for _, r := range s.script(n) {
+		r := r
+		kind := r.kind
+		if kind == 0 {
+			kind = Reply
+		}
+		time.AfterFunc(r.delay, func() {
+			s.mu.Lock()
+			s.queue = append(s.queue, Answer{Kind: kind, MAC: r.mac, At: time.Now()})
+			s.mu.Unlock()
+			s.wake <- struct{}{}
+		})
+	}
+	return at, nil
+}
+
+func (s *scriptedTransport) Receive(deadline time.Time) (Answer, error) {
+	for {
+		s.mu.Lock()
+		if len(s.queue) > 0 {
+			a := s.queue[0]
+			s.queue = s.queue[1:]
+			s.mu.Unlock()
+			return a, nil
+		}
+		s.mu.Unlock()
+		timer := time.NewTimer(time.Until(deadline))
+		select {
+		case <-s.wake:
+			timer.Stop()
+		case <-timer.C:
+			return Answer{}, ErrTimeout
+		case <-s.interrupt:
+			timer.Stop()
+			return Answer{}, ErrTimeout
+		}
+	}
+}
+
+func (s *scriptedTransport) Interrupt() { s.once.Do(func() { close(s.interrupt) }) }
+
+func runScripted(t *testing.T, timeout time.Duration, sched Schedule, script func(int) []scriptedReply) (verdict.Observation, time.Duration, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	var obs verdict.Observation
+	start := time.Now()
+	err := Run(ctx, newScripted(script), sched, &obs)
+	return obs, time.Since(start), err
+}
+
+func TestRunRecordsEveryReplyAgainstItsProbe(t *testing.T) {
+	// Probe 0: A; probe 1: A and B; probe 2: B twice.
+	obs, _, err := runScripted(t, 2*time.Second, Schedule{Count: 3, Interval: 30 * time.Millisecond}, func(p int) []scriptedReply {
+		switch p {
+		case 0:
+			return []scriptedReply{{delay: time.Millisecond, mac: macA}}
+		case 1:
+			return []scriptedReply{{delay: time.Millisecond, mac: macA}, {delay: 2 * time.Millisecond, mac: macB}}
+		default:
+			return []scriptedReply{{delay: time.Millisecond, mac: macB}, {delay: 3 * time.Millisecond, mac: macB}}
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(obs.ProbesSent) != 3 {
+		t.Fatalf("sent %d probes, want 3", len(obs.ProbesSent))
+	}
+	got := []struct {
+		probe int
+		mac   mac.Addr
+	}{}
+	for _, r := range obs.Replies {
+		got = append(got, struct {
+			probe int
+			mac   mac.Addr
+		}{r.Probe, r.MAC})
+		if r.RTT <= 0 || r.RTT > 25*time.Millisecond {
+			t.Errorf("reply %+v: rtt out of range", r)
+		}
+	}
+	want := []struct {
+		probe int
+		mac   mac.Addr
+	}{{0, macA}, {1, macA}, {1, macB}, {2, macB}}
+	// The second B reply to probe 2 may or may not beat the settle time
+	// (twice the slowest first reply); the first four are certain.
+	if len(got) < len(want) {
+		t.Fatalf("replies %v, want at least %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("reply %d = %v, want %v (all: %v)", i, got[i], want[i], got)
+		}
+	}
+}
+
+func TestRunStopsOnceTheLastProbeIsAnswered(t *testing.T) {
+	// Probe 0 is lost; the others are answered at once. The run must end
+	// right after probe 2's reply, not at the 5s deadline.
+	obs, took, err := runScripted(t, 5*time.Second, Schedule{Count: 3, Interval: 20 * time.Millisecond}, func(p int) []scriptedReply {
+		if p == 0 {
+			return nil
+		}
+		return []scriptedReply{{delay: time.Millisecond, mac: macA}}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if took > time.Second {
+		t.Fatalf("run took %v; it should stop after the last probe's reply", took)
+	}
+	if len(obs.Replies) != 2 || obs.Replies[0].Probe != 1 || obs.Replies[1].Probe != 2 {
+		t.Fatalf("replies %+v, want probes 1 and 2", obs.Replies)
+	}
+}
+
+func TestRunWaitsForTheDeadlineWhenTheLastProbeIsUnanswered(t *testing.T) {
+	obs, took, err := runScripted(t, 300*time.Millisecond, Schedule{Count: 2, Interval: 10 * time.Millisecond}, func(int) []scriptedReply { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(obs.ProbesSent) != 2 || len(obs.Replies) != 0 {
+		t.Fatalf("obs %+v", obs)
+	}
+	if took < 290*time.Millisecond {
+		t.Fatalf("run ended after %v, before the 300ms deadline", took)
+	}
+}
+
+func TestRunRecordsAnnouncementsApart(t *testing.T) {
+	obs, _, err := runScripted(t, time.Second, Schedule{Count: 2, Interval: 20 * time.Millisecond}, func(p int) []scriptedReply {
+		r := []scriptedReply{{delay: time.Millisecond, mac: macA}}
+		if p == 0 {
+			r = append(r, scriptedReply{delay: 5 * time.Millisecond, mac: macB, kind: Announcement})
+		}
+		return r
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(obs.Announcements) != 1 || obs.Announcements[0].MAC != macB || obs.Announcements[0].At <= 0 {
+		t.Fatalf("announcements %+v", obs.Announcements)
+	}
+	for _, r := range obs.Replies {
+		if r.MAC != macA {
+			t.Fatalf("an announcement was recorded as a reply: %+v", obs.Replies)
+		}
+	}
+}
+
+func TestRunBoundsWhatItRecords(t *testing.T) {
+	const flood = MaxRecorded + 500
+	obs, _, err := runScripted(t, 2*time.Second, Schedule{Count: 1, Interval: 10 * time.Millisecond}, func(int) []scriptedReply {
+		r := make([]scriptedReply, flood)
+		for i := range r {
+			r[i] = scriptedReply{delay: time.Millisecond, mac: mac.Addr{2, 0, 0, 0, byte(i >> 8), byte(i)}, kind: Announcement}
+		}
+		return append(r, scriptedReply{delay: 50 * time.Millisecond, mac: macA})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(obs.Replies) + len(obs.Announcements) + obs.Unrecorded; got != flood+1 {
+		t.Fatalf("recorded %d + %d, counted %d: total %d, want %d", len(obs.Replies), len(obs.Announcements), obs.Unrecorded, got, flood+1)
+	}
+	if len(obs.Replies)+len(obs.Announcements) != MaxRecorded {
+		t.Fatalf("kept %d, want the limit %d", len(obs.Replies)+len(obs.Announcements), MaxRecorded)
+	}
+}
+
+func TestRunReturnsTheCauseWhenCancelled(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ctx, stop := context.WithCancelCause(ctx)
+	stopReason := errors.New("interrupted by SIGTERM")
+	time.AfterFunc(50*time.Millisecond, func() { stop(stopReason) })
+	var obs verdict.Observation
+	start := time.Now()
+	err := Run(ctx, newScripted(func(int) []scriptedReply { return nil }), Schedule{Count: 5, Interval: time.Second}, &obs)
+	if !errors.Is(err, stopReason) {
+		t.Fatalf("err = %v, want the cancel cause", err)
+	}
+	if took := time.Since(start); took > 2*time.Second {
+		t.Fatalf("cancelled run took %v", took)
+	}
+}
+
+func TestRunRefusesNonsense(t *testing.T) {
+	var obs verdict.Observation
+	if err := Run(context.Background(), newScripted(nil), Schedule{Count: 1, Interval: time.Second}, &obs); err == nil {
+		t.Fatal("a run without a deadline was accepted")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if err := Run(ctx, newScripted(nil), Schedule{Count: 0, Interval: time.Second}, &obs); err == nil {
+		t.Fatal("zero probes accepted")
+	}
+}
