@@ -16,6 +16,7 @@ import (
 var version = "dev"
 
 func main() {
+	defer report.OnPanic(os.Stdout, os.Exit)
 	start := time.Now()
 	cfg, err := cli.Parse(os.Args[1:], os.Stdout, version)
 	if err != nil {

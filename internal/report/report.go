@@ -69,3 +69,14 @@ func oneLine(s string) string {
 	s = strings.NewReplacer("\r", " ", "\n", " ", "|", "/").Replace(s)
 	return strings.TrimSpace(s)
 }
+
+// OnPanic, deferred first in main, turns a panic anywhere into an UNKNOWN
+// line and exit code 3: a crashed check knows nothing about the target, so
+// it must not claim CRITICAL (go-nagios' choice) or OK.
+func OnPanic(w io.Writer, exit func(int)) {
+	r := recover()
+	if r == nil {
+		return
+	}
+	exit(Error(w, fmt.Errorf("internal error: %v; please report this with the command line that caused it", r)))
+}
