@@ -207,7 +207,7 @@ func TestScenarios(t *testing.T) {
 			name:    "wrong MAC",
 			args:    append([]string{"-H", lab.ConflictIP}, allow...),
 			code:    2,
-			summary: `^ARP CRITICAL - 198\.51\.100\.12 is claimed by 02:00:00:00:00:99 \(not in the allowlist\) instead of ` + regexp.QuoteMeta(a+", "+b+" and "+c) + ` on eth0: 3/3 replies, ` + rtaPattern + `$`,
+			summary: `^ARP CRITICAL - 198\.51\.100\.12 is claimed by 02:00:00:00:00:99 \(not in the allowlist\), expected ` + regexp.QuoteMeta(a+", "+b+" and "+c) + ` on eth0: 3/3 replies, ` + rtaPattern + `$`,
 			counts:  map[string]string{"received": "3", "macs": "1", "unexpected_macs": "1"},
 		},
 		{
@@ -228,7 +228,7 @@ func TestScenarios(t *testing.T) {
 			name:    "lossy without thresholds",
 			args:    append([]string{"-H", lab.LossyIP}, allow...),
 			code:    1,
-			summary: `^ARP WARNING - 198\.51\.100\.14 lost 1 of 3 probes \(33%\); is at ` + regexp.QuoteMeta(c) + ` on eth0: 2/3 replies, ` + rtaPattern + `$`,
+			summary: `^ARP WARNING - 198\.51\.100\.14 lost 1 of 3 probes \(33\.3%\); is at ` + regexp.QuoteMeta(c) + ` on eth0: 2/3 replies, ` + rtaPattern + `$`,
 			counts:  map[string]string{"sent": "3", "received": "2", "pl": "33.333"},
 		},
 		{
@@ -241,7 +241,7 @@ func TestScenarios(t *testing.T) {
 			name:    "lossy over a critical loss threshold",
 			args:    append([]string{"-H", lab.LossyIP, "-w", "10%", "-c", "30%"}, allow...),
 			code:    2,
-			summary: `^ARP CRITICAL - 198\.51\.100\.14 lost 1 of 3 probes \(33%\); is at `,
+			summary: `^ARP CRITICAL - 198\.51\.100\.14 lost 1 of 3 probes \(33\.3%\); is at `,
 			counts:  map[string]string{"received": "2", "pl": "33.333"},
 		},
 		{
@@ -286,7 +286,7 @@ func TestScenarios(t *testing.T) {
 			name:    "gratuitous ARP from a MAC outside the allowlist",
 			args:    []string{"-H", lab.AnnouncedIP, "-e", lab.NodeAMAC + "=node-a"},
 			code:    2,
-			summary: `^ARP CRITICAL - 198\.51\.100\.23 is claimed by 02:00:00:00:00:0b \(not in the allowlist\) instead of ` + regexp.QuoteMeta(a) + ` on eth0`,
+			summary: `^ARP CRITICAL - 198\.51\.100\.23 is announced by gratuitous ARP from 02:00:00:00:00:0b \(not in the allowlist\), expected ` + regexp.QuoteMeta(a) + ` on eth0`,
 			counts:  map[string]string{"gratuitous": "1", "unexpected_macs": "1"},
 		},
 		{

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/netip"
 	"os"
+	"regexp"
 	"strings"
 	"time"
 
@@ -53,7 +54,23 @@ type UsageError struct{ msg string }
 
 func (e *UsageError) Error() string { return e.msg }
 
-func usage(format string, args ...any) error { return &UsageError{fmt.Sprintf(format, args...)} }
+// usage builds a UsageError. Control characters from the operator's input
+// are escaped, so the message stays one line of plugin output.
+func usage(format string, args ...any) error {
+	msg := fmt.Sprintf(format, args...)
+	var b strings.Builder
+	for _, r := range msg {
+		if r < 0x20 || r == 0x7f {
+			fmt.Fprintf(&b, "\\x%02x", r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return &UsageError{b.String()}
+}
+
+// missingValue matches kong's complaint about a flag given without value.
+var missingValue = regexp.MustCompile(`^(--[a-z-]+): expected .* but got "EOL"`)
 
 // exitSignal is what kong's Exit hook panics with, so that printing help
 // ends parsing at once instead of going on to complain about flags.
@@ -83,6 +100,9 @@ func Parse(args []string, out io.Writer, version string) (cfg check.Config, err 
 		}
 	}()
 	if _, err := parser.Parse(args); err != nil {
+		if m := missingValue.FindStringSubmatch(err.Error()); m != nil {
+			return cfg, usage("%s needs a value; see check_arp --help", m[1])
+		}
 		return cfg, usage("%s; see check_arp --help", strings.TrimSuffix(err.Error(), "."))
 	}
 	return f.config()

@@ -52,7 +52,7 @@ func Resolve(ctx context.Context, req Request) (Path, error) {
 	if req.Interface != "" {
 		ifi, err = net.InterfaceByName(req.Interface)
 		if err != nil {
-			return Path{}, fixable("interface %s does not exist on this host; 'ip -br link' lists the interfaces", req.Interface)
+			return Path{}, fixable("interface %s does not exist on this host; 'ip -br link' lists the interfaces", quoteIfOdd(req.Interface))
 		}
 	} else {
 		ifi, routeSrc, err = routeTo(ctx, req.Target)
@@ -192,4 +192,15 @@ func describe(addrs []netip.Prefix) string {
 		s[i] = p.Addr().String()
 	}
 	return strings.Join(s, ", ")
+}
+
+// quoteIfOdd quotes a name that holds anything but printable ASCII without
+// spaces, so that a stray newline cannot split the plugin output.
+func quoteIfOdd(name string) string {
+	for _, r := range name {
+		if r <= ' ' || r > '~' {
+			return fmt.Sprintf("%q", name)
+		}
+	}
+	return name
 }

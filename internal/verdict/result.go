@@ -171,8 +171,9 @@ func formatMS(d time.Duration) string { return threshold.FormatNumber(ms(d)) + "
 // formatDuration prints a run's length: whole milliseconds below a second,
 // seconds above.
 func formatDuration(d time.Duration) string {
+	d = d.Round(time.Millisecond)
 	if d < time.Second {
-		return strconv.FormatInt(d.Round(time.Millisecond).Milliseconds(), 10) + "ms"
+		return strconv.FormatInt(d.Milliseconds(), 10) + "ms"
 	}
 	return threshold.FormatNumber(d.Seconds()) + "s"
 }

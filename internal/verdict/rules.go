@@ -70,7 +70,9 @@ type Finding struct {
 //  6. Packet loss is judged by the pl part of -w/-c; without one, any lost
 //     probe is WARNING.
 //  7. The round-trip average is judged by the rta part of -w/-c, if given.
-//  8. Otherwise: OK, naming the one MAC that answered.
+//  8. More replies and announcements than the check records (a flood):
+//     CRITICAL.
+//  9. Otherwise: OK, naming the one MAC that answered.
 func Decide(obs Observation, pol Policy) Result {
 	s := summarize(obs)
 	var findings []Finding
@@ -93,7 +95,13 @@ func Decide(obs Observation, pol Policy) Result {
 			}
 		}
 		if len(unexpected) > 0 {
-			add(Critical, "is claimed by %s (not in the allowlist) instead of %s",
+			how := "announced by gratuitous ARP from"
+			for _, m := range unexpected {
+				if contains(s.macOrder, m) {
+					how = "claimed by"
+				}
+			}
+			add(Critical, "is %s %s (not in the allowlist), expected %s", how,
 				listMACs(unexpected, func(a mac.Addr) string { return a.String() }),
 				listMACs(pol.Allowed.Addrs(), name))
 		}
@@ -102,7 +110,7 @@ func Decide(obs Observation, pol Policy) Result {
 	// Rule 3.
 	if s.multiMACProbes > 0 {
 		add(Critical, "is answered by %d MACs at once in %d of %d probes (split brain): %s",
-			s.maxMACsPerProbe, s.multiMACProbes, s.sent, listMACs(s.macOrder, name))
+			s.maxMACsPerProbe, s.multiMACProbes, s.sent, listMACs(s.multiMACs, name))
 	}
 
 	// Rule 4.
@@ -135,7 +143,7 @@ func Decide(obs Observation, pol Policy) Result {
 			st = judge(s.lossPercent(), pol.Warn.HasPL, pol.Warn.PL, pol.Crit.HasPL, pol.Crit.PL)
 		}
 		if st != OK {
-			add(st, "lost %d of %d probes (%s%%)", s.lost(), s.sent, strconv.FormatFloat(s.lossPercent(), 'f', 0, 64))
+			add(st, "lost %d of %d probes (%s%%)", s.lost(), s.sent, formatPercent(s.lossPercent()))
 		}
 	}
 
@@ -147,11 +155,17 @@ func Decide(obs Observation, pol Policy) Result {
 			if st == Critical {
 				r = pol.Crit.RTA
 			}
-			add(st, "answers slowly: rta %sms %s", threshold.FormatNumber(rta), describeBreach(st, r))
+			add(st, "%s", describeRTA(rta, st, r))
 		}
 	}
 
-	// Rule 8: name the one answering MAC unless a finding already did.
+	// Rule 8.
+	if obs.Unrecorded > 0 {
+		add(Critical, "is flooded: %d more replies and announcements arrived than the check records (%d)",
+			obs.Unrecorded, len(obs.Replies)+len(obs.Announcements))
+	}
+
+	// Rule 9: name the one answering MAC unless a finding already did.
 	if len(s.macOrder) == 1 && len(unexpected) == 0 && s.changes == 0 {
 		add(OK, "is at %s", name(s.macOrder[0]))
 	}
@@ -179,14 +193,26 @@ func judge(v float64, hasWarn bool, warn threshold.Range, hasCrit bool, crit thr
 	return OK
 }
 
-// describeBreach says which threshold a value broke, in the plainest words
-// the range allows.
-func describeBreach(st State, r threshold.Range) string {
+// describeRTA says how the round-trip average broke a threshold range, in
+// the plainest words the range allows.
+func describeRTA(rta float64, st State, r threshold.Range) string {
 	level := strings.ToLower(st.String())
-	if !r.Inside && !r.NoStart && r.Start == 0 && !r.NoEnd {
-		return fmt.Sprintf("is above %s %sms", level, threshold.FormatNumber(r.End))
+	v := threshold.FormatNumber(rta) + "ms"
+	switch {
+	case r.Inside:
+		return fmt.Sprintf("has rta %s, inside the %s range %s", v, level, r)
+	case !r.NoEnd && rta > r.End && !r.NoStart && r.Start == 0:
+		return fmt.Sprintf("answers slowly: rta %s is above %s %sms", v, level, threshold.FormatNumber(r.End))
+	case !r.NoEnd && rta > r.End:
+		return fmt.Sprintf("answers slowly: rta %s is above the %s range %s", v, level, r)
 	}
-	return fmt.Sprintf("is in the %s range %s", level, r.String())
+	return fmt.Sprintf("answers too fast: rta %s is below the %s range %s", v, level, r)
+}
+
+// formatPercent prints a percentage with at most one decimal (33.3).
+func formatPercent(p float64) string {
+	s := strconv.FormatFloat(p, 'f', 1, 64)
+	return strings.TrimSuffix(s, ".0")
 }
 
 // describeMAC renders a MAC with its label and, when an allowlist is in

@@ -28,6 +28,7 @@ type stats struct {
 	perMAC          map[mac.Addr]*macStat
 	multiMACProbes  int
 	maxMACsPerProbe int
+	multiMACs       []mac.Addr // distinct MACs seen in multi-MAC probes
 	// sequence has the one MAC of each probe answered by exactly one MAC,
 	// in probe order; changes counts neighbours that differ.
 	sequence          []mac.Addr
@@ -82,6 +83,11 @@ func summarize(obs Observation) stats {
 		if len(p.macs) > 1 {
 			s.multiMACProbes++
 			s.maxMACsPerProbe = max(s.maxMACsPerProbe, len(p.macs))
+			for _, m := range p.macs {
+				if !contains(s.multiMACs, m) {
+					s.multiMACs = append(s.multiMACs, m)
+				}
+			}
 			continue
 		}
 		if n := len(s.sequence); n > 0 && s.sequence[n-1] != p.macs[0] {
