@@ -10,6 +10,29 @@ import (
 	"github.com/check-arp/check_arp/internal/mac"
 )
 
+// The probe protocols, as Observation.Protocol names them.
+const (
+	ProtocolARP = "ARP"
+	ProtocolNDP = "NDP"
+)
+
+// vocabulary holds the words that differ between the probe protocols, so
+// that one set of rules reads naturally for both.
+type vocabulary struct {
+	// announcedBy says how an unsolicited claim arrived ("announced by
+	// gratuitous ARP from ...").
+	announcedBy string
+	// announcement names one such claim in the long output.
+	announcement string
+}
+
+func wordsFor(protocol string) vocabulary {
+	if protocol == ProtocolNDP {
+		return vocabulary{announcedBy: "unsolicited neighbor advertisement", announcement: "unsolicited advertisement"}
+	}
+	return vocabulary{announcedBy: "gratuitous ARP", announcement: "gratuitous announcement"}
+}
+
 // Reply is one answer to one probe.
 type Reply struct {
 	// Probe is the 0-based index of the probe the reply answers: the last
@@ -21,8 +44,9 @@ type Reply struct {
 	RTT time.Duration
 }
 
-// Announcement is an unsolicited (gratuitous) claim of the target seen
-// during the check, as a node sends when it takes an address over.
+// Announcement is an unsolicited claim of the target seen during the check
+// (a gratuitous ARP, an unsolicited neighbor advertisement), as a node sends
+// when it takes an address over.
 type Announcement struct {
 	MAC mac.Addr
 	// At is the time since the check started.
@@ -32,7 +56,9 @@ type Announcement struct {
 // Observation is everything a probe run saw. The probe layer fills it; the
 // verdict core only reads it.
 type Observation struct {
-	// Protocol names the probe kind in the summary ("ARP").
+	// Protocol names the probe kind in the summary: ProtocolARP or
+	// ProtocolNDP. It also picks the words for announcements; any other
+	// value reads as ARP.
 	Protocol string
 	// Target is the address that was probed.
 	Target netip.Addr
@@ -47,7 +73,7 @@ type Observation struct {
 	ProbesSent []time.Duration
 	// Replies lists the replies in arrival order.
 	Replies []Reply
-	// Announcements lists gratuitous claims of the target in arrival order.
+	// Announcements lists unsolicited claims of the target in arrival order.
 	Announcements []Announcement
 	// Unrecorded counts replies and announcements that arrived after the
 	// recording limit was reached (a flood); they are not in the lists.

@@ -24,7 +24,8 @@ type Result struct {
 }
 
 // Summary returns the one-line plugin summary, e.g.
-// "ARP OK - 198.51.100.10 is at 02:00:00:00:00:10 (node-a) on eth0: 3/3 replies, rta 0.041ms".
+// "ARP OK - 198.51.100.10 is at 02:00:00:00:00:10 (node-a) on eth0: 3/3 replies, rta 0.041ms"
+// or, for IPv6, "NDP OK - 2001:db8::10 is at ...".
 func (r Result) Summary() string {
 	texts := make([]string, len(r.Findings))
 	for i, f := range r.Findings {
@@ -69,8 +70,8 @@ func (r Result) LongOutput(verbosity int) string {
 				n++
 			}
 		}
-		lines = append(lines, fmt.Sprintf("%s sent %d gratuitous announcement%s for %s, first at +%s",
-			name(m), n, plural(n, "", "s"), r.obs.Target, formatMS(first)))
+		lines = append(lines, fmt.Sprintf("%s sent %d %s%s for %s, first at +%s",
+			name(m), n, wordsFor(r.obs.Protocol).announcement, plural(n, "", "s"), r.obs.Target, formatMS(first)))
 	}
 	if r.obs.Unrecorded > 0 {
 		lines = append(lines, fmt.Sprintf("%d further replies or announcements arrived after the recording limit and were only counted", r.obs.Unrecorded))
@@ -128,7 +129,9 @@ type Metric struct {
 }
 
 // Perfdata returns the performance data: check_icmp's rta, rtmin, rtmax and
-// pl, then the counts that matter for ARP ownership.
+// pl, then the counts that matter for address ownership. The labels are
+// the same for ARP and NDP (an unsolicited neighbor advertisement counts as
+// "gratuitous"), so graphs of dual-stack VIPs line up.
 func (r Result) Perfdata() []Metric {
 	s := r.stats
 	rtt := func(label string, d time.Duration, warn, crit string) Metric {

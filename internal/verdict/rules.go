@@ -65,8 +65,9 @@ type Finding struct {
 //  4. The answering MAC changes between probes: one change is WARNING
 //     (a failover during the check), two or more are CRITICAL (flapping).
 //     Probes answered by several MACs are left out of this sequence.
-//  5. An allowed MAC that did not answer announces the target by
-//     gratuitous ARP while another MAC answers: WARNING (contested).
+//  5. An allowed MAC that did not answer announces the target (gratuitous
+//     ARP, unsolicited neighbor advertisement) while another MAC answers:
+//     WARNING (contested).
 //  6. Packet loss is judged by the pl part of -w/-c; without one, any lost
 //     probe is WARNING.
 //  7. The round-trip average is judged by the rta part of -w/-c, if given.
@@ -80,6 +81,7 @@ func Decide(obs Observation, pol Policy) Result {
 		findings = append(findings, Finding{st, fmt.Sprintf(format, args...)})
 	}
 	name := func(a mac.Addr) string { return describeMAC(a, pol.Allowed) }
+	words := wordsFor(obs.Protocol)
 
 	// Rule 1.
 	if s.answered == 0 {
@@ -95,7 +97,7 @@ func Decide(obs Observation, pol Policy) Result {
 			}
 		}
 		if len(unexpected) > 0 {
-			how := "announced by gratuitous ARP from"
+			how := "announced by " + words.announcedBy + " from"
 			for _, m := range unexpected {
 				if contains(s.macOrder, m) {
 					how = "claimed by"
@@ -132,7 +134,7 @@ func Decide(obs Observation, pol Policy) Result {
 			}
 		}
 		if len(contesting) > 0 {
-			add(Warning, "was announced by gratuitous ARP from %s while %s answered", listMACs(contesting, name), listMACs(s.macOrder, name))
+			add(Warning, "was announced by %s from %s while %s answered", words.announcedBy, listMACs(contesting, name), listMACs(s.macOrder, name))
 		}
 	}
 

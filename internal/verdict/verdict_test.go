@@ -841,9 +841,49 @@ func TestDecide(t *testing.T) {
 				t.Errorf("Perfdata mismatch\n got: %s\nwant: %s", got, tt.perf)
 			}
 			checkInvariants(t, tt.obs, r)
+
+			// The same observation over NDP: the same rules, state and
+			// perfdata; only the prefix, the target and the way
+			// announcements arrive read differently.
+			obs6 := asNDP(tt.obs)
+			r6 := Decide(obs6, tt.pol)
+			if r6.State != tt.state {
+				t.Errorf("NDP State = %v, want %v", r6.State, tt.state)
+			}
+			if got, want := r6.Summary(), toNDPWords.Replace(tt.summary); got != want {
+				t.Errorf("NDP Summary mismatch\n got: %s\nwant: %s", got, want)
+			}
+			if got := perfString(r6); got != tt.perf {
+				t.Errorf("NDP Perfdata mismatch\n got: %s\nwant: %s", got, tt.perf)
+			}
+			checkInvariants(t, obs6, r6)
 		})
 	}
 }
+
+var (
+	testTarget6 = netip.MustParseAddr("2001:db8::10")
+	testSource6 = netip.MustParseAddr("2001:db8::1")
+)
+
+// asNDP turns an ARP observation into the same observation over NDP.
+func asNDP(o Observation) Observation {
+	o.Protocol = ProtocolNDP
+	o.Target = testTarget6
+	if o.Source == testSource {
+		o.Source = testSource6
+	}
+	return o
+}
+
+// toNDPWords rewrites an ARP summary or long output into its NDP form.
+var toNDPWords = strings.NewReplacer(
+	"gratuitous ARP", "unsolicited neighbor advertisement",
+	"gratuitous announcement", "unsolicited advertisement",
+	"ARP ", "NDP ",
+	testTarget.String(), testTarget6.String(),
+	"from "+testSource.String()+" (", "from "+testSource6.String()+" (",
+)
 
 // checkInvariants holds for every result.
 func checkInvariants(t *testing.T, obs Observation, r Result) {
@@ -1177,6 +1217,10 @@ func TestLongOutput(t *testing.T) {
 			if got != want {
 				t.Errorf("LongOutput(%d) mismatch\n got:\n%s\nwant:\n%s", tt.verbosity, got, want)
 			}
+			got6 := Decide(asNDP(tt.obs), tt.pol).LongOutput(tt.verbosity)
+			if want6 := toNDPWords.Replace(want); got6 != want6 {
+				t.Errorf("NDP LongOutput(%d) mismatch\n got:\n%s\nwant:\n%s", tt.verbosity, got6, want6)
+			}
 		})
 	}
 }
@@ -1286,4 +1330,19 @@ func FuzzDecide(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestNDPWording(t *testing.T) {
+	obs := asNDP(announce(observe(3, healthy3(macA)...), macB, 150*time.Millisecond))
+	r := Decide(obs, policy("", "", nodeA, nodeB))
+	want := "NDP WARNING - 2001:db8::10 was announced by unsolicited neighbor advertisement from " + sB + " (node-b) while " + sA + " (node-a) answered; is at " + sA + " (node-a) on eth0: 3/3 replies, rta 0.4ms"
+	if got := r.Summary(); got != want {
+		t.Errorf("Summary\n got: %s\nwant: %s", got, want)
+	}
+	if lo := r.LongOutput(0); !strings.Contains(lo, sB+" (node-b) sent 1 unsolicited advertisement for 2001:db8::10, first at +150ms") {
+		t.Errorf("LongOutput:\n%s", lo)
+	}
+	if pd := perfMap(r); pd["gratuitous"].Value != "1" {
+		t.Errorf("gratuitous perfdata %+v, want 1: the label stays the same for NDP", pd["gratuitous"])
+	}
 }
