@@ -1,0 +1,311 @@
+package ndpprobe
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+	"unsafe"
+
+	"github.com/mdlayher/ndp"
+	"golang.org/x/net/bpf"
+	"golang.org/x/sys/unix"
+
+	"github.com/check-arp/check_arp/internal/mac"
+	"github.com/check-arp/check_arp/internal/probe"
+)
+
+// Config says where and how to probe.
+type Config struct {
+	// Interface is the Ethernet interface to probe on.
+	Interface *net.Interface
+	// Source is the IPv6 address of Interface the solicitations are sent
+	// from; answers come back to it.
+	Source netip.Addr
+	// Target is the IPv6 address to resolve.
+	Target netip.Addr
+}
+
+// Transport is an open raw ICMPv6 socket for one check. It implements
+// probe.Transport.
+//
+// mdlayher/ndp builds the solicitation, but its Conn is not used: it binds
+// to the first address of a kind rather than the one the check chose,
+// allocates a message and a control message per read, and has no kernel
+// filter. This socket is bound to the chosen source, passes only
+// advertisements about the target (ICMPv6 and BPF filters), and reads into
+// fixed buffers without allocating.
+type Transport struct {
+	file        *os.File
+	raw         syscall.RawConn
+	solicit     []byte
+	group       unix.SockaddrInet6
+	classifier  classifier
+	interrupted atomic.Bool
+	closeOnce   sync.Once
+
+	// read state, kept here so that the read callback is built once and
+	// the loop does not allocate per packet.
+	buf, oob []byte
+	iov      unix.Iovec
+	msg      unix.Msghdr
+	readFn   func(fd uintptr) bool
+	n        int
+	rerr     error
+	// write state, likewise.
+	writeFn func(fd uintptr) bool
+	werr    error
+}
+
+// ErrPermission is wrapped when the raw socket cannot be opened for lack of
+// privilege (CAP_NET_RAW).
+var ErrPermission = errors.New("permission denied")
+
+// ErrSourceUnusable is wrapped when the kernel refuses to send from the
+// source address (gone, or still tentative during duplicate address
+// detection).
+var ErrSourceUnusable = errors.New("source address not usable")
+
+// bufLen is how much of each advertisement is read: IPv6's minimum MTU, far
+// more than an advertisement with its options needs.
+const bufLen = 1280
+
+// Open opens the socket and prepares the solicitation.
+func Open(cfg Config) (*Transport, error) {
+	ifi := cfg.Interface
+	if _, ok := mac.FromSlice(ifi.HardwareAddr); !ok {
+		return nil, fmt.Errorf("%s has no Ethernet address", ifi.Name)
+	}
+	target, source := cfg.Target.WithZone(""), cfg.Source.WithZone("")
+	if !target.Is6() || target.Is4In6() || !source.Is6() || source.Is4In6() || source.IsUnspecified() {
+		return nil, fmt.Errorf("NDP needs IPv6 addresses, got target %s and source %s", cfg.Target, cfg.Source)
+	}
+	group, err := ndp.SolicitedNodeMulticast(target)
+	if err != nil {
+		return nil, fmt.Errorf("solicited-node multicast address of %s: %w", target, err)
+	}
+	// The checksum stays zero: the kernel computes it for ICMPv6 sockets.
+	solicit, err := ndp.MarshalMessage(&ndp.NeighborSolicitation{
+		TargetAddress: target,
+		Options: []ndp.Option{
+			// Responders need it to answer without resolving us first
+			// (MetalLB's speaker drops solicitations without it).
+			&ndp.LinkLayerAddress{Direction: ndp.Source, Addr: ifi.HardwareAddr},
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("encoding the neighbor solicitation: %w", err)
+	}
+	fd, err := openSocket(ifi, source, target)
+	if err != nil {
+		return nil, err
+	}
+	file := os.NewFile(uintptr(fd), "ndp")
+	raw, err := file.SyscallConn()
+	if err != nil {
+		file.Close()
+		return nil, fmt.Errorf("raw access to the ICMPv6 socket: %w", err)
+	}
+	t := &Transport{
+		file:       file,
+		raw:        raw,
+		solicit:    solicit,
+		group:      unix.SockaddrInet6{Addr: group.As16(), ZoneId: uint32(ifi.Index)},
+		classifier: newClassifier(target, source, ifi.Index),
+		buf:        make([]byte, bufLen),
+		// Room for the hop limit and the packet info, and then some.
+		oob: make([]byte, 2*unix.CmsgSpace(unix.SizeofInet6Pktinfo)+unix.CmsgSpace(4)),
+	}
+	t.iov.Base = &t.buf[0]
+	t.iov.SetLen(len(t.buf))
+	t.msg.Iov = &t.iov
+	t.msg.SetIovlen(1)
+	t.msg.Control = &t.oob[0]
+	t.readFn = func(fd uintptr) bool {
+		t.msg.SetControllen(len(t.oob))
+		t.msg.Flags = 0
+		n, _, errno := unix.Syscall(unix.SYS_RECVMSG, fd, uintptr(unsafe.Pointer(&t.msg)), 0)
+		if errno != 0 {
+			t.n, t.rerr = 0, errno
+			return errno != unix.EAGAIN
+		}
+		t.n, t.rerr = int(n), nil
+		return true
+	}
+	t.writeFn = func(fd uintptr) bool {
+		t.werr = unix.Sendto(int(fd), t.solicit, 0, &t.group)
+		return !errors.Is(t.werr, unix.EAGAIN)
+	}
+	return t, nil
+}
+
+// openSocket returns a non-blocking raw ICMPv6 socket bound to source on
+// ifi, sending with hop limit 255 and receiving only advertisements about
+// target with their hop limit and packet info.
+func openSocket(ifi *net.Interface, source, target netip.Addr) (fd int, err error) {
+	fd, err = unix.Socket(unix.AF_INET6, unix.SOCK_RAW|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, unix.IPPROTO_ICMPV6)
+	if err != nil {
+		if errors.Is(err, unix.EPERM) || errors.Is(err, unix.EACCES) {
+			return -1, fmt.Errorf("opening an ICMPv6 socket on %s: %w", ifi.Name, ErrPermission)
+		}
+		if errors.Is(err, unix.EAFNOSUPPORT) {
+			return -1, errors.New("IPv6 is disabled in this host's kernel (ipv6.disable=1), so NDP cannot run; enable it or check the target's IPv4 address")
+		}
+		return -1, fmt.Errorf("opening an ICMPv6 socket on %s: %w", ifi.Name, err)
+	}
+	defer func() {
+		if err != nil {
+			unix.Close(fd)
+		}
+	}()
+	// The kernel filters first, so that nothing but advertisements about
+	// the target ever wakes the check.
+	var f unix.ICMPv6Filter
+	for i := range f.Data {
+		f.Data[i] = ^uint32(0) // block all ...
+	}
+	f.Data[icmpTypeNA>>5] &^= 1 << (icmpTypeNA & 31) // ... but advertisements
+	if err := unix.SetsockoptICMPv6Filter(fd, unix.SOL_ICMPV6, unix.ICMPV6_FILTER, &f); err != nil {
+		return -1, fmt.Errorf("setting the ICMPv6 filter: %w", err)
+	}
+	prog, err := targetFilter(target)
+	if err != nil {
+		return -1, err
+	}
+	if err := attachFilter(fd, prog); err != nil {
+		return -1, err
+	}
+	for _, o := range []struct {
+		name     string
+		opt, val int
+	}{
+		{"the multicast hop limit", unix.IPV6_MULTICAST_HOPS, hopLimit},
+		{"the unicast hop limit", unix.IPV6_UNICAST_HOPS, hopLimit},
+		{"the multicast interface", unix.IPV6_MULTICAST_IF, ifi.Index},
+		{"multicast loopback", unix.IPV6_MULTICAST_LOOP, 0},
+		{"hop limit reporting", unix.IPV6_RECVHOPLIMIT, 1},
+		{"packet info reporting", unix.IPV6_RECVPKTINFO, 1},
+	} {
+		if err := unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, o.opt, o.val); err != nil {
+			return -1, fmt.Errorf("setting %s on the ICMPv6 socket: %w", o.name, err)
+		}
+	}
+	sa := &unix.SockaddrInet6{Addr: source.As16()}
+	if source.IsLinkLocalUnicast() {
+		sa.ZoneId = uint32(ifi.Index)
+	}
+	if err := unix.Bind(fd, sa); err != nil {
+		if errors.Is(err, unix.EADDRNOTAVAIL) {
+			return -1, fmt.Errorf("sending from %s on %s: %w (the address is gone or still tentative during duplicate address detection)", source, ifi.Name, ErrSourceUnusable)
+		}
+		return -1, fmt.Errorf("binding the ICMPv6 socket to %s: %w", source, err)
+	}
+	return fd, nil
+}
+
+func attachFilter(fd int, prog []bpf.RawInstruction) error {
+	p := unix.SockFprog{Len: uint16(len(prog)), Filter: (*unix.SockFilter)(unsafe.Pointer(&prog[0]))}
+	if err := unix.SetsockoptSockFprog(fd, unix.SOL_SOCKET, unix.SO_ATTACH_FILTER, &p); err != nil {
+		return fmt.Errorf("attaching the socket filter: %w", err)
+	}
+	return nil
+}
+
+// targetFilter returns a classic BPF program that accepts Neighbor
+// Advertisements for target, up to bufLen bytes. On a raw ICMPv6 socket the
+// program sees the ICMPv6 message, not the IPv6 header.
+func targetFilter(target netip.Addr) ([]bpf.RawInstruction, error) {
+	t := target.As16()
+	word := func(i int) uint32 {
+		return uint32(t[i])<<24 | uint32(t[i+1])<<16 | uint32(t[i+2])<<8 | uint32(t[i+3])
+	}
+	// Each test skips to the final "drop" when it fails.
+	prog := []bpf.Instruction{
+		bpf.LoadAbsolute{Off: offType, Size: 1},
+		bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: icmpTypeNA, SkipTrue: 9},
+		bpf.LoadAbsolute{Off: offTarget, Size: 4},
+		bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: word(0), SkipTrue: 7},
+		bpf.LoadAbsolute{Off: offTarget + 4, Size: 4},
+		bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: word(4), SkipTrue: 5},
+		bpf.LoadAbsolute{Off: offTarget + 8, Size: 4},
+		bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: word(8), SkipTrue: 3},
+		bpf.LoadAbsolute{Off: offTarget + 12, Size: 4},
+		bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: word(12), SkipTrue: 1},
+		bpf.RetConstant{Val: bufLen},
+		bpf.RetConstant{Val: 0},
+	}
+	raw, err := bpf.Assemble(prog)
+	if err != nil {
+		return nil, fmt.Errorf("assembling the socket filter: %w", err)
+	}
+	return raw, nil
+}
+
+// Send multicasts one Neighbor Solicitation for the target to its
+// solicited-node group and returns when it was handed to the kernel.
+func (t *Transport) Send() (time.Time, error) {
+	// Stamped before the write, as ping does (see arpprobe).
+	at := time.Now()
+	if err := t.raw.Write(t.writeFn); err != nil {
+		return time.Time{}, err
+	}
+	if t.werr != nil {
+		if errors.Is(t.werr, unix.EADDRNOTAVAIL) {
+			return time.Time{}, fmt.Errorf("%w (the address is gone or still tentative during duplicate address detection)", ErrSourceUnusable)
+		}
+		return time.Time{}, t.werr
+	}
+	return at, nil
+}
+
+// Receive returns the next reply or announcement about the target, skipping
+// invalid and unrelated advertisements, or probe.ErrTimeout at the
+// deadline.
+func (t *Transport) Receive(deadline time.Time) (probe.Answer, error) {
+	if err := t.file.SetReadDeadline(deadline); err != nil {
+		return probe.Answer{}, fmt.Errorf("setting the read deadline: %w", err)
+	}
+	for {
+		// Checked after setting the deadline: an Interrupt racing with
+		// this call either is seen here or moves the deadline after us.
+		if t.interrupted.Load() {
+			return probe.Answer{}, probe.ErrTimeout
+		}
+		if err := t.raw.Read(t.readFn); err != nil {
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				return probe.Answer{}, probe.ErrTimeout
+			}
+			return probe.Answer{}, err
+		}
+		if t.rerr != nil {
+			return probe.Answer{}, t.rerr
+		}
+		at := time.Now()
+		a, ok := parseAdvert(t.buf[:t.n])
+		if !ok {
+			continue
+		}
+		m := parseControl(t.oob[:t.msg.Controllen])
+		if kind := t.classifier.classify(a, m); kind != 0 {
+			return probe.Answer{Kind: kind, MAC: a.tlla, At: at}, nil
+		}
+	}
+}
+
+// Interrupt makes a blocked Receive return probe.ErrTimeout at once.
+func (t *Transport) Interrupt() {
+	t.interrupted.Store(true)
+	_ = t.file.SetReadDeadline(time.Now())
+}
+
+// Close releases the socket. It may be called more than once.
+func (t *Transport) Close() error {
+	var err error
+	t.closeOnce.Do(func() { err = t.file.Close() })
+	return err
+}
