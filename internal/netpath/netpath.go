@@ -1,5 +1,6 @@
 // Package netpath finds where a check's probes leave: the interface that
-// reaches the target directly and the sender address to use on it.
+// reaches the target directly and the sender address to use on it, for
+// ARP (IPv4) and NDP (IPv6) alike.
 package netpath
 
 import (
@@ -8,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
@@ -17,12 +19,14 @@ import (
 
 // Request names what the operator asked for.
 type Request struct {
-	// Target is the address to probe.
+	// Target is the address to probe, IPv4 or IPv6 (without zone).
 	Target netip.Addr
-	// Interface is the -I name, or "" to find it by route lookup.
+	// Interface is the -I name (or index), or "" to find it by route
+	// lookup. An IPv6 link-local target needs one.
 	Interface string
 	// Source is the -S address, or the zero Addr to pick one. The
-	// unspecified address (0.0.0.0) asks for RFC 5227 probes.
+	// unspecified address (0.0.0.0) asks for RFC 5227 probes; IPv6 has no
+	// such thing.
 	Source netip.Addr
 }
 
@@ -42,26 +46,36 @@ func fixable(format string, args ...any) error { return &Error{fmt.Sprintf(forma
 
 // Resolve picks the interface and source address for req. Without -I it
 // asks the kernel for the route to the target and insists that the target
-// is on-link: ARP cannot cross a router.
+// is on-link: neither ARP nor neighbor discovery crosses a router.
 func Resolve(ctx context.Context, req Request) (Path, error) {
 	var (
 		ifi      *net.Interface
 		routeSrc netip.Addr
 		err      error
 	)
-	if req.Interface != "" {
-		ifi, err = net.InterfaceByName(req.Interface)
+	switch {
+	case req.Interface != "":
+		ifi, err = interfaceByName(req.Interface)
 		if err != nil {
 			return Path{}, fixable("interface %s does not exist on this host; 'ip -br link' lists the interfaces", quoteIfOdd(req.Interface))
 		}
-	} else {
+	case req.Target.Is6() && req.Target.IsLinkLocalUnicast():
+		return Path{}, fixable("%s is a link-local address, which every link has; name its interface with -I or as a zone (%s%%eth0)", req.Target, req.Target)
+	default:
 		ifi, routeSrc, err = routeTo(ctx, req.Target)
 		if err != nil {
 			return Path{}, err
 		}
 	}
-	if err := usable(ifi); err != nil {
+	if err := usable(ifi, protocol(req.Target)); err != nil {
 		return Path{}, err
+	}
+	if req.Target.Is6() {
+		src, err := source6(ifi, req)
+		if err != nil {
+			return Path{}, err
+		}
+		return Path{Interface: ifi, Source: src}, nil
 	}
 	addrs, err := ipv4Addrs(ifi)
 	if err != nil {
@@ -72,6 +86,27 @@ func Resolve(ctx context.Context, req Request) (Path, error) {
 		return Path{}, err
 	}
 	return Path{Interface: ifi, Source: src}, nil
+}
+
+// protocol names the protocol that resolves target, for messages.
+func protocol(target netip.Addr) string {
+	if target.Is6() {
+		return "NDP"
+	}
+	return "ARP"
+}
+
+// interfaceByName finds an interface by name or, as zones may give it, by
+// index.
+func interfaceByName(name string) (*net.Interface, error) {
+	ifi, err := net.InterfaceByName(name)
+	if err == nil {
+		return ifi, nil
+	}
+	if i, perr := strconv.Atoi(name); perr == nil && i > 0 {
+		return net.InterfaceByIndex(i)
+	}
+	return nil, err
 }
 
 // routeTo asks the kernel which interface reaches target.
@@ -88,6 +123,9 @@ func routeTo(ctx context.Context, target netip.Addr) (*net.Interface, netip.Addr
 	}
 	routes, err := h.RouteGet(net.IP(target.AsSlice()))
 	if err != nil {
+		if target.Is6() && !kernelHasIPv6() {
+			return nil, netip.Addr{}, fixable("IPv6 is disabled in this host's kernel (ipv6.disable=1), so %s cannot be checked; enable IPv6 or check the target's IPv4 address", target)
+		}
 		if errors.Is(err, unix.ENETUNREACH) || errors.Is(err, unix.EHOSTUNREACH) {
 			return nil, netip.Addr{}, fixable("this host has no route to %s; run check_arp on a host in the target's L2 segment, or name the interface with -I", target)
 		}
@@ -101,24 +139,32 @@ func routeTo(ctx context.Context, target netip.Addr) (*net.Interface, netip.Addr
 	}
 	r := routes[0]
 	if r.Type == unix.RTN_LOCAL {
-		return nil, netip.Addr{}, fixable("%s is an address of this host, which does not answer its own ARP requests; check it from another host on the segment", target)
+		what := "ARP requests"
+		if target.Is6() {
+			what = "neighbor solicitations"
+		}
+		return nil, netip.Addr{}, fixable("%s is an address of this host, which does not answer its own %s; check it from another host on the segment", target, what)
 	}
 	ifi, err := net.InterfaceByIndex(r.LinkIndex)
 	if err != nil {
 		return nil, netip.Addr{}, fmt.Errorf("the route to %s uses interface index %d: %w", target, r.LinkIndex, err)
 	}
 	if r.Gw != nil {
-		return nil, netip.Addr{}, fixable("%s is not on a directly connected network: the route goes via gateway %s on %s, and ARP does not cross routers; run check_arp on a host in the target's L2 segment, or name the interface with -I", target, r.Gw, ifi.Name)
+		what := "ARP does"
+		if target.Is6() {
+			what = "neighbor discovery does"
+		}
+		return nil, netip.Addr{}, fixable("%s is not on a directly connected network: the route goes via gateway %s on %s, and %s not cross routers; run check_arp on a host in the target's L2 segment, or name the interface with -I", target, r.Gw, ifi.Name, what)
 	}
 	src, _ := netip.AddrFromSlice(r.Src)
 	return ifi, src.Unmap(), nil
 }
 
 // usable insists on an Ethernet interface that is up and has a carrier.
-func usable(ifi *net.Interface) error {
+func usable(ifi *net.Interface, proto string) error {
 	switch {
 	case ifi.Flags&net.FlagLoopback != 0 || len(ifi.HardwareAddr) != 6:
-		return fixable("%s is not an Ethernet interface, so ARP cannot run on it; name the interface of the target's segment with -I", ifi.Name)
+		return fixable("%s is not an Ethernet interface, so %s cannot run on it; name the interface of the target's segment with -I", ifi.Name, proto)
 	case ifi.Flags&net.FlagUp == 0:
 		return fixable("interface %s is down; bring it up (ip link set %s up) or name another with -I", ifi.Name, ifi.Name)
 	case ifi.Flags&net.FlagRunning == 0:
