@@ -1,6 +1,6 @@
 // Package check runs one check: it finds the path to the target, opens the
-// probe transport, runs the probe schedule and hands the observation to the
-// verdict core.
+// probe transport of the target's family (ARP for IPv4, NDP for IPv6), runs
+// the probe schedule and hands the observation to the verdict core.
 package check
 
 import (
@@ -15,6 +15,7 @@ import (
 
 	"github.com/check-arp/check_arp/internal/arpprobe"
 	"github.com/check-arp/check_arp/internal/mac"
+	"github.com/check-arp/check_arp/internal/ndpprobe"
 	"github.com/check-arp/check_arp/internal/netpath"
 	"github.com/check-arp/check_arp/internal/probe"
 	"github.com/check-arp/check_arp/internal/verdict"
@@ -22,7 +23,7 @@ import (
 
 // Config is a validated check configuration.
 type Config struct {
-	Target    netip.Addr
+	Target    netip.Addr // IPv4 (ARP) or IPv6 (NDP), without zone
 	Interface string     // "" to find it by route lookup
 	Source    netip.Addr // zero to pick one; 0.0.0.0 for RFC 5227 probes
 	Schedule  probe.Schedule
@@ -34,8 +35,18 @@ type Config struct {
 // Run performs the check described by cfg; start is when the plugin
 // started, so that cfg.Timeout bounds the whole run. An error means no
 // verdict could be reached (UNKNOWN); its message says why and how to fix
-// it. A panic inside is turned into such an error.
+// it; it is an *Error naming the protocol. A panic inside is turned into
+// such an error.
 func Run(ctx context.Context, cfg Config, start time.Time) (res verdict.Result, err error) {
+	proto := verdict.ProtocolARP
+	if cfg.Target.Is6() {
+		proto = verdict.ProtocolNDP
+	}
+	defer func() {
+		if err != nil {
+			err = &Error{Protocol: proto, Err: err}
+		}
+	}()
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("internal error: %v; please report this with the command line that caused it", r)
@@ -55,18 +66,15 @@ func Run(ctx context.Context, cfg Config, start time.Time) (res verdict.Result, 
 	if err != nil {
 		return res, err
 	}
-	t, err := arpprobe.Open(arpprobe.Config{Interface: path.Interface, Source: path.Source, Target: cfg.Target})
+	t, err := open(proto, path, cfg.Target)
 	if err != nil {
-		if errors.Is(err, arpprobe.ErrPermission) {
-			return res, permissionError(path.Interface.Name)
-		}
 		return res, err
 	}
 	defer t.Close()
 
 	local, _ := mac.FromSlice(path.Interface.HardwareAddr)
 	obs := verdict.Observation{
-		Protocol:  "ARP",
+		Protocol:  proto,
 		Target:    cfg.Target,
 		Interface: path.Interface.Name,
 		Source:    path.Source,
@@ -78,19 +86,52 @@ func Run(ctx context.Context, cfg Config, start time.Time) (res verdict.Result, 
 	return verdict.Decide(obs, cfg.Policy), nil
 }
 
-// PermissionError says how to grant what a raw socket needs.
-type PermissionError struct{ Interface, Binary string }
-
-func (e *PermissionError) Error() string {
-	return fmt.Sprintf("no permission to open a raw ARP socket on %s: the check needs CAP_NET_RAW; run it as root or grant the capability once with 'setcap cap_net_raw+ep %s'", e.Interface, e.Binary)
+// transport is a probe transport that holds a socket.
+type transport interface {
+	probe.Transport
+	Close() error
 }
 
-func permissionError(ifName string) error {
+// open opens the transport of the protocol on path.
+func open(proto string, path netpath.Path, target netip.Addr) (transport, error) {
+	if proto == verdict.ProtocolNDP {
+		t, err := ndpprobe.Open(ndpprobe.Config{Interface: path.Interface, Source: path.Source, Target: target})
+		if errors.Is(err, ndpprobe.ErrPermission) {
+			return nil, permissionError("ICMPv6", path.Interface.Name)
+		}
+		return t, err
+	}
+	t, err := arpprobe.Open(arpprobe.Config{Interface: path.Interface, Source: path.Source, Target: target})
+	if errors.Is(err, arpprobe.ErrPermission) {
+		return nil, permissionError("ARP", path.Interface.Name)
+	}
+	return t, err
+}
+
+// Error is why a check reached no verdict. Protocol names the protocol the
+// check speaks (verdict.ProtocolARP or ProtocolNDP), so that the UNKNOWN
+// line starts as the check's verdicts do.
+type Error struct {
+	Protocol string
+	Err      error
+}
+
+func (e *Error) Error() string { return e.Err.Error() }
+func (e *Error) Unwrap() error { return e.Err }
+
+// PermissionError says how to grant what a raw socket needs.
+type PermissionError struct{ Socket, Interface, Binary string }
+
+func (e *PermissionError) Error() string {
+	return fmt.Sprintf("no permission to open a raw %s socket on %s: the check needs CAP_NET_RAW; run it as root or grant the capability once with 'setcap cap_net_raw+ep %s'", e.Socket, e.Interface, e.Binary)
+}
+
+func permissionError(socket, ifName string) error {
 	bin, err := os.Executable()
 	if err != nil {
 		bin = "/path/to/check_arp"
 	}
-	return &PermissionError{Interface: ifName, Binary: bin}
+	return &PermissionError{Socket: socket, Interface: ifName, Binary: bin}
 }
 
 // WithSignals returns a context that is cancelled, with the signal as its

@@ -10,6 +10,7 @@ import (
 
 	"github.com/atc0005/go-nagios"
 
+	"github.com/check-arp/check_arp/internal/check"
 	"github.com/check-arp/check_arp/internal/cli"
 	"github.com/check-arp/check_arp/internal/verdict"
 )
@@ -41,13 +42,18 @@ func Result(w io.Writer, res verdict.Result, verbosity int) int {
 
 // Error prints the reason a check reached no verdict as one UNKNOWN line
 // and returns the UNKNOWN exit code. Command line mistakes start with
-// "UNKNOWN -", failures while checking with "ARP UNKNOWN -"; help or
-// version output already printed adds nothing.
+// "UNKNOWN -", failures while checking with the check's protocol ("ARP
+// UNKNOWN -", "NDP UNKNOWN -"); help or version output already printed
+// adds nothing.
 func Error(w io.Writer, err error) int {
 	if errors.Is(err, cli.ErrShown) {
 		return int(verdict.Unknown)
 	}
 	prefix := "ARP UNKNOWN - "
+	var ce *check.Error
+	if errors.As(err, &ce) && ce.Protocol != "" {
+		prefix = ce.Protocol + " UNKNOWN - "
+	}
 	var ue *cli.UsageError
 	if errors.As(err, &ue) {
 		prefix = "UNKNOWN - "

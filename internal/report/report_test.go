@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/check-arp/check_arp/internal/check"
 	"github.com/check-arp/check_arp/internal/cli"
 	"github.com/check-arp/check_arp/internal/mac"
 	"github.com/check-arp/check_arp/internal/verdict"
@@ -63,6 +64,8 @@ func TestErrorIsOneUnknownLine(t *testing.T) {
 	}{
 		{errors.New("interface eth9 does not exist"), "ARP UNKNOWN - interface eth9 does not exist\n"},
 		{fmt.Errorf("wrapped: %w", errors.New("a | b\nc")), "ARP UNKNOWN - wrapped: a / b c\n"},
+		{&check.Error{Protocol: verdict.ProtocolARP, Err: errors.New("eth0 has no IPv4 address")}, "ARP UNKNOWN - eth0 has no IPv4 address\n"},
+		{&check.Error{Protocol: verdict.ProtocolNDP, Err: errors.New("IPv6 is disabled on eth0")}, "NDP UNKNOWN - IPv6 is disabled on eth0\n"},
 	}
 	for _, tt := range tests {
 		var b bytes.Buffer
