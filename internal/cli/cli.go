@@ -30,10 +30,10 @@ const (
 
 // Flags is the command line as kong reads it.
 type Flags struct {
-	Host       string           `short:"H" placeholder:"ADDRESS" help:"IPv4 address to check (required)."`
+	Host       string           `short:"H" placeholder:"ADDRESS" help:"IPv4 or IPv6 address to check (required). An IPv6 link-local address needs its interface, as a zone (fe80::1%eth0) or with -I."`
 	Interface  string           `short:"I" placeholder:"NAME" help:"Interface on the target's segment. Default: the interface of the route to the target, which must be directly connected."`
-	Source     string           `short:"S" placeholder:"ADDRESS" help:"Sender IPv4 address; must belong to the interface. Default: its address in the target's subnet. 0.0.0.0 sends RFC 5227 probes."`
-	Packets    int              `short:"p" aliases:"count" default:"3" placeholder:"N" help:"Number of ARP requests to send (1-${max_packets}; default ${default})."`
+	Source     string           `short:"S" placeholder:"ADDRESS" help:"Sender address, of the target's family; must belong to the interface. Default: its address in the target's subnet (IPv6: else its link-local address). 0.0.0.0 sends RFC 5227 probes."`
+	Packets    int              `short:"p" aliases:"count" default:"3" placeholder:"N" help:"Number of requests (ARP requests, IPv6 neighbor solicitations) to send (1-${max_packets}; default ${default})."`
 	Interval   Duration         `short:"i" default:"100ms" placeholder:"DURATION" help:"Time between requests, in seconds (0.5) or with a unit (200ms). Default ${default}."`
 	Timeout    Duration         `short:"t" default:"1s" placeholder:"DURATION" help:"Deadline for the whole check, in seconds (10, 2.5) or with a unit (1500ms). Requests unanswered by then are lost. Default ${default}."`
 	Expect     []string         `short:"e" placeholder:"MAC[=LABEL]" help:"Allowed MAC address with an optional label (a node name); repeatable and comma-separated. Any other answering MAC is CRITICAL."`
@@ -82,7 +82,7 @@ func Parse(args []string, out io.Writer, version string) (cfg check.Config, err 
 	var f Flags
 	parser, err := kong.New(&f,
 		kong.Name("check_arp"),
-		kong.Description("Checks that an IPv4 address is answered at Layer 2 (ARP) by the machine(s) that should answer it. Run it on a host in the target's segment. Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN."),
+		kong.Description("Checks that an IPv4 or IPv6 address is answered at Layer 2 (ARP, or NDP neighbor discovery for IPv6) by the machine(s) that should answer it. Run it on a host in the target's segment. Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN."),
 		kong.Writers(out, io.Discard),
 		kong.Exit(func(int) { panic(exitSignal{}) }),
 		kong.Vars{"version": "check_arp " + version, "max_packets": fmt.Sprint(MaxPackets)},
@@ -112,30 +112,48 @@ func Parse(args []string, out io.Writer, version string) (cfg check.Config, err 
 func (f Flags) config() (check.Config, error) {
 	var cfg check.Config
 	if f.Host == "" {
-		return cfg, usage("no target: name the IPv4 address to check with -H, e.g. -H 198.51.100.10")
+		return cfg, usage("no target: name the IPv4 or IPv6 address to check with -H, e.g. -H 198.51.100.10 or -H 2001:db8::10")
 	}
 	target, err := netip.ParseAddr(f.Host)
 	if err != nil {
-		return cfg, usage("-H %q is not an IP address; give the IPv4 address to check, e.g. -H 198.51.100.10 (names are not resolved)", f.Host)
+		return cfg, usage("-H %q is not an IP address; give the IPv4 or IPv6 address to check, e.g. -H 198.51.100.10 or -H 2001:db8::10 (names are not resolved)", f.Host)
 	}
 	target = target.Unmap()
+	cfg.Interface = f.Interface
+	if zone := target.Zone(); zone != "" {
+		// The zone names the interface (fe80::1%eth0), as -I does.
+		if f.Interface != "" && f.Interface != zone {
+			return cfg, usage("-H %s names interface %s as its zone but -I names %s; give the interface once", f.Host, zone, f.Interface)
+		}
+		cfg.Interface = zone
+		target = target.WithZone("")
+	}
 	switch {
-	case target.Is6():
-		return cfg, usage("-H %s is an IPv6 address; this check speaks ARP, which is IPv4 only", target)
+	case target.Is6() && target.IsUnspecified():
+		return cfg, usage("-H %s is the unspecified address, which cannot own a MAC address; give the unicast IPv6 address to check", target)
+	case target.Is6() && target.IsMulticast():
+		return cfg, usage("-H %s is a multicast address, which cannot own a MAC address; give the unicast IPv6 address to check", target)
 	case target.IsUnspecified() || target.IsMulticast() || target == netip.AddrFrom4([4]byte{255, 255, 255, 255}):
 		return cfg, usage("-H %s cannot own a MAC address; give the unicast IPv4 address to check", target)
 	case target.IsLoopback():
 		return cfg, usage("-H %s is a loopback address, which never appears on a network segment", target)
+	case target.Is6() && target.IsLinkLocalUnicast() && cfg.Interface == "":
+		return cfg, usage("-H %s is a link-local address, which every link has; name its interface with -I or as a zone (-H %s%%eth0)", target, target)
 	}
 	cfg.Target = target
-	cfg.Interface = f.Interface
 
 	if f.Source != "" {
 		src, err := netip.ParseAddr(f.Source)
-		if err != nil || !src.Unmap().Is4() {
+		src = src.Unmap().WithZone("")
+		switch {
+		case target.Is4() && (err != nil || !src.Is4()):
 			return cfg, usage("-S %q is not an IPv4 address; give one of the interface's addresses, or 0.0.0.0 for RFC 5227 probes", f.Source)
+		case target.Is6() && (err != nil || !src.Is6()):
+			return cfg, usage("-S %q is not an IPv6 address; an IPv6 target is probed from one of the interface's IPv6 addresses (leave -S out to pick one)", f.Source)
+		case target.Is6() && src.IsUnspecified():
+			return cfg, usage("-S %s would send duplicate address detection probes, which are answered to all nodes rather than to this check; give one of the interface's IPv6 addresses or leave -S out", src)
 		}
-		cfg.Source = src.Unmap()
+		cfg.Source = src
 	}
 
 	if f.Packets < 1 || f.Packets > MaxPackets {

@@ -167,6 +167,28 @@ func TestParseValid(t *testing.T) {
 			}
 		}},
 		{"-S address", []string{"-H", target, "-S", "198.51.100.1"}, source("198.51.100.1")},
+		{"IPv6 host", []string{"-H", "2001:db8::10"}, func(t *testing.T, cfg check.Config) {
+			if cfg.Target != netip.MustParseAddr("2001:db8::10") || cfg.Interface != "" {
+				t.Errorf("Target = %v, Interface = %q", cfg.Target, cfg.Interface)
+			}
+		}},
+		{"IPv6 link-local host with -I", []string{"-H", "fe80::1", "-I", "eth0"}, func(t *testing.T, cfg check.Config) {
+			if cfg.Target != netip.MustParseAddr("fe80::1") || cfg.Interface != "eth0" {
+				t.Errorf("Target = %v, Interface = %q", cfg.Target, cfg.Interface)
+			}
+		}},
+		{"IPv6 zone names the interface", []string{"-H", "fe80::1%eth1"}, func(t *testing.T, cfg check.Config) {
+			if cfg.Target != netip.MustParseAddr("fe80::1") || cfg.Interface != "eth1" {
+				t.Errorf("Target = %v, Interface = %q; want the zone moved to the interface", cfg.Target, cfg.Interface)
+			}
+		}},
+		{"IPv6 zone and the same -I", []string{"-H", "fe80::1%eth1", "-I", "eth1"}, func(t *testing.T, cfg check.Config) {
+			if cfg.Interface != "eth1" {
+				t.Errorf("Interface = %q", cfg.Interface)
+			}
+		}},
+		{"-S IPv6 address", []string{"-H", "2001:db8::10", "-S", "2001:db8::1"}, source("2001:db8::1")},
+		{"-S IPv6 link-local with zone", []string{"-H", "2001:db8::10", "-S", "fe80::1%eth0"}, source("fe80::1")},
 		{"-S 0.0.0.0 for RFC 5227 probes", []string{"-H", target, "-S", "0.0.0.0"}, source("0.0.0.0")},
 		{"-S IPv4-mapped is unmapped", []string{"-H", target, "-S", "::ffff:198.51.100.1"}, source("198.51.100.1")},
 		{"-v", []string{"-H", target, "-v"}, verbosity(1)},
@@ -267,8 +289,15 @@ func TestParseErrors(t *testing.T) {
 		{"-H without value", []string{"-H"}, []string{"--host"}},
 		{"-H name", []string{"-H", "gateway.example"}, []string{`-H "gateway.example" is not an IP address`, "names are not resolved"}},
 		{"-H CIDR", []string{"-H", target + "/24"}, []string{"is not an IP address"}},
-		{"-H IPv6", []string{"-H", "2001:db8::10"}, []string{"-H 2001:db8::10 is an IPv6 address", "IPv4 only"}},
-		{"-H IPv6 link-local", []string{"-H", "fe80::1"}, []string{"IPv6"}},
+		{"-H IPv6 link-local without interface", []string{"-H", "fe80::1"}, []string{"-H fe80::1 is a link-local address", "-I", "fe80::1%eth0"}},
+		{"-H IPv6 zone and another -I", []string{"-H", "fe80::1%eth0", "-I", "eth1"}, []string{"-H fe80::1%eth0 names interface eth0 as its zone but -I names eth1"}},
+		{"-H IPv6 multicast", []string{"-H", "ff02::1"}, []string{"-H ff02::1 is a multicast address", "give the unicast IPv6 address"}},
+		{"-H IPv6 solicited-node multicast", []string{"-H", "ff02::1:ff00:10"}, []string{"is a multicast address"}},
+		{"-H IPv6 unspecified", []string{"-H", "::"}, []string{"-H :: is the unspecified address", "give the unicast IPv6 address"}},
+		{"-H IPv6 loopback", []string{"-H", "::1"}, []string{"-H ::1 is a loopback address"}},
+		{"-S IPv4 for an IPv6 target", []string{"-H", "2001:db8::10", "-S", "198.51.100.1"}, []string{`-S "198.51.100.1" is not an IPv6 address`, "leave -S out"}},
+		{"-S 0.0.0.0 for an IPv6 target", []string{"-H", "2001:db8::10", "-S", "0.0.0.0"}, []string{"is not an IPv6 address"}},
+		{"-S :: for an IPv6 target", []string{"-H", "2001:db8::10", "-S", "::"}, []string{"-S :: would send duplicate address detection probes"}},
 		{"-H multicast", []string{"-H", "224.0.0.1"}, []string{"-H 224.0.0.1 cannot own a MAC address"}},
 		{"-H SSDP multicast", []string{"-H", "239.255.255.250"}, []string{"cannot own a MAC address"}},
 		{"-H 0.0.0.0", []string{"-H", "0.0.0.0"}, []string{"-H 0.0.0.0 cannot own a MAC address"}},
@@ -401,6 +430,8 @@ func FuzzParse(f *testing.F) {
 		"-H 198.51.100.10 -e 02:00:00:00:00:10=node-a,02:00:00:00:00:11 -w 200,40% -c 500,80%",
 		"-H 198.51.100.10 -S 0.0.0.0 -I eth0 --count 3",
 		"-H 2001:db8::1",
+		"-H fe80::1%eth0 -S fe80::2",
+		"-H ff02::1",
 		"-H 198.51.100.10 -w @10:20,~:5%",
 		"--help",
 		"-V",
