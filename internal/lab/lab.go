@@ -1,5 +1,5 @@
 // Package lab builds throwaway Layer-2 segments out of network namespaces,
-// so that the check can be run end to end against real kernel ARP
+// so that the check can be run end to end against real kernel ARP and NDP
 // responders and the scriptable arpresponder, without touching any real
 // interface. Every name is unique per process; Close removes everything,
 // and New removes what a crashed earlier run left behind.
@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -98,6 +99,12 @@ func (l *Lab) AddHost(role, mac string, addrs ...string) (string, error) {
 
 // Plug adds interface ifName to namespace ns, wired to the bridge, up,
 // with the given MAC ("" for a random one) and addresses.
+//
+// IPv6 stays disabled on an interface without IPv6 addresses. With one, it
+// is enabled there (and on the namespace's loopback) with duplicate address
+// detection off: hosts of the split-brain scenarios share an address, and
+// every address, link-local ones included, is usable at once instead of
+// tentative for a second.
 func (l *Lab) Plug(ns, ifName, mac string, addrs ...string) error {
 	l.mu.Lock()
 	l.ports++
@@ -109,6 +116,11 @@ func (l *Lab) Plug(ns, ifName, mac string, addrs ...string) error {
 	}
 	if mac != "" {
 		steps = append(steps, []string{"ip", "-n", ns, "link", "set", ifName, "address", mac})
+	}
+	if slices.ContainsFunc(addrs, func(a string) bool { return strings.Contains(a, ":") }) {
+		conf := "net.ipv6.conf." + ifName + "."
+		steps = append(steps, []string{"ip", "netns", "exec", ns, "sysctl", "-qw",
+			conf + "accept_dad=0", conf + "disable_ipv6=0", "net.ipv6.conf.lo.disable_ipv6=0"})
 	}
 	for _, a := range addrs {
 		steps = append(steps, []string{"ip", "-n", ns, "addr", "add", a, "dev", ifName})

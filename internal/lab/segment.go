@@ -2,6 +2,7 @@ package lab
 
 import (
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"time"
@@ -29,6 +30,21 @@ const (
 	AnnouncedIP = "198.51.100.23" // node-a answers; node-b announces it by gratuitous ARP
 	OffLinkIP   = "203.0.113.5"   // routed via 198.51.100.254: not on the segment
 
+	// The same scenarios over IPv6 (2001:db8::/64), answered by the same
+	// hosts the same way.
+	ClientIP6      = "2001:db8::1"
+	HealthyIP6     = "2001:db8::10"    // node-a's kernel answers
+	SilentIP6      = "2001:db8::11"    // nobody answers
+	ConflictIP6    = "2001:db8::12"    // a rogue host's kernel answers
+	SplitIP6       = "2001:db8::13"    // node-a and node-b both answer
+	LossyIP6       = "2001:db8::14"    // node-c answers, but drops every 3rd solicitation
+	FailoverIP6    = "2001:db8::20"    // node-a answers the 1st solicitation, node-b the rest
+	FlappingIP6    = "2001:db8::21"    // node-a, node-b, node-a
+	SlowIP6        = "2001:db8::22"    // node-a answers after 40ms
+	AnnouncedIP6   = "2001:db8::23"    // node-a answers; node-b sends an unsolicited advertisement
+	OffLinkIP6     = "2001:db8:1::5"   // routed via 2001:db8::fe: not on the segment
+	NodeALinkLocal = "fe80::ff:fe00:a" // node-a's link-local address, from its MAC (EUI-64)
+
 	SlowDelay = "40ms"
 
 	// ResponderReset is how long a scripted responder must see no request
@@ -39,9 +55,10 @@ const (
 // Segment is the standard lab: a client namespace where the check runs and
 // hosts that answer for each scenario's target the way its name says.
 //
-// The client's eth0 is 198.51.100.1/24. It also has interfaces for the
-// error cases: down0 (administratively down), nocarrier0 (up, peer down),
-// and bare0 (on the segment, no IPv4 address).
+// The client's eth0 is 198.51.100.1/24 and 2001:db8::1/64. It also has
+// interfaces for the error cases: down0 (administratively down),
+// nocarrier0 (up, peer down), and bare0 (on the segment, no IPv4 address,
+// IPv6 disabled).
 type Segment struct {
 	*Lab
 	// Client is the namespace to run the check in.
@@ -67,12 +84,13 @@ func NewSegment(responder, dir string) (*Segment, error) {
 
 func (s *Segment) build(responder, dir string) error {
 	var err error
-	if s.Client, err = s.AddHost("client", ClientMAC, ClientIP+"/24"); err != nil {
+	if s.Client, err = s.AddHost("client", ClientMAC, ClientIP+"/24", ClientIP6+"/64"); err != nil {
 		return err
 	}
 	c := s.Client
 	if err := s.runAll([][]string{
 		{"ip", "-n", c, "route", "add", "203.0.113.0/24", "via", "198.51.100.254", "dev", "eth0", "onlink"},
+		{"ip", "-n", c, "-6", "route", "add", "2001:db8:1::/64", "via", "2001:db8::fe", "dev", "eth0"},
 		{"ip", "-n", c, "link", "add", "down0", "type", "veth", "peer", "name", "down1"},
 		{"ip", "-n", c, "link", "add", "nocarrier0", "type", "veth", "peer", "name", "nocarrier1"},
 		{"ip", "-n", c, "link", "set", "nocarrier0", "up"},
@@ -83,16 +101,16 @@ func (s *Segment) build(responder, dir string) error {
 		return err
 	}
 
-	if _, err := s.AddHost("a", NodeAMAC, HealthyIP+"/24", SplitIP+"/24"); err != nil {
+	if _, err := s.AddHost("a", NodeAMAC, HealthyIP+"/24", SplitIP+"/24", HealthyIP6+"/64", SplitIP6+"/64"); err != nil {
 		return err
 	}
-	if _, err := s.AddHost("b", NodeBMAC, SplitIP+"/24"); err != nil {
+	if _, err := s.AddHost("b", NodeBMAC, SplitIP+"/24", SplitIP6+"/64"); err != nil {
 		return err
 	}
-	if _, err := s.AddHost("rogue", RogueMAC, ConflictIP+"/24"); err != nil {
+	if _, err := s.AddHost("rogue", RogueMAC, ConflictIP+"/24", ConflictIP6+"/64"); err != nil {
 		return err
 	}
-	nodeC, err := s.AddHost("c", NodeCMAC, LossyIP+"/24")
+	nodeC, err := s.AddHost("c", NodeCMAC, LossyIP+"/24", LossyIP6+"/64")
 	if err != nil {
 		return err
 	}
@@ -103,11 +121,17 @@ func (s *Segment) build(responder, dir string) error {
 		{"ip", "netns", "exec", nodeC, "nft", "add", "table", "arp", "lab"},
 		{"ip", "netns", "exec", nodeC, "nft", "add", "chain", "arp", "lab", "in", "{ type filter hook input priority 0; }"},
 		{"ip", "netns", "exec", nodeC, "nft", "add", "rule", "arp", "lab", "in", "arp", "operation", "request", "arp", "daddr", "ip", LossyIP, "numgen", "inc", "mod", "3", "0", "drop"},
+		// The same for neighbor solicitations of the IPv6 lossy target.
+		// nftables 1.0.6 has no "icmpv6 taddr", so the target address is
+		// matched as the 128 bits after the ICMPv6 header's first 8 bytes.
+		{"ip", "netns", "exec", nodeC, "nft", "add", "table", "ip6", "lab6"},
+		{"ip", "netns", "exec", nodeC, "nft", "add", "chain", "ip6", "lab6", "in", "{ type filter hook input priority 0; }"},
+		{"ip", "netns", "exec", nodeC, "nft", "add", "rule", "ip6", "lab6", "in", "icmpv6", "type", "nd-neighbor-solicit", "@th,64,128", hex128(LossyIP6), "numgen", "inc", "mod", "3", "0", "drop"},
 	}); err != nil {
 		return err
 	}
 
-	sim, err := s.AddHost("sim", "02:00:00:00:00:5e", "198.51.100.50/24")
+	sim, err := s.AddHost("sim", "02:00:00:00:00:5e", "198.51.100.50/24", "2001:db8::50/64")
 	if err != nil {
 		return err
 	}
@@ -117,6 +141,10 @@ func (s *Segment) build(responder, dir string) error {
 		{"-ip", FlappingIP, "-macs", NodeAMAC + "," + NodeBMAC + "," + NodeAMAC},
 		{"-ip", SlowIP, "-macs", NodeAMAC, "-delay", SlowDelay},
 		{"-ip", AnnouncedIP, "-macs", NodeAMAC, "-announce", NodeBMAC},
+		{"-ip", FailoverIP6, "-macs", NodeAMAC + "," + NodeBMAC},
+		{"-ip", FlappingIP6, "-macs", NodeAMAC + "," + NodeBMAC + "," + NodeAMAC},
+		{"-ip", SlowIP6, "-macs", NodeAMAC, "-delay", SlowDelay},
+		{"-ip", AnnouncedIP6, "-macs", NodeAMAC, "-announce", NodeBMAC},
 	} {
 		if err := s.Start(sim, append([]string{responder, reset}, r...)...); err != nil {
 			return err
@@ -129,6 +157,11 @@ func (s *Segment) build(responder, dir string) error {
 		return fmt.Errorf("writing the lab allowlist: %w", err)
 	}
 	return nil
+}
+
+// hex128 renders an IPv6 address as the 128-bit number nftables matches.
+func hex128(addr string) string {
+	return fmt.Sprintf("0x%x", netip.MustParseAddr(addr).As16())
 }
 
 // Scenario is one demonstration: a target and the check_arp arguments that

@@ -1,8 +1,10 @@
-// Command arpresponder is the lab's scriptable ARP responder: it answers ARP
-// requests for one address in ways a kernel will not (late, from a MAC that
-// changes from request to request, with gratuitous announcements), so that
-// the check's verdicts on those cases can be tested end to end. It runs
-// inside a lab namespace only and exits by itself after -lifetime.
+// Command arpresponder is the lab's scriptable neighbor responder: it
+// answers ARP requests for one IPv4 address, or IPv6 Neighbor
+// Solicitations for one IPv6 address, in ways a kernel will not (late, from
+// a MAC that changes from request to request, with gratuitous ARP or
+// unsolicited neighbor advertisements), so that the check's verdicts on
+// those cases can be tested end to end. It runs inside a lab namespace only
+// and exits by itself after -lifetime.
 package main
 
 import (
@@ -18,6 +20,7 @@ import (
 
 	"github.com/mdlayher/arp"
 	"github.com/mdlayher/ethernet"
+	"github.com/mdlayher/ndp"
 	"github.com/mdlayher/packet"
 	"golang.org/x/sys/unix"
 )
@@ -29,21 +32,31 @@ func main() {
 	}
 }
 
+// responder speaks one protocol for one address.
+type responder interface {
+	// next blocks until a request for the address arrives and returns the
+	// function that answers it from a given MAC.
+	next() (reply func(from net.HardwareAddr) error, err error)
+	// announce claims the address for a MAC, unsolicited, to everyone.
+	announce(m net.HardwareAddr) error
+	Close() error
+}
+
 func run() error {
 	var (
 		ifName   = flag.String("i", "eth0", "interface to answer on")
-		ipStr    = flag.String("ip", "", "address to answer for")
+		ipStr    = flag.String("ip", "", "address to answer for: IPv4 (ARP) or IPv6 (NDP)")
 		macList  = flag.String("macs", "", "comma-separated MACs: the n-th request is answered from the n-th MAC, the last one sticks")
 		delay    = flag.Duration("delay", 0, "wait this long before each reply")
-		announce = flag.String("announce", "", "MAC to send one gratuitous ARP from, -announce-after the first request")
+		announce = flag.String("announce", "", "MAC to send one gratuitous ARP (unsolicited neighbor advertisement) from, -announce-after the first request")
 		annAfter = flag.Duration("announce-after", 20*time.Millisecond, "when to send the announcement")
 		idle     = flag.Duration("reset-after", 500*time.Millisecond, "start the MAC sequence again after this long without requests")
 		lifetime = flag.Duration("lifetime", 10*time.Minute, "exit after this long")
 	)
 	flag.Parse()
 	target, err := netip.ParseAddr(*ipStr)
-	if err != nil || !target.Is4() {
-		return fmt.Errorf("-ip %q: need an IPv4 address", *ipStr)
+	if err != nil {
+		return fmt.Errorf("-ip %q: need an IPv4 or IPv6 address", *ipStr)
 	}
 	var macs []net.HardwareAddr
 	for _, s := range strings.Split(*macList, ",") {
@@ -63,18 +76,17 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	conn, err := packet.Listen(ifi, packet.Raw, unix.ETH_P_ARP, nil)
+	deadline := time.Now().Add(*lifetime)
+	var r responder
+	if target.Is4() {
+		r, err = newARP(ifi, target, deadline)
+	} else {
+		r, err = newNDP(ifi, target, deadline)
+	}
 	if err != nil {
 		return err
 	}
-	c, err := arp.New(ifi, conn)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	if err := c.SetReadDeadline(time.Now().Add(*lifetime)); err != nil {
-		return err
-	}
+	defer r.Close()
 	fmt.Println("ready")
 
 	var (
@@ -85,15 +97,12 @@ func run() error {
 	)
 	defer pending.Wait()
 	for {
-		req, _, err := c.Read()
+		reply, err := r.next()
 		if err != nil {
 			if errors.Is(err, os.ErrDeadlineExceeded) {
 				return nil
 			}
 			return err
-		}
-		if req.Operation != arp.OperationRequest || req.TargetIP != target || req.SenderIP == target {
-			continue
 		}
 		now := time.Now()
 		if now.Sub(last) > *idle {
@@ -108,7 +117,7 @@ func run() error {
 			defer pending.Done()
 			mu.Lock()
 			defer mu.Unlock()
-			if err := c.Reply(req, from, target); err != nil {
+			if err := reply(from); err != nil {
 				fmt.Fprintln(os.Stderr, "arpresponder: reply:", err)
 			}
 		})
@@ -118,14 +127,124 @@ func run() error {
 				defer pending.Done()
 				mu.Lock()
 				defer mu.Unlock()
-				garp, err := arp.NewPacket(arp.OperationReply, annMAC, target, ethernet.Broadcast, target)
-				if err == nil {
-					err = c.WriteTo(garp, ethernet.Broadcast)
-				}
-				if err != nil {
+				if err := r.announce(annMAC); err != nil {
 					fmt.Fprintln(os.Stderr, "arpresponder: announce:", err)
 				}
 			})
 		}
 	}
+}
+
+// arpResponder answers ARP requests.
+type arpResponder struct {
+	c      *arp.Client
+	target netip.Addr
+}
+
+func newARP(ifi *net.Interface, target netip.Addr, deadline time.Time) (*arpResponder, error) {
+	conn, err := packet.Listen(ifi, packet.Raw, unix.ETH_P_ARP, nil)
+	if err != nil {
+		return nil, err
+	}
+	c, err := arp.New(ifi, conn)
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	if err := c.SetReadDeadline(deadline); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return &arpResponder{c: c, target: target}, nil
+}
+
+func (r *arpResponder) next() (func(net.HardwareAddr) error, error) {
+	for {
+		req, _, err := r.c.Read()
+		if err != nil {
+			return nil, err
+		}
+		if req.Operation != arp.OperationRequest || req.TargetIP != r.target || req.SenderIP == r.target {
+			continue
+		}
+		return func(from net.HardwareAddr) error { return r.c.Reply(req, from, r.target) }, nil
+	}
+}
+
+func (r *arpResponder) announce(m net.HardwareAddr) error {
+	garp, err := arp.NewPacket(arp.OperationReply, m, r.target, ethernet.Broadcast, r.target)
+	if err != nil {
+		return err
+	}
+	return r.c.WriteTo(garp, ethernet.Broadcast)
+}
+
+func (r *arpResponder) Close() error { return r.c.Close() }
+
+// ndpResponder answers Neighbor Solicitations as a MetalLB speaker does:
+// only those with a source link-layer address, with a solicited
+// advertisement that carries the MAC in its target link-layer address
+// option, sent to the solicitor.
+type ndpResponder struct {
+	c      *ndp.Conn
+	target netip.Addr
+}
+
+var allNodes = netip.MustParseAddr("ff02::1")
+
+func newNDP(ifi *net.Interface, target netip.Addr, deadline time.Time) (*ndpResponder, error) {
+	c, _, err := ndp.Listen(ifi, ndp.LinkLocal)
+	if err != nil {
+		return nil, err
+	}
+	group, err := ndp.SolicitedNodeMulticast(target)
+	if err == nil {
+		err = c.JoinGroup(group)
+	}
+	if err == nil {
+		err = c.SetReadDeadline(deadline)
+	}
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	return &ndpResponder{c: c, target: target}, nil
+}
+
+func (r *ndpResponder) next() (func(net.HardwareAddr) error, error) {
+	for {
+		m, _, src, err := r.c.ReadFrom()
+		if err != nil {
+			return nil, err
+		}
+		ns, ok := m.(*ndp.NeighborSolicitation)
+		if !ok || ns.TargetAddress != r.target || src.IsUnspecified() || !hasSourceLLA(ns) {
+			continue
+		}
+		return func(from net.HardwareAddr) error { return r.advertise(from, true, src) }, nil
+	}
+}
+
+func (r *ndpResponder) announce(m net.HardwareAddr) error {
+	return r.advertise(m, false, allNodes)
+}
+
+func (r *ndpResponder) advertise(m net.HardwareAddr, solicited bool, to netip.Addr) error {
+	return r.c.WriteTo(&ndp.NeighborAdvertisement{
+		Solicited:     solicited,
+		Override:      true,
+		TargetAddress: r.target,
+		Options:       []ndp.Option{&ndp.LinkLayerAddress{Direction: ndp.Target, Addr: m}},
+	}, nil, to)
+}
+
+func (r *ndpResponder) Close() error { return r.c.Close() }
+
+func hasSourceLLA(ns *ndp.NeighborSolicitation) bool {
+	for _, o := range ns.Options {
+		if l, ok := o.(*ndp.LinkLayerAddress); ok && l.Direction == ndp.Source {
+			return true
+		}
+	}
+	return false
 }
