@@ -92,7 +92,9 @@ var perfItem = regexp.MustCompile(`'([^']+)'=([^;\s]+?)(ms|s|%|B)?;([^;\s]*);([^
 func checkIn(t *testing.T, prefix []string, args ...string) result {
 	t.Helper()
 	for _, a := range args {
-		if a == lab.FailoverIP || a == lab.FlappingIP || a == lab.SlowIP || a == lab.AnnouncedIP {
+		switch a {
+		case lab.FailoverIP, lab.FlappingIP, lab.SlowIP, lab.AnnouncedIP,
+			lab.FailoverIP6, lab.FlappingIP6, lab.SlowIP6, lab.AnnouncedIP6:
 			time.Sleep(lab.ResponderReset + 50*time.Millisecond)
 		}
 	}
@@ -168,17 +170,20 @@ func (r result) ms(t *testing.T, label string) float64 {
 
 const rtaPattern = `rta \d+(\.\d+)?ms`
 
+// scenario is one run of the check against the lab and what it must print.
+type scenario struct {
+	name    string
+	args    []string
+	code    int
+	summary string // a regexp for the whole summary line
+	counts  map[string]string
+}
+
 func TestScenarios(t *testing.T) {
 	needLab(t)
 	allow := []string{"--expect-file", seg.Allowlist}
 	a, b, c := lab.NodeAMAC+" (node-a)", lab.NodeBMAC+" (node-b)", lab.NodeCMAC+" (node-c)"
-	tests := []struct {
-		name    string
-		args    []string
-		code    int
-		summary string // a regexp for the whole summary line
-		counts  map[string]string
-	}{
+	tests := []scenario{
 		{
 			name:    "healthy",
 			args:    append([]string{"-H", lab.HealthyIP}, allow...),
@@ -295,8 +300,15 @@ func TestScenarios(t *testing.T) {
 			summary: `^ARP OK - 198\.51\.100\.10 is at ` + regexp.QuoteMeta(a) + ` on bare0: 3/3 replies, ` + rtaPattern + `$`,
 		},
 	}
-	// Sequential: every ARP socket on the client sees every reply, so
-	// checks of one target running at once would share replies (see the
+	runScenarios(t, tests)
+}
+
+// runScenarios runs each scenario in turn and checks the exit code, the
+// summary, the perfdata counts and the form of the loss perfdata.
+func runScenarios(t *testing.T, tests []scenario) {
+	t.Helper()
+	// Sequential: every ARP (ICMPv6) socket on the client sees every reply,
+	// so checks of one target running at once would share replies (see the
 	// concurrency test), and the lossy host and scripted responders keep
 	// per-request state.
 	for _, tt := range tests {
@@ -313,6 +325,164 @@ func TestScenarios(t *testing.T) {
 				t.Errorf("pl perfdata %+v, want %%;...;0;100", p)
 			}
 		})
+	}
+}
+
+// TestScenariosIPv6 runs the IPv4 scenarios over NDP: the same hosts answer
+// the IPv6 targets the same way, and the check must reach the same
+// verdicts with the same perfdata.
+func TestScenariosIPv6(t *testing.T) {
+	needLab(t)
+	allow := []string{"--expect-file", seg.Allowlist}
+	a, b, c := lab.NodeAMAC+" (node-a)", lab.NodeBMAC+" (node-b)", lab.NodeCMAC+" (node-c)"
+	runScenarios(t, []scenario{
+		{
+			name:    "healthy",
+			args:    append([]string{"-H", lab.HealthyIP6}, allow...),
+			summary: `^NDP OK - 2001:db8::10 is at ` + regexp.QuoteMeta(a) + ` on eth0: 3/3 replies, ` + rtaPattern + `$`,
+			counts:  map[string]string{"sent": "3", "received": "3", "pl": "0", "macs": "1", "unexpected_macs": "0", "multi_mac_probes": "0", "mac_changes": "0", "gratuitous": "0"},
+		},
+		{
+			name:    "healthy without allowlist",
+			args:    []string{"-H", lab.HealthyIP6, "-p", "5", "-i", "20ms"},
+			summary: `^NDP OK - 2001:db8::10 is at 02:00:00:00:00:0a on eth0: 5/5 replies, ` + rtaPattern + `$`,
+			counts:  map[string]string{"sent": "5", "received": "5", "pl": "0", "macs": "1"},
+		},
+		{
+			name:    "link-local target with a zone",
+			args:    append([]string{"-H", lab.NodeALinkLocal + "%eth0"}, allow...),
+			summary: `^NDP OK - fe80::ff:fe00:a is at ` + regexp.QuoteMeta(a) + ` on eth0: 3/3 replies, ` + rtaPattern + `$`,
+			counts:  map[string]string{"sent": "3", "received": "3", "macs": "1"},
+		},
+		{
+			name:    "link-local target with -I",
+			args:    []string{"-H", lab.NodeALinkLocal, "-I", "eth0", "-e", lab.NodeAMAC + "=node-a"},
+			summary: `^NDP OK - fe80::ff:fe00:a is at ` + regexp.QuoteMeta(a) + ` on eth0: 3/3 replies, ` + rtaPattern + `$`,
+		},
+		{
+			name:    "global target from the link-local source",
+			args:    []string{"-H", lab.HealthyIP6, "-S", "fe80::ff:fe00:1", "-e", lab.NodeAMAC + "=node-a"},
+			summary: `^NDP OK - 2001:db8::10 is at ` + regexp.QuoteMeta(a) + ` on eth0: 3/3 replies, ` + rtaPattern + `$`,
+		},
+		{
+			name:    "silent",
+			args:    append([]string{"-H", lab.SilentIP6, "-t", "0.5"}, allow...),
+			code:    2,
+			summary: `^NDP CRITICAL - 2001:db8::11 did not answer on eth0: 0/3 replies in \d+(\.\d+)?ms$`,
+			counts:  map[string]string{"sent": "3", "received": "0", "pl": "100", "rta": "U", "rtmin": "U", "rtmax": "U", "macs": "0"},
+		},
+		{
+			name:    "wrong MAC",
+			args:    append([]string{"-H", lab.ConflictIP6}, allow...),
+			code:    2,
+			summary: `^NDP CRITICAL - 2001:db8::12 is claimed by 02:00:00:00:00:99 \(not in the allowlist\), expected ` + regexp.QuoteMeta(a+", "+b+" and "+c) + ` on eth0: 3/3 replies, ` + rtaPattern + `$`,
+			counts:  map[string]string{"received": "3", "macs": "1", "unexpected_macs": "1"},
+		},
+		{
+			name:    "two claimants",
+			args:    append([]string{"-H", lab.SplitIP6}, allow...),
+			code:    2,
+			summary: `^NDP CRITICAL - 2001:db8::13 is answered by 2 MACs at once in 3 of 3 probes \(split brain\): (` + regexp.QuoteMeta(a+" and "+b) + `|` + regexp.QuoteMeta(b+" and "+a) + `) on eth0: 3/3 replies, ` + rtaPattern + `$`,
+			counts:  map[string]string{"received": "3", "macs": "2", "multi_mac_probes": "3", "unexpected_macs": "0", "mac_changes": "0"},
+		},
+		{
+			name:    "two claimants without allowlist",
+			args:    []string{"-H", lab.SplitIP6},
+			code:    2,
+			summary: `^NDP CRITICAL - 2001:db8::13 is answered by 2 MACs at once in 3 of 3 probes \(split brain\): `,
+			counts:  map[string]string{"macs": "2", "multi_mac_probes": "3"},
+		},
+		{
+			name:    "lossy without thresholds",
+			args:    append([]string{"-H", lab.LossyIP6}, allow...),
+			code:    1,
+			summary: `^NDP WARNING - 2001:db8::14 lost 1 of 3 probes \(33\.3%\); is at ` + regexp.QuoteMeta(c) + ` on eth0: 2/3 replies, ` + rtaPattern + `$`,
+			counts:  map[string]string{"sent": "3", "received": "2", "pl": "33.333"},
+		},
+		{
+			name:    "lossy under a loss threshold",
+			args:    append([]string{"-H", lab.LossyIP6, "-w", "1000,50%", "-c", "2000,80%"}, allow...),
+			summary: `^NDP OK - 2001:db8::14 is at ` + regexp.QuoteMeta(c) + ` on eth0: 2/3 replies, ` + rtaPattern + `$`,
+			counts:  map[string]string{"received": "2", "pl": "33.333"},
+		},
+		{
+			name:    "lossy over a critical loss threshold",
+			args:    append([]string{"-H", lab.LossyIP6, "-w", "10%", "-c", "30%"}, allow...),
+			code:    2,
+			summary: `^NDP CRITICAL - 2001:db8::14 lost 1 of 3 probes \(33\.3%\); is at `,
+			counts:  map[string]string{"received": "2", "pl": "33.333"},
+		},
+		{
+			name:    "one failover",
+			args:    append([]string{"-H", lab.FailoverIP6}, allow...),
+			code:    1,
+			summary: `^NDP WARNING - 2001:db8::20 moved from ` + regexp.QuoteMeta(a) + ` to ` + regexp.QuoteMeta(b) + ` during the check \(failover\) on eth0: 3/3 replies, ` + rtaPattern + `$`,
+			counts:  map[string]string{"received": "3", "macs": "2", "mac_changes": "1", "multi_mac_probes": "0"},
+		},
+		{
+			name:    "flapping",
+			args:    append([]string{"-H", lab.FlappingIP6}, allow...),
+			code:    2,
+			summary: `^NDP CRITICAL - 2001:db8::21 is flapping between ` + regexp.QuoteMeta(a+" and "+b) + `: its MAC changed 2 times in 3 probes on eth0: 3/3 replies, ` + rtaPattern + `$`,
+			counts:  map[string]string{"received": "3", "macs": "2", "mac_changes": "2"},
+		},
+		{
+			name:    "slow replies under the thresholds",
+			args:    append([]string{"-H", lab.SlowIP6, "-w", "200,20%", "-c", "500,60%"}, allow...),
+			summary: `^NDP OK - 2001:db8::22 is at ` + regexp.QuoteMeta(a) + ` on eth0: 3/3 replies, rta \d+(\.\d+)?ms$`,
+		},
+		{
+			name:    "slow replies over the warning rta",
+			args:    append([]string{"-H", lab.SlowIP6, "-w", "20,20%", "-c", "500,60%"}, allow...),
+			code:    1,
+			summary: `^NDP WARNING - 2001:db8::22 answers slowly: rta \d+(\.\d+)?ms is above warning 20ms; is at ` + regexp.QuoteMeta(a) + ` on eth0: 3/3 replies, rta \d+(\.\d+)?ms$`,
+		},
+		{
+			name:    "slow replies over the critical rta",
+			args:    append([]string{"-H", lab.SlowIP6, "-w", "10,20%", "-c", "30,60%"}, allow...),
+			code:    2,
+			summary: `^NDP CRITICAL - 2001:db8::22 answers slowly: rta \d+(\.\d+)?ms is above critical 30ms; is at `,
+		},
+		{
+			name:    "unsolicited advertisement from another allowed node",
+			args:    append([]string{"-H", lab.AnnouncedIP6}, allow...),
+			code:    1,
+			summary: `^NDP WARNING - 2001:db8::23 was announced by unsolicited neighbor advertisement from ` + regexp.QuoteMeta(b) + ` while ` + regexp.QuoteMeta(a) + ` answered; is at ` + regexp.QuoteMeta(a) + ` on eth0: 3/3 replies, ` + rtaPattern + `$`,
+			counts:  map[string]string{"received": "3", "macs": "1", "gratuitous": "1"},
+		},
+		{
+			name:    "unsolicited advertisement from a MAC outside the allowlist",
+			args:    []string{"-H", lab.AnnouncedIP6, "-e", lab.NodeAMAC + "=node-a"},
+			code:    2,
+			summary: `^NDP CRITICAL - 2001:db8::23 is announced by unsolicited neighbor advertisement from 02:00:00:00:00:0b \(not in the allowlist\), expected ` + regexp.QuoteMeta(a) + ` on eth0`,
+			counts:  map[string]string{"gratuitous": "1", "unexpected_macs": "1"},
+		},
+	})
+}
+
+func TestSlowRepliesPerfdataIPv6(t *testing.T) {
+	needLab(t)
+	r := runCheck(t, "-H", lab.SlowIP6, "-w", "20,20%", "-c", "500,60%")
+	if rta := r.ms(t, "rta"); rta < 40 || rta > 500 {
+		t.Errorf("rta %vms, want the responder's 40ms delay (plus scheduling)", rta)
+	}
+	if lo, hi := r.ms(t, "rtmin"), r.ms(t, "rtmax"); lo < 40 || hi < lo {
+		t.Errorf("rtmin %v rtmax %v", lo, hi)
+	}
+}
+
+func TestVerboseIPv6(t *testing.T) {
+	needLab(t)
+	r := runCheck(t, "-H", lab.AnnouncedIP6, "-vv", "--expect-file", seg.Allowlist)
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`(?m)^02:00:00:00:00:0a \(node-a\) answered probes 1-3 with 3 replies, rtt `),
+		regexp.MustCompile(`(?m)^02:00:00:00:00:0b \(node-b\) sent 1 unsolicited advertisement for 2001:db8::23, first at \+[\d.]+ms$`),
+		regexp.MustCompile(`(?m)^probe 1 at \+[\d.]+ms: 02:00:00:00:00:0a \(node-a\) in [\d.]+ms`),
+		regexp.MustCompile(`(?m)^probes sent from 2001:db8::1 \(02:00:00:00:00:01\) on eth0; the run took `),
+	} {
+		if !want.MatchString(r.long) {
+			t.Errorf("long output lacks %v:\n%s", want, r.long)
+		}
 	}
 }
 
@@ -359,7 +529,7 @@ func TestBadInput(t *testing.T) {
 		name, want string
 		args       []string
 	}{
-		{"no target", "UNKNOWN - no target: name the IPv4 address to check with -H", nil},
+		{"no target", "UNKNOWN - no target: name the IPv4 or IPv6 address to check with -H", nil},
 		{"unknown interface", "ARP UNKNOWN - interface eth9 does not exist on this host", []string{"-H", lab.HealthyIP, "-I", "eth9"}},
 		{"interface down", "ARP UNKNOWN - interface down0 is down; bring it up (ip link set down0 up)", []string{"-H", lab.HealthyIP, "-I", "down0"}},
 		{"no carrier", "ARP UNKNOWN - interface nocarrier0 is up but has no carrier", []string{"-H", lab.HealthyIP, "-I", "nocarrier0"}},
@@ -369,7 +539,19 @@ func TestBadInput(t *testing.T) {
 		{"no route", "ARP UNKNOWN - this host has no route to 192.0.2.1", []string{"-H", "192.0.2.1"}},
 		{"own address", "ARP UNKNOWN - 198.51.100.1 is an address of this host", []string{"-H", lab.ClientIP}},
 		{"foreign source", "ARP UNKNOWN - -S 198.51.100.7 is not an address of eth0 (it has 198.51.100.1)", []string{"-H", lab.HealthyIP, "-S", "198.51.100.7"}},
-		{"IPv6 target", "UNKNOWN - -H 2001:db8::10 is an IPv6 address", []string{"-H", "2001:db8::10"}},
+		{"IPv6 target on an interface without IPv6", "NDP UNKNOWN - IPv6 is disabled on bare0 (net.ipv6.conf.bare0.disable_ipv6=1), so NDP cannot run on it; enable it with 'sysctl -w net.ipv6.conf.bare0.disable_ipv6=0' or name the interface of the target's segment with -I", []string{"-H", lab.HealthyIP6, "-I", "bare0"}},
+		{"IPv6 multicast target", "UNKNOWN - -H ff02::1 is a multicast address, which cannot own a MAC address; give the unicast IPv6 address to check", []string{"-H", "ff02::1"}},
+		{"IPv6 unspecified target", "UNKNOWN - -H :: is the unspecified address, which cannot own a MAC address; give the unicast IPv6 address to check", []string{"-H", "::"}},
+		{"IPv6 loopback target", "UNKNOWN - -H ::1 is a loopback address", []string{"-H", "::1"}},
+		{"IPv6 link-local target without interface", "UNKNOWN - -H fe80::ff:fe00:a is a link-local address, which every link has; name its interface with -I or as a zone (-H fe80::ff:fe00:a%eth0)", []string{"-H", lab.NodeALinkLocal}},
+		{"IPv6 target behind a router", "NDP UNKNOWN - 2001:db8:1::5 is not on a directly connected network: the route goes via gateway 2001:db8::fe on eth0, and neighbor discovery does not cross routers", []string{"-H", lab.OffLinkIP6}},
+		{"IPv6 no route", "NDP UNKNOWN - this host has no route to 2001:db8:2::1", []string{"-H", "2001:db8:2::1"}},
+		{"IPv6 own address", "NDP UNKNOWN - 2001:db8::1 is an address of this host, which does not answer its own neighbor solicitations", []string{"-H", lab.ClientIP6}},
+		{"IPv6 foreign source", "NDP UNKNOWN - -S 2001:db8::7 is not an address of eth0 (it has 2001:db8::1, fe80::ff:fe00:1)", []string{"-H", lab.HealthyIP6, "-S", "2001:db8::7"}},
+		{"IPv6 source of the other family", "UNKNOWN - -S \"198.51.100.1\" is not an IPv6 address", []string{"-H", lab.HealthyIP6, "-S", lab.ClientIP}},
+		{"IPv6 loopback interface", "NDP UNKNOWN - lo is not an Ethernet interface, so NDP cannot run on it", []string{"-H", lab.HealthyIP6, "-I", "lo"}},
+		{"IPv6 interface down", "NDP UNKNOWN - interface down0 is down", []string{"-H", lab.HealthyIP6, "-I", "down0"}},
+		{"IPv6 zone names an unknown interface", "NDP UNKNOWN - interface eth9 does not exist on this host", []string{"-H", "fe80::1%eth9"}},
 		{"timeout shorter than the schedule", "UNKNOWN - -t 200ms is too short for 3 requests 100ms apart", []string{"-H", lab.HealthyIP, "-t", "0.2"}},
 		{"bad MAC", "UNKNOWN - -e \"02:00:00:00:00\": not a MAC address", []string{"-H", lab.HealthyIP, "-e", "02:00:00:00:00"}},
 		{"bad threshold", "UNKNOWN - -w: rta part of \"abc,10%\"", []string{"-H", lab.HealthyIP, "-w", "abc,10%"}},
@@ -426,10 +608,10 @@ func TestUnprivilegedUser(t *testing.T) {
 	if err := os.WriteFile(bin, data, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	run := func(t *testing.T) result {
+	run := func(t *testing.T, target string) result {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
-		argv := append(append([]string{"netns", "exec", seg.Client}, unprivileged...), bin, "-H", lab.HealthyIP)
+		argv := append(append([]string{"netns", "exec", seg.Client}, unprivileged...), bin, "-H", target)
 		out, err := exec.CommandContext(ctx, "ip", argv...).Output()
 		code := 0
 		if ee, ok := err.(*exec.ExitError); ok {
@@ -441,8 +623,15 @@ func TestUnprivilegedUser(t *testing.T) {
 	}
 
 	t.Run("without CAP_NET_RAW", func(t *testing.T) {
-		r := run(t)
+		r := run(t, lab.HealthyIP)
 		want := "ARP UNKNOWN - no permission to open a raw ARP socket on eth0: the check needs CAP_NET_RAW; run it as root or grant the capability once with 'setcap cap_net_raw+ep " + bin + "'"
+		if r.code != 3 || r.summary != want {
+			t.Errorf("exit %d, output %q; want exit 3 and %q", r.code, r.stdout, want)
+		}
+	})
+	t.Run("IPv6 without CAP_NET_RAW", func(t *testing.T) {
+		r := run(t, lab.HealthyIP6)
+		want := "NDP UNKNOWN - no permission to open a raw ICMPv6 socket on eth0: the check needs CAP_NET_RAW; run it as root or grant the capability once with 'setcap cap_net_raw+ep " + bin + "'"
 		if r.code != 3 || r.summary != want {
 			t.Errorf("exit %d, output %q; want exit 3 and %q", r.code, r.stdout, want)
 		}
@@ -451,15 +640,25 @@ func TestUnprivilegedUser(t *testing.T) {
 		if out, err := exec.Command("setcap", "cap_net_raw+ep", bin).CombinedOutput(); err != nil {
 			t.Fatalf("setcap: %v: %s", err, out)
 		}
-		r := run(t)
+		r := run(t, lab.HealthyIP)
 		if r.code != 0 || !strings.HasPrefix(r.summary, "ARP OK - 198.51.100.10 is at 02:00:00:00:00:0a on eth0: 3/3 replies") {
 			t.Errorf("exit %d, output %q; want OK", r.code, r.stdout)
+		}
+		r = run(t, lab.HealthyIP6)
+		if r.code != 0 || !strings.HasPrefix(r.summary, "NDP OK - 2001:db8::10 is at 02:00:00:00:00:0a on eth0: 3/3 replies") {
+			t.Errorf("IPv6: exit %d, output %q; want OK", r.code, r.stdout)
 		}
 	})
 }
 
 func TestConcurrentChecksOfOneTarget(t *testing.T) {
 	needLab(t)
+	for _, target := range []string{lab.HealthyIP, lab.HealthyIP6} {
+		t.Run(target, func(t *testing.T) { concurrentChecks(t, target) })
+	}
+}
+
+func concurrentChecks(t *testing.T, target string) {
 	const n = 50
 	var wg sync.WaitGroup
 	results := make([]result, n)
@@ -467,7 +666,7 @@ func TestConcurrentChecksOfOneTarget(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			results[i] = runCheck(t, "-H", lab.HealthyIP, "-e", lab.NodeAMAC+"=node-a")
+			results[i] = runCheck(t, "-H", target, "-e", lab.NodeAMAC+"=node-a")
 		}()
 	}
 	wg.Wait()
