@@ -187,5 +187,11 @@ func (s *Segment) Scenarios() []Scenario {
 		{"slow replies against rta thresholds", append([]string{"-H", SlowIP, "-w", "20,20%", "-c", "100,60%"}, allow...)},
 		{"gratuitous ARP from another node during the check", append([]string{"-H", AnnouncedIP, "-v"}, allow...)},
 		{"target behind a router", []string{"-H", OffLinkIP}},
+		{"IPv6: the elected node answers neighbor solicitations", append([]string{"-H", HealthyIP6}, allow...)},
+		{"IPv6: a link-local target, its interface given as zone", append([]string{"-H", NodeALinkLocal + "%eth0"}, allow...)},
+		{"IPv6 split brain: two nodes advertise the address", append([]string{"-H", SplitIP6}, allow...)},
+		{"IPv6 flapping leader", append([]string{"-H", FlappingIP6}, allow...)},
+		{"IPv6: unsolicited neighbor advertisement from another node during the check", append([]string{"-H", AnnouncedIP6, "-v"}, allow...)},
+		{"IPv6 target on an interface without IPv6", []string{"-H", HealthyIP6, "-I", "bare0"}},
 	}
 }

@@ -34,10 +34,10 @@ type Config struct {
 // Transport is an open raw ICMPv6 socket for one check. It implements
 // probe.Transport.
 //
-// mdlayher/ndp builds the solicitation, but its Conn is not used: it binds
-// to the first address of a kind rather than the one the check chose,
-// allocates a message and a control message per read, and has no kernel
-// filter. This socket is bound to the chosen source, passes only
+// mdlayher/ndp builds the solicitation, but its Conn is not used: its
+// ReadFrom allocates an MTU-sized buffer, the parsed message and a control
+// message per read, and it offers no way to attach a kernel filter on the
+// target address. This socket is bound to the chosen source, passes only
 // advertisements about the target (ICMPv6 and BPF filters), and reads into
 // fixed buffers without allocating.
 type Transport struct {

@@ -37,7 +37,7 @@ func run(checkBin, responder string) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	fmt.Print("Building the lab: a bridge, a client and six hosts in network namespaces (198.51.100.0/24)...\n\n")
+	fmt.Print("Building the lab: a bridge, a client and six hosts in network namespaces (198.51.100.0/24, 2001:db8::/64)...\n\n")
 	seg, err := lab.NewSegment(responder, dir)
 	if err != nil {
 		return err
