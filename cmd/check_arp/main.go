@@ -1,5 +1,6 @@
-// Command check_arp is a monitoring plugin that checks that an IPv4 address
-// is answered at Layer 2 (ARP) by the machine(s) that should answer it.
+// Command check_arp is a monitoring plugin that checks that an IPv4 or IPv6
+// address is answered at Layer 2 (ARP, or NDP neighbor discovery for IPv6)
+// by the machine(s) that should answer it.
 package main
 
 import (

@@ -1,5 +1,5 @@
 // Package probe runs a probe schedule over a Transport and records every
-// answer, without knowing the wire format: ARP today, NDP next.
+// answer, without knowing the wire format (ARP for IPv4, NDP for IPv6).
 package probe
 
 import (
@@ -19,7 +19,8 @@ type Kind uint8
 const (
 	// Reply answers one of our probes.
 	Reply Kind = iota + 1
-	// Announcement is a gratuitous claim of the target sent to everyone.
+	// Announcement is an unsolicited claim of the target sent to everyone
+	// (a gratuitous ARP, an unsolicited neighbor advertisement).
 	Announcement
 )
 
