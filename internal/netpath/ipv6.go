@@ -28,6 +28,9 @@ func source6(ifi *net.Interface, req Request) (netip.Addr, error) {
 		return netip.Addr{}, err
 	}
 	if len(addrs) == 0 {
+		if !kernelHasIPv6() {
+			return netip.Addr{}, fixable("IPv6 is disabled in this host's kernel (ipv6.disable=1), so %s cannot be checked; enable IPv6 or check the target's IPv4 address", req.Target)
+		}
 		if ipv6Disabled(ifi.Name) {
 			return netip.Addr{}, fixable("IPv6 is disabled on %s (net.ipv6.conf.%s.disable_ipv6=1), so NDP cannot run on it; enable it with 'sysctl -w net.ipv6.conf.%s.disable_ipv6=0' or name the interface of the target's segment with -I", ifi.Name, ifi.Name, ifi.Name)
 		}
@@ -109,12 +112,9 @@ func ipv6Addrs(ifi *net.Interface) ([]addr6, error) {
 	return out, nil
 }
 
-// ipv6Disabled reports whether IPv6 is switched off on the interface (or
-// in the kernel). /proc/sys/net shows the caller's network namespace.
+// ipv6Disabled reports whether IPv6 is switched off on the interface.
+// /proc/sys/net shows the caller's network namespace.
 func ipv6Disabled(ifName string) bool {
-	if !kernelHasIPv6() {
-		return true
-	}
 	b, err := os.ReadFile("/proc/sys/net/ipv6/conf/" + ifName + "/disable_ipv6")
 	return err == nil && strings.TrimSpace(string(b)) == "1"
 }
