@@ -510,3 +510,59 @@ func TestSignalEndsCheckAsUnknown(t *testing.T) {
 		t.Errorf("output %q, want it to start with %q", stdout.String(), want)
 	}
 }
+
+// concurrentChecks runs n checks of target at once and returns them.
+func concurrentChecks(t *testing.T, n int, args ...string) []result {
+	t.Helper()
+	var wg sync.WaitGroup
+	results := make([]result, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = runCheck(t, args...)
+		}()
+	}
+	wg.Wait()
+	return results
+}
+
+func TestLoad200ConcurrentChecks(t *testing.T) {
+	needLab(t)
+	const n = 200
+	allow := []string{"-e", lab.NodeCMAC + "=node-c," + lab.NodeAMAC + "=node-a"}
+	t.Run("healthy target", func(t *testing.T) {
+		bad := 0
+		for i, r := range concurrentChecks(t, n, append([]string{"-H", lab.HealthyIP, "-t", "3"}, allow...)...) {
+			if r.code != 0 || r.perf["pl"].value != "0" || r.perf["macs"].value != "1" || r.perf["mac_changes"].value != "0" || r.perf["multi_mac_probes"].value != "0" {
+				if bad++; bad <= 3 {
+					t.Errorf("check %d: exit %d: %s", i+1, r.code, r.stdout)
+				}
+			}
+		}
+		if bad > 0 {
+			t.Errorf("%d of %d concurrent checks of a healthy target were not OK with 0%% loss", bad, n)
+		}
+	})
+	t.Run("target dropping half the requests", func(t *testing.T) {
+		sent, received := 0, 0
+		for i, r := range concurrentChecks(t, n, append([]string{"-H", lab.CoinFlipIP, "-t", "3", "-w", "100%", "-c", "100%"}, allow...)...) {
+			// No false conflict, split brain or flap: one MAC, no changes.
+			if r.perf["unexpected_macs"].value != "0" || r.perf["multi_mac_probes"].value != "0" || r.perf["mac_changes"].value != "0" {
+				t.Errorf("check %d: false conflict or flap: %s", i+1, r.stdout)
+			}
+			s, _ := strconv.Atoi(r.perf["sent"].value)
+			g, _ := strconv.Atoi(r.perf["received"].value)
+			sent += s
+			received += g
+		}
+		// 600 requests each answered with probability 1/2: the answered
+		// count is binomial with mean 300 and deviation 12.2. Four
+		// deviations either way is a false alarm once in 15,000 runs.
+		loss := 100 * float64(sent-received) / float64(sent)
+		t.Logf("%d checks, %d requests, %d answered: %.1f%% loss", n, sent, received, loss)
+		if sent != 3*n || received < 300-49 || received > 300+49 {
+			t.Errorf("%d of %d requests answered (%.1f%% loss); want 50%% within four standard deviations (251-349)", received, sent, loss)
+		}
+	})
+}

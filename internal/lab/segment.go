@@ -23,6 +23,7 @@ const (
 	ConflictIP  = "198.51.100.12" // a rogue host's kernel answers
 	SplitIP     = "198.51.100.13" // node-a and node-b both answer
 	LossyIP     = "198.51.100.14" // node-c answers, but drops every 3rd request
+	CoinFlipIP  = "198.51.100.15" // node-c answers, but drops each request with probability 1/2
 	FailoverIP  = "198.51.100.20" // node-a answers the 1st request, node-b the rest
 	FlappingIP  = "198.51.100.21" // node-a, node-b, node-a
 	SlowIP      = "198.51.100.22" // node-a answers after 40ms
@@ -92,7 +93,7 @@ func (s *Segment) build(responder, dir string) error {
 	if _, err := s.AddHost("rogue", RogueMAC, ConflictIP+"/24"); err != nil {
 		return err
 	}
-	nodeC, err := s.AddHost("c", NodeCMAC, LossyIP+"/24")
+	nodeC, err := s.AddHost("c", NodeCMAC, LossyIP+"/24", CoinFlipIP+"/24")
 	if err != nil {
 		return err
 	}
@@ -103,6 +104,7 @@ func (s *Segment) build(responder, dir string) error {
 		{"ip", "netns", "exec", nodeC, "nft", "add", "table", "arp", "lab"},
 		{"ip", "netns", "exec", nodeC, "nft", "add", "chain", "arp", "lab", "in", "{ type filter hook input priority 0; }"},
 		{"ip", "netns", "exec", nodeC, "nft", "add", "rule", "arp", "lab", "in", "arp", "operation", "request", "arp", "daddr", "ip", LossyIP, "numgen", "inc", "mod", "3", "0", "drop"},
+		{"ip", "netns", "exec", nodeC, "nft", "add", "rule", "arp", "lab", "in", "arp", "operation", "request", "arp", "daddr", "ip", CoinFlipIP, "numgen", "random", "mod", "2", "0", "drop"},
 	}); err != nil {
 		return err
 	}
