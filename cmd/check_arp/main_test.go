@@ -51,7 +51,11 @@ func runMain(m *testing.M) int {
 	checkBin = filepath.Join(dir, "check_arp")
 	responder := filepath.Join(dir, "arpresponder")
 	for bin, pkg := range map[string]string{checkBin: ".", responder: "../../internal/lab/cmd/arpresponder"} {
-		out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput()
+		// Static, as released: only then can the check drop its
+		// capabilities on every thread.
+		build := exec.Command("go", "build", "-o", bin, pkg)
+		build.Env = append(os.Environ(), "CGO_ENABLED=0")
+		out, err := build.CombinedOutput()
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "building %s: %v\n%s", pkg, err, out)
 			return 1
@@ -565,4 +569,96 @@ func TestLoad200ConcurrentChecks(t *testing.T) {
 			t.Errorf("%d of %d requests answered (%.1f%% loss); want 50%% within four standard deviations (251-349)", received, sent, loss)
 		}
 	})
+}
+
+// capabilitySets returns the CapEff and CapPrm lines of every thread of pid.
+func capabilitySets(t *testing.T, pid int) []string {
+	t.Helper()
+	tasks, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/status", pid))
+	if err != nil || len(tasks) == 0 {
+		t.Fatalf("no threads of %d: %v", pid, err)
+	}
+	var sets []string
+	for _, f := range tasks {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(string(data), "\n") {
+			if strings.HasPrefix(line, "CapEff:") || strings.HasPrefix(line, "CapPrm:") {
+				sets = append(sets, filepath.Base(filepath.Dir(f))+" "+line)
+			}
+		}
+	}
+	return sets
+}
+
+func TestCapabilitiesDroppedDuringTheReadLoop(t *testing.T) {
+	needLab(t)
+	dir := t.TempDir()
+	_ = os.Chmod(dir, 0o755)
+	capBin := filepath.Join(dir, "check_arp")
+	data, err := os.ReadFile(checkBin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(capBin, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("setcap", "cap_net_raw+ep", capBin).CombinedOutput(); err != nil {
+		t.Fatalf("setcap: %v: %s", err, out)
+	}
+	for _, tc := range []struct {
+		name string
+		argv []string
+	}{
+		{"as root", []string{checkBin}},
+		{"as nobody with cap_net_raw+ep", append(append([]string(nil), unprivileged...), capBin)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			// A silent target keeps the check in its read loop for 1.5s.
+			cmd := seg.Command(ctx, seg.Client, append(tc.argv, "-H", lab.SilentIP, "-p", "1", "-t", "1.5")...)
+			var stdout bytes.Buffer
+			cmd.Stdout = &stdout
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			// setpriv and ip netns exec replace themselves, so the pid ends
+			// up being the check's; wait until it is.
+			var sets []string
+			for deadline := time.Now().Add(time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+				if exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", cmd.Process.Pid)); strings.HasSuffix(exe, "/check_arp") {
+					time.Sleep(300 * time.Millisecond) // into the read loop
+					sets = capabilitySets(t, cmd.Process.Pid)
+					break
+				}
+			}
+			_ = cmd.Wait()
+			if len(sets) == 0 {
+				t.Fatal("never saw the check running")
+			}
+			for _, s := range sets {
+				if !strings.HasSuffix(s, "0000000000000000") {
+					t.Errorf("thread still holds capabilities: %s", s)
+				}
+			}
+			if !strings.HasPrefix(stdout.String(), "ARP CRITICAL - 198.51.100.11 did not answer") {
+				t.Errorf("the check did not complete after dropping its capabilities: %q", stdout.String())
+			}
+		})
+	}
+}
+
+func TestNoShellOuts(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", ".").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pkg := range strings.Fields(string(out)) {
+		if pkg == "os/exec" {
+			t.Fatal("check_arp links os/exec: the plugin must not run other programs")
+		}
+	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/check-arp/check_arp/internal/arpprobe"
 	"github.com/check-arp/check_arp/internal/mac"
 	"github.com/check-arp/check_arp/internal/netpath"
+	"github.com/check-arp/check_arp/internal/privilege"
 	"github.com/check-arp/check_arp/internal/probe"
 	"github.com/check-arp/check_arp/internal/verdict"
 )
@@ -63,6 +64,12 @@ func Run(ctx context.Context, cfg Config, start time.Time) (res verdict.Result, 
 		return res, err
 	}
 	defer t.Close()
+	// The sockets are open: nothing else needs privilege. A cgo build
+	// cannot drop it for every thread and keeps it; release builds are
+	// static.
+	if err := privilege.DropAll(); err != nil && !errors.Is(err, privilege.ErrUnsupported) {
+		return res, err
+	}
 
 	local, _ := mac.FromSlice(path.Interface.HardwareAddr)
 	obs := verdict.Observation{
