@@ -25,6 +25,7 @@ import (
 var (
 	seg      *lab.Segment
 	checkBin string
+	floodBin string
 	labErr   error
 )
 
@@ -50,7 +51,8 @@ func runMain(m *testing.M) int {
 	}
 	checkBin = filepath.Join(dir, "check_arp")
 	responder := filepath.Join(dir, "arpresponder")
-	for bin, pkg := range map[string]string{checkBin: ".", responder: "../../internal/lab/cmd/arpresponder"} {
+	floodBin = filepath.Join(dir, "arpflood")
+	for bin, pkg := range map[string]string{checkBin: ".", responder: "../../internal/lab/cmd/arpresponder", floodBin: "../../internal/lab/cmd/arpflood"} {
 		// Static, as released: only then can the check drop its
 		// capabilities on every thread.
 		build := exec.Command("go", "build", "-o", bin, pkg)
@@ -659,6 +661,106 @@ func TestNoShellOuts(t *testing.T) {
 	for _, pkg := range strings.Fields(string(out)) {
 		if pkg == "os/exec" {
 			t.Fatal("check_arp links os/exec: the plugin must not run other programs")
+		}
+	}
+}
+
+// hostile starts arpflood in the lab's responder namespace, aimed at the
+// client, claiming target.
+func hostile(t *testing.T, target string, args ...string) {
+	t.Helper()
+	argv := append([]string{floodBin, "-claim", target, "-to-mac", lab.ClientMAC, "-to-ip", lab.ClientIP}, args...)
+	if err := seg.Start(seg.Sim, argv...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// timedCheck runs the check and returns its result, wall time and peak RSS.
+func timedCheck(t *testing.T, args ...string) (result, time.Duration, int64) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cmd := seg.Command(ctx, seg.Client, append([]string{checkBin}, args...)...)
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	start := time.Now()
+	err := cmd.Run()
+	wall := time.Since(start)
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	var rss int64
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		rss = ru.Maxrss // KiB
+	}
+	return parseOutput(t, code, stdout.String()), wall, rss
+}
+
+// deadlineSlack is how far past -t a check may end: the issue allows 100ms,
+// and the wall time measured here includes starting the process.
+const deadlineSlack = 100 * time.Millisecond
+
+func TestFloodOfRepliesFromRandomMACs(t *testing.T) {
+	needLab(t)
+	hostile(t, lab.HealthyIP, "-mode", "flood", "-rate", "40000", "-for", "2s")
+	r, wall, rss := timedCheck(t, "-H", lab.HealthyIP, "-t", "1", "-e", lab.NodeAMAC+"=node-a")
+	t.Logf("under a 40,000 frames/s flood: %v wall, %d KiB peak RSS: %s", wall, rss, r.summary)
+	if r.code != 2 {
+		t.Errorf("exit %d, want 2 (CRITICAL): %s", r.code, r.stdout)
+	}
+	if !regexp.MustCompile(`is flooded: \d+ frames about it arrived, from at least \d+ MACs \(02:[0-9a-f:]+, 02:[0-9a-f:]+, 02:[0-9a-f:]+ and \d+ more\); the check records \d+`).MatchString(r.summary) {
+		t.Errorf("summary does not name the flood with its count and some MACs: %s", r.summary)
+	}
+	if wall > time.Second+deadlineSlack {
+		t.Errorf("the check took %v under flood with -t 1", wall)
+	}
+	if rss > 32*1024 {
+		t.Errorf("peak RSS %d KiB under flood; the recording limit should bound it", rss)
+	}
+	time.Sleep(1200 * time.Millisecond) // let the flood end before the next test
+}
+
+func TestMalformedAndMisleadingFramesAreIgnored(t *testing.T) {
+	needLab(t)
+	hostile(t, lab.HealthyIP, "-mode", "junk", "-every", "5ms", "-for", "1s")
+	r := runCheck(t, "-H", lab.HealthyIP, "-e", lab.NodeAMAC+"=node-a")
+	if r.code != 0 || !strings.HasPrefix(r.summary, "ARP OK - 198.51.100.10 is at 02:00:00:00:00:0a (node-a) on eth0: 3/3 replies") {
+		t.Errorf("exit %d: %s", r.code, r.stdout)
+	}
+	r.counts(t, map[string]string{"received": "3", "macs": "1", "unexpected_macs": "0", "spoofed": "0"})
+	time.Sleep(time.Second)
+}
+
+func TestSpoofedRepliesAreReported(t *testing.T) {
+	needLab(t)
+	// The responder host claims node-a's MAC in ARP, from its own MAC.
+	hostile(t, lab.HealthyIP, "-mode", "spoof", "-as", lab.NodeAMAC, "-every", "10ms", "-for", "1s")
+	r := runCheck(t, "-H", lab.HealthyIP, "-e", lab.NodeAMAC+"=node-a")
+	want := regexp.MustCompile(`^ARP WARNING - 198\.51\.100\.10 got \d+ frames? claiming 02:00:00:00:00:0a sent from 02:00:00:00:00:5e \(a sign of spoofing\); is at 02:00:00:00:00:0a \(node-a\) on eth0: 3/3 replies`)
+	if r.code != 1 || !want.MatchString(r.summary) {
+		t.Errorf("exit %d: %s", r.code, r.stdout)
+	}
+	if n, _ := strconv.Atoi(r.perf["spoofed"].value); n < 1 {
+		t.Errorf("spoofed perfdata %q", r.perf["spoofed"].value)
+	}
+	time.Sleep(time.Second)
+}
+
+func TestSilentTargetHoldsTheDeadline(t *testing.T) {
+	needLab(t)
+	for _, timeout := range []string{"0.3", "1"} {
+		r, wall, _ := timedCheck(t, "-H", lab.SilentIP, "-t", timeout)
+		d, _ := time.ParseDuration(timeout + "s")
+		t.Logf("-t %s: %v wall", timeout, wall)
+		if r.code != 2 {
+			t.Errorf("-t %s: exit %d: %s", timeout, r.code, r.stdout)
+		}
+		// Probing stops 20ms early, to leave time to close the sockets.
+		if wall < d-50*time.Millisecond || wall > d+deadlineSlack {
+			t.Errorf("-t %s: the check took %v", timeout, wall)
 		}
 	}
 }

@@ -221,7 +221,11 @@ func (t *Transport) Receive(deadline time.Time) (probe.Answer, error) {
 			continue
 		}
 		if kind, p := t.classifier.classify(f); kind != 0 {
-			return probe.Answer{Kind: kind, MAC: f.sha, At: at, Probe: p}, nil
+			a := probe.Answer{Kind: kind, MAC: f.sha, At: at, Probe: p}
+			if f.ethSrc != f.sha {
+				a.Via = f.ethSrc
+			}
+			return a, nil
 		}
 	}
 }
@@ -235,6 +239,12 @@ func (t *Transport) Interrupt() {
 // Close releases the socket. It may be called more than once.
 func (t *Transport) Close() error {
 	var err error
-	t.closeOnce.Do(func() { err = errors.Join(t.conn.Close(), t.sender.Close()) })
+	t.closeOnce.Do(func() {
+		// Closing a packet socket waits for an RCU grace period (tens of
+		// milliseconds on a busy host); closing both at once waits once.
+		done := make(chan error, 1)
+		go func() { done <- t.sender.Close() }()
+		err = errors.Join(t.conn.Close(), <-done)
+	})
 	return err
 }

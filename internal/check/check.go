@@ -79,10 +79,20 @@ func Run(ctx context.Context, cfg Config, start time.Time) (res verdict.Result, 
 		Source:    path.Source,
 		LocalMAC:  local,
 	}
-	if err := probe.Run(ctx, t, cfg.Schedule, &obs); err != nil {
+	// Closing the sockets takes an RCU grace period; stop probing early
+	// enough that the whole check still ends by its deadline.
+	probeCtx, cancelProbe := context.WithDeadline(ctx, start.Add(cfg.Timeout-teardownReserve(cfg.Timeout)))
+	defer cancelProbe()
+	if err := probe.Run(probeCtx, t, cfg.Schedule, &obs); err != nil {
 		return res, err
 	}
 	return verdict.Decide(obs, cfg.Policy), nil
+}
+
+// teardownReserve is the end of the timeout kept for closing the sockets,
+// which waits for the kernel (an RCU grace period, 5-30 ms).
+func teardownReserve(timeout time.Duration) time.Duration {
+	return min(20*time.Millisecond, timeout/4)
 }
 
 // PermissionError says how to grant what a raw socket needs.

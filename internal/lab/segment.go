@@ -17,6 +17,7 @@ const (
 	NodeBMAC = "02:00:00:00:00:0b"
 	NodeCMAC = "02:00:00:00:00:0c"
 	RogueMAC = "02:00:00:00:00:99"
+	SimMAC   = "02:00:00:00:00:5e"
 
 	HealthyIP   = "198.51.100.10" // node-a's kernel answers
 	SilentIP    = "198.51.100.11" // nobody answers
@@ -47,6 +48,10 @@ type Segment struct {
 	*Lab
 	// Client is the namespace to run the check in.
 	Client string
+	// Sim is the namespace of the scripted responders (198.51.100.50,
+	// 02:00:00:00:00:5e), from where tests may start other misbehaving
+	// neighbours.
+	Sim string
 	// Allowlist is a file listing node-a, node-b and node-c with labels.
 	Allowlist string
 }
@@ -109,10 +114,11 @@ func (s *Segment) build(responder, dir string) error {
 		return err
 	}
 
-	sim, err := s.AddHost("sim", "02:00:00:00:00:5e", "198.51.100.50/24")
+	sim, err := s.AddHost("sim", SimMAC, "198.51.100.50/24")
 	if err != nil {
 		return err
 	}
+	s.Sim = sim
 	reset := "-reset-after=" + ResponderReset.String()
 	for _, r := range [][]string{
 		{"-ip", FailoverIP, "-macs", NodeAMAC + "," + NodeBMAC},

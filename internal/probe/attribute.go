@@ -24,6 +24,7 @@ type wire struct {
 	replies  []wireReply
 	sentAt   []time.Time // send time of each own probe
 	position []int       // index in requests of each own probe, -1 until seen
+	macs     map[mac.Addr]bool
 }
 
 type wireRequest struct {
@@ -32,6 +33,7 @@ type wireRequest struct {
 
 type wireReply struct {
 	mac     mac.Addr
+	via     mac.Addr
 	at      time.Time
 	request int // index of the latest request before the reply, -1 if none
 }
@@ -65,8 +67,15 @@ func (w *wire) foreign() bool {
 	return true
 }
 
-func (w *wire) reply(m mac.Addr, at time.Time) {
-	w.replies = append(w.replies, wireReply{mac: m, at: at, request: len(w.requests) - 1})
+// known reports whether a reply from m is already recorded.
+func (w *wire) known(m mac.Addr) bool { return w.macs[m] }
+
+func (w *wire) reply(m, via mac.Addr, at time.Time) {
+	if w.macs == nil {
+		w.macs = make(map[mac.Addr]bool)
+	}
+	w.macs[m] = true
+	w.replies = append(w.replies, wireReply{mac: m, via: via, at: at, request: len(w.requests) - 1})
 }
 
 // assign maps each reply to a request: the latest before it, with surplus
@@ -74,20 +83,21 @@ func (w *wire) reply(m mac.Addr, at time.Time) {
 // left unanswered, earliest reply to earliest request.
 func (w *wire) assign() []int {
 	to := make([]int, len(w.replies))
-	byRequest := make(map[int][]int) // request -> reply indexes, for one MAC
-	var macs []mac.Addr
+	perMAC := make(map[mac.Addr][]int) // MAC -> its reply indexes
 	for i, r := range w.replies {
 		to[i] = r.request
-		if !containsMAC(macs, r.mac) {
-			macs = append(macs, r.mac)
+		if r.request >= 0 {
+			perMAC[r.mac] = append(perMAC[r.mac], i)
 		}
 	}
-	for _, m := range macs {
+	byRequest := make(map[int][]int) // request -> reply indexes, for one MAC
+	for _, replies := range perMAC {
+		if len(replies) < 2 {
+			continue // no surplus possible
+		}
 		clear(byRequest)
-		for i, r := range w.replies {
-			if r.mac == m && r.request >= 0 {
-				byRequest[r.request] = append(byRequest[r.request], i)
-			}
+		for _, i := range replies {
+			byRequest[w.replies[i].request] = append(byRequest[w.replies[i].request], i)
 		}
 		for j, reps := range byRequest {
 			if len(reps) < 2 {
@@ -119,7 +129,7 @@ func (w *wire) attribute() []verdict.Reply {
 		if p < 0 {
 			continue
 		}
-		out = append(out, verdict.Reply{Probe: p, MAC: r.mac, RTT: max(r.at.Sub(w.sentAt[p]), 0)})
+		out = append(out, verdict.Reply{Probe: p, MAC: r.mac, RTT: max(r.at.Sub(w.sentAt[p]), 0), Via: r.via})
 	}
 	return out
 }
@@ -148,13 +158,4 @@ func (w *wire) slowest() time.Duration {
 		}
 	}
 	return d
-}
-
-func containsMAC(list []mac.Addr, a mac.Addr) bool {
-	for _, b := range list {
-		if b == a {
-			return true
-		}
-	}
-	return false
 }

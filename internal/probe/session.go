@@ -37,6 +37,9 @@ type Answer struct {
 	At   time.Time
 	// Probe is the index of the probe an OwnRequest is.
 	Probe int
+	// Via is the link-layer source of a Reply or Announcement when it
+	// differs from MAC.
+	Via mac.Addr
 }
 
 // ErrTimeout is returned by Transport.Receive when its deadline passes.
@@ -73,8 +76,13 @@ type Schedule struct {
 
 // MaxRecorded bounds the replies, announcements and foreign requests kept
 // during a run; beyond it frames are only counted, so a flood cannot
-// exhaust memory.
-const MaxRecorded = 4096
+// exhaust memory. Replies from MACs already recorded may use a further
+// knownReserve entries, so that a flood of new MACs does not hide the
+// real owner's later replies.
+const (
+	MaxRecorded  = 4096
+	knownReserve = 1024
+)
 
 // minSettle is the shortest wait, after the last probe has been answered,
 // for a second claimant's reply to the same probe.
@@ -165,13 +173,17 @@ func Run(ctx context.Context, t Transport, s Schedule, obs *verdict.Observation)
 				obs.Unrecorded++
 				continue
 			}
-			obs.Announcements = append(obs.Announcements, verdict.Announcement{MAC: ans.MAC, At: ans.At.Sub(start)})
+			obs.Announcements = append(obs.Announcements, verdict.Announcement{MAC: ans.MAC, At: ans.At.Sub(start), Via: ans.Via})
 		case Reply:
-			if len(w.replies)+len(obs.Announcements) >= MaxRecorded {
+			recorded := len(w.replies) + len(obs.Announcements)
+			if len(w.requests) == 0 || recorded >= MaxRecorded+knownReserve ||
+				(recorded >= MaxRecorded && !w.known(ans.MAC)) {
+				// Before any request left, a reply answers nothing; past
+				// the limits it is only counted.
 				obs.Unrecorded++
 				continue
 			}
-			w.reply(ans.MAC, ans.At)
+			w.reply(ans.MAC, ans.Via, ans.At)
 			if !lastDone && len(w.sentAt) == s.Count && len(w.replies) <= maxEarlyStopWork && w.answered(s.Count-1) {
 				// The last probe has a reply: wait a little for a second
 				// claimant answering it too, then stop.

@@ -102,9 +102,9 @@ func TestRunRecordsEveryReplyAgainstItsProbe(t *testing.T) {
 		case 0:
 			return []scriptedReply{{delay: time.Millisecond, mac: macA}}
 		case 1:
-			return []scriptedReply{{delay: time.Millisecond, mac: macA}, {delay: 2 * time.Millisecond, mac: macB}}
+			return []scriptedReply{{delay: time.Millisecond, mac: macA}, {delay: 10 * time.Millisecond, mac: macB}}
 		default:
-			return []scriptedReply{{delay: time.Millisecond, mac: macB}, {delay: 3 * time.Millisecond, mac: macB}}
+			return []scriptedReply{{delay: time.Millisecond, mac: macB}, {delay: 10 * time.Millisecond, mac: macB}}
 		}
 	})
 	if err != nil {

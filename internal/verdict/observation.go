@@ -19,6 +19,9 @@ type Reply struct {
 	MAC mac.Addr
 	// RTT is the time from sending Probe to receiving the reply.
 	RTT time.Duration
+	// Via is the link-layer source of the frame when it differs from MAC:
+	// a frame claiming one MAC sent from another is a sign of spoofing.
+	Via mac.Addr
 }
 
 // Announcement is an unsolicited (gratuitous) claim of the target seen
@@ -27,6 +30,8 @@ type Announcement struct {
 	MAC mac.Addr
 	// At is the time since the check started.
 	At time.Duration
+	// Via is the link-layer source when it differs from MAC, as in Reply.
+	Via mac.Addr
 }
 
 // Observation is everything a probe run saw. The probe layer fills it; the
