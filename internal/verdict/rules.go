@@ -175,7 +175,6 @@ func Decide(obs Observation, pol Policy) Result {
 		}
 	}
 
-
 	// Rule 10: name the one answering MAC unless a finding already did.
 	if len(s.macOrder) == 1 && len(unexpected) == 0 && s.changes == 0 {
 		add(OK, "is at %s", name(s.macOrder[0]))
