@@ -8,10 +8,12 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -763,4 +765,153 @@ func TestSilentTargetHoldsTheDeadline(t *testing.T) {
 			t.Errorf("-t %s: the check took %v", timeout, wall)
 		}
 	}
+}
+
+// TestCommandLineFuzz runs the real binary with thousands of random and
+// mutated argument vectors inside the lab (so that whatever it probes stays
+// there). Whatever the input: an exit code 0-3, nothing on stderr, and on
+// stdout one plugin line (help and version aside), never a panic.
+func TestCommandLineFuzz(t *testing.T) {
+	needLab(t)
+	runs := 1500
+	if testing.Short() {
+		runs = 200
+	}
+	seed := time.Now().UnixNano()
+	t.Logf("seed %d (set CHECK_ARP_FUZZ_SEED to repeat)", seed)
+	if s := os.Getenv("CHECK_ARP_FUZZ_SEED"); s != "" {
+		seed, _ = strconv.ParseInt(s, 10, 64)
+	}
+	rng := rand.New(rand.NewPCG(uint64(seed), 0))
+	vectors := make([][]string, runs)
+	for i := range vectors {
+		vectors[i] = randomArgs(rng)
+	}
+	plugin := regexp.MustCompile(`^(ARP (OK|WARNING|CRITICAL|UNKNOWN)|UNKNOWN) - [^|\n]+( \|[^\n]*)?$`)
+	var (
+		mu    sync.Mutex
+		fails int
+		next  int
+		wg    sync.WaitGroup
+		codes [4]int
+	)
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				mu.Lock()
+				if next == len(vectors) || fails > 5 {
+					mu.Unlock()
+					return
+				}
+				args := vectors[next]
+				next++
+				mu.Unlock()
+
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				cmd := seg.Command(ctx, seg.Client, append([]string{checkBin}, args...)...)
+				var stdout, stderr bytes.Buffer
+				cmd.Stdout, cmd.Stderr = &stdout, &stderr
+				err := cmd.Run()
+				cancel()
+				code := 0
+				if ee, ok := err.(*exec.ExitError); ok {
+					code = ee.ExitCode()
+				} else if err != nil {
+					code = -1
+				}
+				first, _, _ := strings.Cut(stdout.String(), "\n")
+				shown := false
+				for _, a := range args {
+					shown = shown || a == "-h" || a == "--help" || a == "-V" || a == "--version"
+				}
+				var problem string
+				switch {
+				case code < 0 || code > 3:
+					problem = fmt.Sprintf("exit %d (%v)", code, err)
+				case stderr.Len() > 0:
+					problem = "stderr: " + stderr.String()
+				case strings.Contains(stdout.String(), "goroutine ") || strings.Contains(stdout.String(), "panic"):
+					problem = "panic: " + stdout.String()
+				case shown && code == 3:
+				case !plugin.MatchString(strings.TrimRight(first, " ")):
+					problem = fmt.Sprintf("not a plugin line: %q", stdout.String())
+				}
+				mu.Lock()
+				if code >= 0 && code <= 3 {
+					codes[code]++
+				}
+				if problem != "" {
+					fails++
+					t.Errorf("check_arp %q: %s", args, problem)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	t.Logf("%d runs: %d OK, %d WARNING, %d CRITICAL, %d UNKNOWN", runs, codes[0], codes[1], codes[2], codes[3])
+}
+
+// randomArgs builds an argument vector from check_arp's flags, with values
+// from pools of good, bad and random strings, sometimes mutated.
+func randomArgs(rng *rand.Rand) []string {
+	pick := func(xs ...string) string { return xs[rng.IntN(len(xs))] }
+	values := map[string][]string{
+		"-H":            {lab.HealthyIP, lab.SilentIP, lab.SplitIP, lab.ConflictIP, lab.OffLinkIP, lab.ClientIP, "2001:db8::10", "224.0.0.1", "0.0.0.0", "host.example", "", "198.51.100.300"},
+		"-I":            {"eth0", "bare0", "down0", "nocarrier0", "lo", "eth9", "", "eth0\n"},
+		"-S":            {"0.0.0.0", lab.ClientIP, "198.51.100.7", "::1", "x"},
+		"-p":            {"1", "2", "3", "0", "-1", "101", "abc", "1e3"},
+		"-i":            {"10ms", "20ms", "0.01", "5ms", "-1s", "1h", "abc"},
+		"-t":            {"0.1", "0.3", "0.5", "300ms", "0", "-1", "1e9", "NaN", "2h"},
+		"-e":            {lab.NodeAMAC, lab.NodeAMAC + "=node-a", "0200.0000.000b=node-b", "zz:zz", "02:00:00:00:00:0a=a|b", "02:00:00:00:00:0a=node a", ","},
+		"--expect-file": {seg.Allowlist, "/nonexistent", "/proc/self/status", "/dev/null", ""},
+		"-w":            {"1,20%", "200,40%", "40%", "~:1", "@0:1", "abc", ",", "1,2,3", ""},
+		"-c":            {"2,50%", "500,80%", "80%", "10:", "x%", ""},
+		"-v":            nil,
+		"-vv":           nil,
+		"-h":            nil,
+		"-V":            nil,
+		"--count":       {"2", "x"},
+		"--bogus":       nil,
+	}
+	flags := make([]string, 0, len(values))
+	for f := range values {
+		flags = append(flags, f)
+	}
+	slices.Sort(flags)
+	// Valid runs stay short: few probes, a short interval and timeout,
+	// which the flags below may override only with values as short.
+	args := []string{"-p", pick("1", "2"), "-i", "10ms", "-t", pick("0.1", "0.2")}
+	if rng.IntN(10) > 0 {
+		args = append(args, "-H", pick(values["-H"]...))
+	}
+	for range rng.IntN(5) {
+		f := flags[rng.IntN(len(flags))]
+		if (f == "-h" || f == "-V") && rng.IntN(4) > 0 {
+			continue
+		}
+		args = append(args, f)
+		if vs := values[f]; vs != nil {
+			args = append(args, pick(vs...))
+		}
+	}
+	for i := range args {
+		if rng.IntN(12) == 0 {
+			b := []byte(args[i])
+			switch rng.IntN(3) {
+			case 0:
+				b = append(b, byte(1+rng.IntN(255))) // argv cannot hold NUL
+			case 1:
+				if len(b) > 0 {
+					b[rng.IntN(len(b))] = byte(1 + rng.IntN(255))
+				}
+			case 2:
+				b = b[:rng.IntN(len(b)+1)]
+			}
+			args[i] = string(b)
+		}
+	}
+	return args
 }

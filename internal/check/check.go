@@ -36,7 +36,14 @@ type Config struct {
 // started, so that cfg.Timeout bounds the whole run. An error means no
 // verdict could be reached (UNKNOWN); its message says why and how to fix
 // it. A panic inside is turned into such an error.
-func Run(ctx context.Context, cfg Config, start time.Time) (res verdict.Result, err error) {
+func Run(ctx context.Context, cfg Config, start time.Time) (verdict.Result, error) {
+	return run(ctx, cfg, start, netpath.Resolve)
+}
+
+// resolver finds the path to the target; tests replace it.
+type resolver func(context.Context, netpath.Request) (netpath.Path, error)
+
+func run(ctx context.Context, cfg Config, start time.Time, resolve resolver) (res verdict.Result, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("internal error: %v; please report this with the command line that caused it", r)
@@ -52,7 +59,7 @@ func Run(ctx context.Context, cfg Config, start time.Time) (res verdict.Result, 
 		}
 	}()
 
-	path, err := netpath.Resolve(ctx, netpath.Request{Target: cfg.Target, Interface: cfg.Interface, Source: cfg.Source})
+	path, err := resolveWithin(ctx, resolve, netpath.Request{Target: cfg.Target, Interface: cfg.Interface, Source: cfg.Source})
 	if err != nil {
 		return res, err
 	}
@@ -87,6 +94,33 @@ func Run(ctx context.Context, cfg Config, start time.Time) (res verdict.Result, 
 		return res, err
 	}
 	return verdict.Decide(obs, cfg.Policy), nil
+}
+
+// resolveWithin runs the route lookup but gives up at ctx's deadline even
+// if the lookup does not: netlink calls honour a socket timeout, but the
+// deadline must hold whatever the kernel does.
+func resolveWithin(ctx context.Context, resolve resolver, req netpath.Request) (netpath.Path, error) {
+	type result struct {
+		path netpath.Path
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		// A panic here would bypass Run's recover and crash the plugin.
+		defer func() {
+			if r := recover(); r != nil {
+				done <- result{err: fmt.Errorf("internal error in the route lookup: %v; please report this with the command line that caused it", r)}
+			}
+		}()
+		p, err := resolve(ctx, req)
+		done <- result{p, err}
+	}()
+	select {
+	case r := <-done:
+		return r.path, r.err
+	case <-ctx.Done():
+		return netpath.Path{}, fmt.Errorf("finding the interface towards %s took longer than the timeout; name it with -I, or check the host's routing (ip route get %s)", req.Target, req.Target)
+	}
 }
 
 // teardownReserve is the end of the timeout kept for closing the sockets,
