@@ -495,27 +495,39 @@ func TestConcurrentChecksOfOneTarget(t *testing.T) {
 
 func TestSignalEndsCheckAsUnknown(t *testing.T) {
 	needLab(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	cmd := seg.Command(ctx, seg.Client, checkBin, "-H", lab.SilentIP, "-p", "10", "-i", "1s", "-t", "15")
-	var stdout bytes.Buffer
-	cmd.Stdout = &stdout
-	// ip netns exec replaces itself with the check, so the signal reaches it.
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(300 * time.Millisecond)
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	err := cmd.Wait()
-	ee, ok := err.(*exec.ExitError)
-	if !ok || ee.ExitCode() != 3 {
-		t.Fatalf("after SIGTERM: %v, output %q; want exit 3", err, stdout.String())
-	}
-	want := "ARP UNKNOWN - check interrupted by SIGTERM before a verdict"
-	if !strings.HasPrefix(stdout.String(), want) {
-		t.Errorf("output %q, want it to start with %q", stdout.String(), want)
+	for _, sig := range []struct {
+		signal syscall.Signal
+		name   string
+	}{{syscall.SIGTERM, "SIGTERM"}, {syscall.SIGINT, "SIGINT"}} {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		cmd := seg.Command(ctx, seg.Client, checkBin, "-H", lab.SilentIP, "-p", "10", "-i", "1s", "-t", "15")
+		var stdout bytes.Buffer
+		cmd.Stdout = &stdout
+		// ip netns exec replaces itself with the check, so the signal
+		// reaches it.
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(300 * time.Millisecond)
+		sent := time.Now()
+		if err := cmd.Process.Signal(sig.signal); err != nil {
+			t.Fatal(err)
+		}
+		err := cmd.Wait()
+		took := time.Since(sent)
+		cancel()
+		ee, ok := err.(*exec.ExitError)
+		if !ok || ee.ExitCode() != 3 {
+			t.Fatalf("after %s: %v, output %q; want exit 3", sig.name, err, stdout.String())
+		}
+		want := "ARP UNKNOWN - check interrupted by " + sig.name + " before a verdict"
+		if !strings.HasPrefix(stdout.String(), want) {
+			t.Errorf("output %q, want it to start with %q", stdout.String(), want)
+		}
+		t.Logf("%s: ended %v after the signal", sig.name, took)
+		if took > time.Second {
+			t.Errorf("%s: the check took %v to end", sig.name, took)
+		}
 	}
 }
 
