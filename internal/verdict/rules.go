@@ -90,10 +90,13 @@ func Decide(obs Observation, pol Policy) Result {
 
 	// Rule 2: a flood explains whatever else looks wrong, so it leads.
 	if obs.Unrecorded > 0 {
-		claimants := s.claimants()
-		add(Critical, "is flooded: %d frames about it arrived, from at least %d MAC%s (%s); the check records %d",
-			obs.Unrecorded+len(obs.Replies)+len(obs.Announcements), len(claimants), plural(len(claimants), "", "s"),
-			listMACs(claimants, func(a mac.Addr) string { return a.String() }), len(obs.Replies)+len(obs.Announcements))
+		recorded := len(obs.Replies) + len(obs.Announcements)
+		from := ""
+		if claimants := s.claimants(); len(claimants) > 0 {
+			from = fmt.Sprintf(", from at least %d MAC%s (%s)", len(claimants), plural(len(claimants), "", "s"),
+				listMACs(claimants, func(a mac.Addr) string { return a.String() }))
+		}
+		add(Critical, "is flooded: %d frames about it arrived%s; the check records %d", obs.Unrecorded+recorded, from, recorded)
 	}
 
 	// Rule 3.
@@ -253,7 +256,10 @@ func listMACs(addrs []mac.Addr, name func(mac.Addr) string) string {
 		}
 		parts = append(parts, name(a))
 	}
-	if len(parts) == 1 {
+	switch len(parts) {
+	case 0:
+		return "none"
+	case 1:
 		return parts[0]
 	}
 	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
