@@ -175,12 +175,14 @@ func Run(ctx context.Context, t Transport, s Schedule, obs *verdict.Observation)
 			}
 			obs.Announcements = append(obs.Announcements, verdict.Announcement{MAC: ans.MAC, At: ans.At.Sub(start), Via: ans.Via})
 		case Reply:
+			if len(w.requests) == 0 {
+				// Before any request left, a reply answers nothing of
+				// ours: another check's, or stale.
+				continue
+			}
 			recorded := len(w.replies) + len(obs.Announcements)
-			if len(w.requests) == 0 || recorded >= MaxRecorded+knownReserve ||
-				(recorded >= MaxRecorded && !w.known(ans.MAC)) {
-				// Before any request left, a reply answers nothing; past
-				// the limits it is only counted.
-				obs.Unrecorded++
+			if recorded >= MaxRecorded+knownReserve || (recorded >= MaxRecorded && !w.known(ans.MAC)) {
+				obs.Unrecorded++ // past the limits it is only counted
 				continue
 			}
 			w.reply(ans.MAC, ans.Via, ans.At)
