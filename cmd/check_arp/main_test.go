@@ -417,14 +417,15 @@ func TestHelpAndVersionExitUnknown(t *testing.T) {
 // unprivileged runs the binary as nobody with no inherited capabilities.
 var unprivileged = []string{"setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups", "--inh-caps=-all", "--"}
 
-func TestUnprivilegedUser(t *testing.T) {
-	needLab(t)
+// copyOfCheck copies the binary where the unprivileged user can run it,
+// so that a test can give the copy file capabilities of its own.
+func copyOfCheck(t *testing.T) string {
+	t.Helper()
 	dir := t.TempDir()
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range []string{filepath.Dir(dir)} {
-		_ = os.Chmod(p, 0o755)
+	for _, d := range []string{dir, filepath.Dir(dir)} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
 	bin := filepath.Join(dir, "check_arp")
 	data, err := os.ReadFile(checkBin)
@@ -434,6 +435,12 @@ func TestUnprivilegedUser(t *testing.T) {
 	if err := os.WriteFile(bin, data, 0o755); err != nil {
 		t.Fatal(err)
 	}
+	return bin
+}
+
+func TestUnprivilegedUser(t *testing.T) {
+	needLab(t)
+	bin := copyOfCheck(t)
 	run := func(t *testing.T) result {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
@@ -611,16 +618,7 @@ func capabilitySets(t *testing.T, pid int) []string {
 
 func TestCapabilitiesDroppedDuringTheReadLoop(t *testing.T) {
 	needLab(t)
-	dir := t.TempDir()
-	_ = os.Chmod(dir, 0o755)
-	capBin := filepath.Join(dir, "check_arp")
-	data, err := os.ReadFile(checkBin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(capBin, data, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	capBin := copyOfCheck(t)
 	if out, err := exec.Command("setcap", "cap_net_raw+ep", capBin).CombinedOutput(); err != nil {
 		t.Fatalf("setcap: %v: %s", err, out)
 	}
