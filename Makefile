@@ -10,7 +10,7 @@ FUZZTIME ?= 3s
 # Tools the lab and the tests use, by Debian package.
 DEPS     := ip:iproute2 nft:nftables setcap:libcap2-bin setpriv:util-linux
 
-.PHONY: all build test unit fuzz demo lint deps clean
+.PHONY: all build test unit fuzz fuzz-corpus demo lint deps clean
 
 all: build
 
@@ -40,6 +40,19 @@ fuzz:
 	    echo "fuzz $$pkg $$target ($(FUZZTIME))"; \
 	    $(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) $$pkg >/dev/null || { \
 	      $(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) $$pkg; exit 1; }; \
+	  done; \
+	done
+
+# Runs every fuzz target for FUZZTIME and keeps what it learnt as committed
+# seed corpus (testdata/fuzz), which plain `go test` then replays.
+fuzz-corpus:
+	@set -e; cache=$$($(GO) env GOCACHE)/fuzz; for pkg in $$($(GO) list ./...); do \
+	  dir=$$($(GO) list -f '{{.Dir}}' $$pkg); \
+	  for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    out=$$($(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) $$pkg 2>&1 | grep -o 'execs: [0-9]*' | tail -1); \
+	    mkdir -p $$dir/testdata/fuzz/$$target; \
+	    cp -n $$cache/$$pkg/$$target/* $$dir/testdata/fuzz/$$target/ 2>/dev/null || true; \
+	    echo "$$pkg $$target: $$out, $$(ls $$dir/testdata/fuzz/$$target | wc -l) corpus entries"; \
 	  done; \
 	done
 

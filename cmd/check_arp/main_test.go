@@ -8,10 +8,12 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,6 +27,7 @@ import (
 var (
 	seg      *lab.Segment
 	checkBin string
+	floodBin string
 	labErr   error
 )
 
@@ -50,8 +53,13 @@ func runMain(m *testing.M) int {
 	}
 	checkBin = filepath.Join(dir, "check_arp")
 	responder := filepath.Join(dir, "arpresponder")
-	for bin, pkg := range map[string]string{checkBin: ".", responder: "../../internal/lab/cmd/arpresponder"} {
-		out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput()
+	floodBin = filepath.Join(dir, "arpflood")
+	for bin, pkg := range map[string]string{checkBin: ".", responder: "../../internal/lab/cmd/arpresponder", floodBin: "../../internal/lab/cmd/arpflood"} {
+		// Static, as released: only then can the check drop its
+		// capabilities on every thread.
+		build := exec.Command("go", "build", "-o", bin, pkg)
+		build.Env = append(os.Environ(), "CGO_ENABLED=0")
+		out, err := build.CombinedOutput()
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "building %s: %v\n%s", pkg, err, out)
 			return 1
@@ -591,14 +599,15 @@ func TestHelpAndVersionExitUnknown(t *testing.T) {
 // unprivileged runs the binary as nobody with no inherited capabilities.
 var unprivileged = []string{"setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups", "--inh-caps=-all", "--"}
 
-func TestUnprivilegedUser(t *testing.T) {
-	needLab(t)
+// copyOfCheck copies the binary where the unprivileged user can run it,
+// so that a test can give the copy file capabilities of its own.
+func copyOfCheck(t *testing.T) string {
+	t.Helper()
 	dir := t.TempDir()
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range []string{filepath.Dir(dir)} {
-		_ = os.Chmod(p, 0o755)
+	for _, d := range []string{dir, filepath.Dir(dir)} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
 	bin := filepath.Join(dir, "check_arp")
 	data, err := os.ReadFile(checkBin)
@@ -608,6 +617,12 @@ func TestUnprivilegedUser(t *testing.T) {
 	if err := os.WriteFile(bin, data, 0o755); err != nil {
 		t.Fatal(err)
 	}
+	return bin
+}
+
+func TestUnprivilegedUser(t *testing.T) {
+	needLab(t)
+	bin := copyOfCheck(t)
 	run := func(t *testing.T, target string) result {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
@@ -654,58 +669,446 @@ func TestUnprivilegedUser(t *testing.T) {
 func TestConcurrentChecksOfOneTarget(t *testing.T) {
 	needLab(t)
 	for _, target := range []string{lab.HealthyIP, lab.HealthyIP6} {
-		t.Run(target, func(t *testing.T) { concurrentChecks(t, target) })
+		t.Run(target, func(t *testing.T) {
+			const n = 50
+			bad := 0
+			for i, r := range concurrentChecks(t, n, "-H", target, "-e", lab.NodeAMAC+"=node-a") {
+				if r.code != 0 || r.perf["pl"].value != "0" || r.perf["received"].value != "3" || r.perf["macs"].value != "1" {
+					bad++
+					if bad <= 3 {
+						t.Errorf("check %d of %d: exit %d: %s", i+1, n, r.code, r.stdout)
+					}
+				}
+			}
+			if bad > 0 {
+				t.Errorf("%d of %d concurrent checks were not OK with 0%% loss", bad, n)
+			}
+		})
 	}
 }
 
-func concurrentChecks(t *testing.T, target string) {
-	const n = 50
+func TestSignalEndsCheckAsUnknown(t *testing.T) {
+	needLab(t)
+	for _, sig := range []struct {
+		signal syscall.Signal
+		name   string
+	}{{syscall.SIGTERM, "SIGTERM"}, {syscall.SIGINT, "SIGINT"}} {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		cmd := seg.Command(ctx, seg.Client, checkBin, "-H", lab.SilentIP, "-p", "10", "-i", "1s", "-t", "15")
+		var stdout bytes.Buffer
+		cmd.Stdout = &stdout
+		// ip netns exec replaces itself with the check, so the signal
+		// reaches it.
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(300 * time.Millisecond)
+		sent := time.Now()
+		if err := cmd.Process.Signal(sig.signal); err != nil {
+			t.Fatal(err)
+		}
+		err := cmd.Wait()
+		took := time.Since(sent)
+		cancel()
+		ee, ok := err.(*exec.ExitError)
+		if !ok || ee.ExitCode() != 3 {
+			t.Fatalf("after %s: %v, output %q; want exit 3", sig.name, err, stdout.String())
+		}
+		want := "ARP UNKNOWN - check interrupted by " + sig.name + " before a verdict"
+		if !strings.HasPrefix(stdout.String(), want) {
+			t.Errorf("output %q, want it to start with %q", stdout.String(), want)
+		}
+		t.Logf("%s: ended %v after the signal", sig.name, took)
+		if took > time.Second {
+			t.Errorf("%s: the check took %v to end", sig.name, took)
+		}
+	}
+}
+
+// concurrentChecks runs n checks of target at once and returns them.
+func concurrentChecks(t *testing.T, n int, args ...string) []result {
+	t.Helper()
 	var wg sync.WaitGroup
 	results := make([]result, n)
 	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			results[i] = runCheck(t, "-H", target, "-e", lab.NodeAMAC+"=node-a")
+			results[i] = runCheck(t, args...)
 		}()
 	}
 	wg.Wait()
-	bad := 0
-	for i, r := range results {
-		if r.code != 0 || r.perf["pl"].value != "0" || r.perf["received"].value != "3" || r.perf["macs"].value != "1" {
-			bad++
-			if bad <= 3 {
-				t.Errorf("check %d of %d: exit %d: %s", i+1, n, r.code, r.stdout)
+	return results
+}
+
+func TestLoad200ConcurrentChecks(t *testing.T) {
+	needLab(t)
+	const n = 200
+	allow := []string{"-e", lab.NodeCMAC + "=node-c," + lab.NodeAMAC + "=node-a"}
+	t.Run("healthy target", func(t *testing.T) {
+		bad := 0
+		for i, r := range concurrentChecks(t, n, append([]string{"-H", lab.HealthyIP, "-t", "3"}, allow...)...) {
+			if r.code != 0 || r.perf["pl"].value != "0" || r.perf["macs"].value != "1" || r.perf["mac_changes"].value != "0" || r.perf["multi_mac_probes"].value != "0" {
+				if bad++; bad <= 3 {
+					t.Errorf("check %d: exit %d: %s", i+1, r.code, r.stdout)
+				}
+			}
+		}
+		if bad > 0 {
+			t.Errorf("%d of %d concurrent checks of a healthy target were not OK with 0%% loss", bad, n)
+		}
+	})
+	t.Run("target dropping half the requests", func(t *testing.T) {
+		sent, received := 0, 0
+		for i, r := range concurrentChecks(t, n, append([]string{"-H", lab.CoinFlipIP, "-t", "3", "-w", "100%", "-c", "100%"}, allow...)...) {
+			// No false conflict, split brain or flap: one MAC, no changes.
+			if r.perf["unexpected_macs"].value != "0" || r.perf["multi_mac_probes"].value != "0" || r.perf["mac_changes"].value != "0" {
+				t.Errorf("check %d: false conflict or flap: %s", i+1, r.stdout)
+			}
+			s, _ := strconv.Atoi(r.perf["sent"].value)
+			g, _ := strconv.Atoi(r.perf["received"].value)
+			sent += s
+			received += g
+		}
+		// 600 requests each answered with probability 1/2: the answered
+		// count is binomial with mean 300 and deviation 12.2. Four
+		// deviations either way is a false alarm once in 15,000 runs.
+		loss := 100 * float64(sent-received) / float64(sent)
+		t.Logf("%d checks, %d requests, %d answered: %.1f%% loss", n, sent, received, loss)
+		if sent != 3*n || received < 300-49 || received > 300+49 {
+			t.Errorf("%d of %d requests answered (%.1f%% loss); want 50%% within four standard deviations (251-349)", received, sent, loss)
+		}
+	})
+}
+
+// capabilitySets returns the CapEff and CapPrm lines of every thread of pid.
+func capabilitySets(t *testing.T, pid int) []string {
+	t.Helper()
+	tasks, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/status", pid))
+	if err != nil || len(tasks) == 0 {
+		t.Fatalf("no threads of %d: %v", pid, err)
+	}
+	var sets []string
+	for _, f := range tasks {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(string(data), "\n") {
+			if strings.HasPrefix(line, "CapEff:") || strings.HasPrefix(line, "CapPrm:") {
+				sets = append(sets, filepath.Base(filepath.Dir(f))+" "+line)
 			}
 		}
 	}
-	if bad > 0 {
-		t.Errorf("%d of %d concurrent checks were not OK with 0%% loss", bad, n)
+	return sets
+}
+
+func TestCapabilitiesDroppedDuringTheReadLoop(t *testing.T) {
+	needLab(t)
+	capBin := copyOfCheck(t)
+	if out, err := exec.Command("setcap", "cap_net_raw+ep", capBin).CombinedOutput(); err != nil {
+		t.Fatalf("setcap: %v: %s", err, out)
+	}
+	for _, tc := range []struct {
+		name string
+		argv []string
+	}{
+		{"as root", []string{checkBin}},
+		{"as nobody with cap_net_raw+ep", append(append([]string(nil), unprivileged...), capBin)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			// A silent target keeps the check in its read loop for 1.5s.
+			cmd := seg.Command(ctx, seg.Client, append(tc.argv, "-H", lab.SilentIP, "-p", "1", "-t", "1.5")...)
+			var stdout bytes.Buffer
+			cmd.Stdout = &stdout
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			// setpriv and ip netns exec replace themselves, so the pid ends
+			// up being the check's; wait until it is.
+			var sets []string
+			for deadline := time.Now().Add(time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+				if exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", cmd.Process.Pid)); strings.HasSuffix(exe, "/check_arp") {
+					time.Sleep(300 * time.Millisecond) // into the read loop
+					sets = capabilitySets(t, cmd.Process.Pid)
+					break
+				}
+			}
+			_ = cmd.Wait()
+			if len(sets) == 0 {
+				t.Fatal("never saw the check running")
+			}
+			for _, s := range sets {
+				if !strings.HasSuffix(s, "0000000000000000") {
+					t.Errorf("thread still holds capabilities: %s", s)
+				}
+			}
+			if !strings.HasPrefix(stdout.String(), "ARP CRITICAL - 198.51.100.11 did not answer") {
+				t.Errorf("the check did not complete after dropping its capabilities: %q", stdout.String())
+			}
+		})
 	}
 }
 
-func TestSignalEndsCheckAsUnknown(t *testing.T) {
-	needLab(t)
+func TestNoShellOuts(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", ".").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pkg := range strings.Fields(string(out)) {
+		if pkg == "os/exec" {
+			t.Fatal("check_arp links os/exec: the plugin must not run other programs")
+		}
+	}
+}
+
+// hostile starts arpflood in the lab's responder namespace, aimed at the
+// client, claiming target.
+func hostile(t *testing.T, target string, args ...string) {
+	t.Helper()
+	argv := append([]string{floodBin, "-claim", target, "-to-mac", lab.ClientMAC, "-to-ip", lab.ClientIP}, args...)
+	if err := seg.Start(seg.Sim, argv...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// timedCheck runs the check and returns its result, wall time and peak RSS.
+func timedCheck(t *testing.T, args ...string) (result, time.Duration, int64) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	cmd := seg.Command(ctx, seg.Client, checkBin, "-H", lab.SilentIP, "-p", "10", "-i", "1s", "-t", "15")
+	cmd := seg.Command(ctx, seg.Client, append([]string{checkBin}, args...)...)
 	var stdout bytes.Buffer
 	cmd.Stdout = &stdout
-	// ip netns exec replaces itself with the check, so the signal reaches it.
-	if err := cmd.Start(); err != nil {
+	start := time.Now()
+	err := cmd.Run()
+	wall := time.Since(start)
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(300 * time.Millisecond)
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
+	var rss int64
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		rss = ru.Maxrss // KiB
 	}
-	err := cmd.Wait()
-	ee, ok := err.(*exec.ExitError)
-	if !ok || ee.ExitCode() != 3 {
-		t.Fatalf("after SIGTERM: %v, output %q; want exit 3", err, stdout.String())
+	return parseOutput(t, code, stdout.String()), wall, rss
+}
+
+// deadlineSlack is how far past -t a check may end: the issue allows 100ms,
+// and the wall time measured here includes starting the process.
+const deadlineSlack = 100 * time.Millisecond
+
+func TestFloodOfRepliesFromRandomMACs(t *testing.T) {
+	needLab(t)
+	hostile(t, lab.HealthyIP, "-mode", "flood", "-rate", "40000", "-for", "2s")
+	r, wall, rss := timedCheck(t, "-H", lab.HealthyIP, "-t", "1", "-e", lab.NodeAMAC+"=node-a")
+	t.Logf("under a 40,000 frames/s flood: %v wall, %d KiB peak RSS: %s", wall, rss, r.summary)
+	if r.code != 2 {
+		t.Errorf("exit %d, want 2 (CRITICAL): %s", r.code, r.stdout)
 	}
-	want := "ARP UNKNOWN - check interrupted by SIGTERM before a verdict"
-	if !strings.HasPrefix(stdout.String(), want) {
-		t.Errorf("output %q, want it to start with %q", stdout.String(), want)
+	if !regexp.MustCompile(`is flooded: \d+ frames about it arrived, from at least \d+ MACs \(02:[0-9a-f:]+, 02:[0-9a-f:]+, 02:[0-9a-f:]+ and \d+ more\); the check records \d+`).MatchString(r.summary) {
+		t.Errorf("summary does not name the flood with its count and some MACs: %s", r.summary)
 	}
+	if wall > time.Second+deadlineSlack {
+		t.Errorf("the check took %v under flood with -t 1", wall)
+	}
+	if rss > 32*1024 {
+		t.Errorf("peak RSS %d KiB under flood; the recording limit should bound it", rss)
+	}
+	time.Sleep(1200 * time.Millisecond) // let the flood end before the next test
+}
+
+func TestMalformedAndMisleadingFramesAreIgnored(t *testing.T) {
+	needLab(t)
+	hostile(t, lab.HealthyIP, "-mode", "junk", "-every", "5ms", "-for", "1s")
+	r := runCheck(t, "-H", lab.HealthyIP, "-e", lab.NodeAMAC+"=node-a")
+	if r.code != 0 || !strings.HasPrefix(r.summary, "ARP OK - 198.51.100.10 is at 02:00:00:00:00:0a (node-a) on eth0: 3/3 replies") {
+		t.Errorf("exit %d: %s", r.code, r.stdout)
+	}
+	r.counts(t, map[string]string{"received": "3", "macs": "1", "unexpected_macs": "0", "spoofed": "0"})
+	time.Sleep(time.Second)
+}
+
+func TestSpoofedRepliesAreReported(t *testing.T) {
+	needLab(t)
+	// The responder host claims node-a's MAC in ARP, from its own MAC.
+	hostile(t, lab.HealthyIP, "-mode", "spoof", "-as", lab.NodeAMAC, "-every", "10ms", "-for", "1s")
+	r := runCheck(t, "-H", lab.HealthyIP, "-e", lab.NodeAMAC+"=node-a")
+	want := regexp.MustCompile(`^ARP WARNING - 198\.51\.100\.10 got \d+ frames? claiming 02:00:00:00:00:0a sent from 02:00:00:00:00:5e \(a sign of spoofing\); is at 02:00:00:00:00:0a \(node-a\) on eth0: 3/3 replies`)
+	if r.code != 1 || !want.MatchString(r.summary) {
+		t.Errorf("exit %d: %s", r.code, r.stdout)
+	}
+	if n, _ := strconv.Atoi(r.perf["spoofed"].value); n < 1 {
+		t.Errorf("spoofed perfdata %q", r.perf["spoofed"].value)
+	}
+	time.Sleep(time.Second)
+}
+
+func TestSilentTargetHoldsTheDeadline(t *testing.T) {
+	needLab(t)
+	for _, timeout := range []string{"0.3", "1"} {
+		r, wall, _ := timedCheck(t, "-H", lab.SilentIP, "-t", timeout)
+		d, _ := time.ParseDuration(timeout + "s")
+		t.Logf("-t %s: %v wall", timeout, wall)
+		if r.code != 2 {
+			t.Errorf("-t %s: exit %d: %s", timeout, r.code, r.stdout)
+		}
+		// Probing stops 20ms early, to leave time to close the sockets.
+		if wall < d-50*time.Millisecond || wall > d+deadlineSlack {
+			t.Errorf("-t %s: the check took %v", timeout, wall)
+		}
+	}
+}
+
+// TestCommandLineFuzz runs the real binary with thousands of random and
+// mutated argument vectors inside the lab (so that whatever it probes stays
+// there). Whatever the input: an exit code 0-3, nothing on stderr, and on
+// stdout one plugin line (help and version aside), never a panic.
+func TestCommandLineFuzz(t *testing.T) {
+	needLab(t)
+	runs := 1500
+	if testing.Short() {
+		runs = 200
+	}
+	seed := time.Now().UnixNano()
+	t.Logf("seed %d (set CHECK_ARP_FUZZ_SEED to repeat)", seed)
+	if s := os.Getenv("CHECK_ARP_FUZZ_SEED"); s != "" {
+		seed, _ = strconv.ParseInt(s, 10, 64)
+	}
+	rng := rand.New(rand.NewPCG(uint64(seed), 0))
+	vectors := make([][]string, runs)
+	for i := range vectors {
+		vectors[i] = randomArgs(rng)
+	}
+	plugin := regexp.MustCompile(`^((ARP|NDP) (OK|WARNING|CRITICAL|UNKNOWN)|UNKNOWN) - [^|\n]+( \|[^\n]*)?$`)
+	var (
+		mu    sync.Mutex
+		fails int
+		next  int
+		wg    sync.WaitGroup
+		codes [4]int
+	)
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				mu.Lock()
+				if next == len(vectors) || fails > 5 {
+					mu.Unlock()
+					return
+				}
+				args := vectors[next]
+				next++
+				mu.Unlock()
+
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				cmd := seg.Command(ctx, seg.Client, append([]string{checkBin}, args...)...)
+				var stdout, stderr bytes.Buffer
+				cmd.Stdout, cmd.Stderr = &stdout, &stderr
+				err := cmd.Run()
+				cancel()
+				code := 0
+				if ee, ok := err.(*exec.ExitError); ok {
+					code = ee.ExitCode()
+				} else if err != nil {
+					code = -1
+				}
+				first, _, _ := strings.Cut(stdout.String(), "\n")
+				shown := false
+				for _, a := range args {
+					shown = shown || a == "-h" || a == "--help" || a == "-V" || a == "--version"
+				}
+				var problem string
+				switch {
+				case code < 0 || code > 3:
+					problem = fmt.Sprintf("exit %d (%v)", code, err)
+				case stderr.Len() > 0:
+					problem = "stderr: " + stderr.String()
+				case strings.Contains(stdout.String(), "goroutine ") || strings.Contains(stdout.String(), "panic"):
+					problem = "panic: " + stdout.String()
+				case shown && code == 3:
+				case !plugin.MatchString(strings.TrimRight(first, " ")):
+					problem = fmt.Sprintf("not a plugin line: %q", stdout.String())
+				}
+				mu.Lock()
+				if code >= 0 && code <= 3 {
+					codes[code]++
+				}
+				if problem != "" {
+					fails++
+					t.Errorf("check_arp %q: %s", args, problem)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	t.Logf("%d runs: %d OK, %d WARNING, %d CRITICAL, %d UNKNOWN", runs, codes[0], codes[1], codes[2], codes[3])
+}
+
+// randomArgs builds an argument vector from check_arp's flags, with values
+// from pools of good, bad and random strings, sometimes mutated.
+func randomArgs(rng *rand.Rand) []string {
+	pick := func(xs ...string) string { return xs[rng.IntN(len(xs))] }
+	values := map[string][]string{
+		"-H":            {lab.HealthyIP, lab.SilentIP, lab.SplitIP, lab.ConflictIP, lab.OffLinkIP, lab.ClientIP, lab.HealthyIP6, lab.SplitIP6, lab.NodeALinkLocal + "%eth0", lab.NodeALinkLocal, "ff02::1", "::", "224.0.0.1", "0.0.0.0", "host.example", "", "198.51.100.300"},
+		"-I":            {"eth0", "bare0", "down0", "nocarrier0", "lo", "eth9", "", "eth0\n"},
+		"-S":            {"0.0.0.0", lab.ClientIP, "198.51.100.7", "::1", "x"},
+		"-p":            {"1", "2", "3", "0", "-1", "101", "abc", "1e3"},
+		"-i":            {"10ms", "20ms", "0.01", "5ms", "-1s", "1h", "abc"},
+		"-t":            {"0.1", "0.3", "0.5", "300ms", "0", "-1", "1e9", "NaN", "2h"},
+		"-e":            {lab.NodeAMAC, lab.NodeAMAC + "=node-a", "0200.0000.000b=node-b", "zz:zz", "02:00:00:00:00:0a=a|b", "02:00:00:00:00:0a=node a", ","},
+		"--expect-file": {seg.Allowlist, "/nonexistent", "/proc/self/status", "/dev/null", ""},
+		"-w":            {"1,20%", "200,40%", "40%", "~:1", "@0:1", "abc", ",", "1,2,3", ""},
+		"-c":            {"2,50%", "500,80%", "80%", "10:", "x%", ""},
+		"-v":            nil,
+		"-vv":           nil,
+		"-h":            nil,
+		"-V":            nil,
+		"--count":       {"2", "x"},
+		"--bogus":       nil,
+	}
+	flags := make([]string, 0, len(values))
+	for f := range values {
+		flags = append(flags, f)
+	}
+	slices.Sort(flags)
+	// Valid runs stay short: few probes, a short interval and timeout,
+	// which the flags below may override only with values as short.
+	args := []string{"-p", pick("1", "2"), "-i", "10ms", "-t", pick("0.1", "0.2")}
+	if rng.IntN(10) > 0 {
+		args = append(args, "-H", pick(values["-H"]...))
+	}
+	for range rng.IntN(5) {
+		f := flags[rng.IntN(len(flags))]
+		if (f == "-h" || f == "-V") && rng.IntN(4) > 0 {
+			continue
+		}
+		args = append(args, f)
+		if vs := values[f]; vs != nil {
+			args = append(args, pick(vs...))
+		}
+	}
+	for i := range args {
+		if rng.IntN(12) == 0 {
+			b := []byte(args[i])
+			switch rng.IntN(3) {
+			case 0:
+				b = append(b, byte(1+rng.IntN(255))) // argv cannot hold NUL
+			case 1:
+				if len(b) > 0 {
+					b[rng.IntN(len(b))] = byte(1 + rng.IntN(255))
+				}
+			case 2:
+				b = b[:rng.IntN(len(b)+1)]
+			}
+			args[i] = string(b)
+		}
+	}
+	return args
 }

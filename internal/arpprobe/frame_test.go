@@ -13,12 +13,13 @@ import (
 )
 
 var (
-	local    = mac.Addr{2, 0, 0, 0, 0, 1}
-	nodeA    = mac.Addr{2, 0, 0, 0, 0, 0x0a}
-	other    = mac.Addr{2, 0, 0, 0, 0, 0x77}
-	targetIP = netip.MustParseAddr("198.51.100.10")
-	sourceIP = netip.MustParseAddr("198.51.100.1")
-	otherIP  = netip.MustParseAddr("198.51.100.77")
+	testNonce = [nonceLen]byte{1, 2, 3, 4, 5, 6, 7, 8}
+	local     = mac.Addr{2, 0, 0, 0, 0, 1}
+	nodeA     = mac.Addr{2, 0, 0, 0, 0, 0x0a}
+	other     = mac.Addr{2, 0, 0, 0, 0, 0x77}
+	targetIP  = netip.MustParseAddr("198.51.100.10")
+	sourceIP  = netip.MustParseAddr("198.51.100.1")
+	otherIP   = netip.MustParseAddr("198.51.100.77")
 )
 
 func hw(a mac.Addr) net.HardwareAddr { return net.HardwareAddr(a[:]) }
@@ -44,7 +45,7 @@ func frame(t testing.TB, op arp.Operation, ethDst, sha mac.Addr, spa netip.Addr,
 var broadcast = mac.Addr{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
 
 func TestClassify(t *testing.T) {
-	c := newClassifier(targetIP, sourceIP, local)
+	c := newClassifier(targetIP, sourceIP, local, testNonce)
 	tests := []struct {
 		name string
 		b    []byte
@@ -57,7 +58,8 @@ func TestClassify(t *testing.T) {
 		{"gratuitous reply (MetalLB)", frame(t, arp.OperationReply, broadcast, nodeA, targetIP, broadcast, targetIP), probe.Announcement},
 		{"gratuitous request", frame(t, arp.OperationRequest, broadcast, nodeA, targetIP, mac.Addr{}, targetIP), probe.Announcement},
 		{"target asking for its gateway", frame(t, arp.OperationRequest, broadcast, nodeA, targetIP, mac.Addr{}, otherIP), 0},
-		{"our own request", frame(t, arp.OperationRequest, broadcast, local, sourceIP, mac.Addr{}, targetIP), 0},
+		{"an untagged request of ours (another process)", frame(t, arp.OperationRequest, broadcast, local, sourceIP, mac.Addr{}, targetIP), probe.ForeignRequest},
+		{"a request for the target from another host", frame(t, arp.OperationRequest, broadcast, other, otherIP, mac.Addr{}, targetIP), 0},
 		{"zero sender MAC", frame(t, arp.OperationReply, local, mac.Addr{}, targetIP, local, sourceIP), 0},
 	}
 	for _, tt := range tests {
@@ -66,7 +68,7 @@ func TestClassify(t *testing.T) {
 			t.Errorf("%s: frame did not parse", tt.name)
 			continue
 		}
-		if got := c.classify(f); got != tt.want {
+		if got, _ := c.classify(f); got != tt.want {
 			t.Errorf("%s: classify = %v, want %v", tt.name, got, tt.want)
 		}
 	}
@@ -74,9 +76,9 @@ func TestClassify(t *testing.T) {
 
 func TestClassifyRFC5227Probe(t *testing.T) {
 	// Probes sent from 0.0.0.0 are answered to 0.0.0.0 at our MAC.
-	c := newClassifier(targetIP, netip.IPv4Unspecified(), local)
+	c := newClassifier(targetIP, netip.IPv4Unspecified(), local, testNonce)
 	f, ok := parseFrame(frame(t, arp.OperationReply, local, nodeA, targetIP, local, netip.IPv4Unspecified()))
-	if !ok || c.classify(f) != probe.Reply {
+	if kind, _ := c.classify(f); !ok || kind != probe.Reply {
 		t.Fatal("reply to an RFC 5227 probe not recognised")
 	}
 }
@@ -114,11 +116,11 @@ func TestParseFrameRejectsMalformed(t *testing.T) {
 }
 
 func TestDecodeAllocatesNothing(t *testing.T) {
-	c := newClassifier(targetIP, sourceIP, local)
+	c := newClassifier(targetIP, sourceIP, local, testNonce)
 	b := frame(t, arp.OperationReply, local, nodeA, targetIP, local, sourceIP)
 	allocs := testing.AllocsPerRun(1000, func() {
 		f, _ := parseFrame(b)
-		_ = c.classify(f)
+		_, _ = c.classify(f)
 	})
 	if allocs != 0 {
 		t.Fatalf("decoding a reply allocates %v times", allocs)
@@ -127,18 +129,18 @@ func TestDecodeAllocatesNothing(t *testing.T) {
 
 func TestTargetFilterAssembles(t *testing.T) {
 	prog, err := targetFilter(targetIP)
-	if err != nil || len(prog) != 4 {
+	if err != nil || len(prog) != 8 {
 		t.Fatalf("filter %v, %v", prog, err)
 	}
 }
 
 func BenchmarkDecode(b *testing.B) {
-	c := newClassifier(targetIP, sourceIP, local)
+	c := newClassifier(targetIP, sourceIP, local, testNonce)
 	buf := frame(b, arp.OperationReply, local, nodeA, targetIP, local, sourceIP)
 	b.ReportAllocs()
 	for b.Loop() {
 		f, _ := parseFrame(buf)
-		_ = c.classify(f)
+		_, _ = c.classify(f)
 	}
 }
 
@@ -162,6 +164,25 @@ func FuzzParseFrame(f *testing.F) {
 		if mac.Addr(p.SenderHardwareAddr) != fr.sha || p.SenderIP.As4() != fr.spa || p.TargetIP.As4() != fr.tpa {
 			t.Fatalf("decoding disagrees with mdlayher/arp: %+v vs %+v", fr, p)
 		}
-		_ = newClassifier(targetIP, sourceIP, local).classify(fr)
+		_, _ = newClassifier(targetIP, sourceIP, local, testNonce).classify(fr)
 	})
+}
+
+func TestClassifyTaggedOwnRequest(t *testing.T) {
+	c := newClassifier(targetIP, sourceIP, local, testNonce)
+	b := frame(t, arp.OperationRequest, broadcast, local, sourceIP, mac.Addr{}, targetIP)
+	if len(b) < offTag+tagLen {
+		t.Fatalf("frame of %d bytes has no room for the tag", len(b))
+	}
+	copy(b[offTag:], testNonce[:])
+	b[offTag+nonceLen], b[offTag+nonceLen+1] = 0, 7
+	f, ok := parseFrame(b)
+	if kind, p := c.classify(f); !ok || kind != probe.OwnRequest || p != 7 {
+		t.Fatalf("classify = %v, probe %d; want our request 7", kind, p)
+	}
+	b[offTag] ^= 0xff // another run's nonce
+	f, _ = parseFrame(b)
+	if kind, _ := c.classify(f); kind != probe.ForeignRequest {
+		t.Fatalf("another run's request classified %v", kind)
+	}
 }

@@ -1,6 +1,8 @@
 package arpprobe
 
 import (
+	"crypto/rand"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
@@ -34,9 +36,11 @@ type Config struct {
 // Transport is an open ARP raw socket for one check. It implements
 // probe.Transport.
 type Transport struct {
-	conn        *packet.Conn
+	conn        *packet.Conn // receives ARP frames about the target
+	sender      *packet.Conn // sends our requests, receives nothing
 	raw         syscall.RawConn
 	request     []byte
+	sent        uint16
 	broadcast   *packet.Addr
 	classifier  classifier
 	buf         []byte
@@ -58,9 +62,11 @@ var ErrPermission = errors.New("permission denied")
 // 42 bytes, padded to 60 on the wire.
 const snapLen = 64
 
-// Open opens the raw socket and prepares the request frame. The socket's
-// kernel filter passes only ARP frames whose sender protocol address is the
-// target, so unrelated ARP traffic never wakes the check.
+// Open opens the sockets and prepares the request frame. Requests leave
+// through their own socket, so that the receiving socket, which listens to
+// all protocols, sees them leave in wire order with everybody else's; its
+// kernel filter passes only ARP frames from or for the target, so unrelated
+// traffic never wakes the check.
 func Open(cfg Config) (*Transport, error) {
 	ifi := cfg.Interface
 	local, ok := mac.FromSlice(ifi.HardwareAddr)
@@ -90,28 +96,41 @@ func Open(cfg Config) (*Transport, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encoding the Ethernet frame: %w", err)
 	}
+	var nonce [nonceLen]byte
+	if _, err := rand.Read(nonce[:]); err != nil {
+		return nil, fmt.Errorf("making the request tag: %w", err)
+	}
+	if len(frame) < offTag+tagLen {
+		return nil, fmt.Errorf("request frame of %d bytes has no room for the tag", len(frame))
+	}
+	copy(frame[offTag:], nonce[:])
+
 	filter, err := targetFilter(cfg.Target)
 	if err != nil {
 		return nil, err
 	}
-	conn, err := packet.Listen(ifi, packet.Raw, unix.ETH_P_ARP, &packet.Config{Filter: filter})
+	conn, err := listen(ifi, unix.ETH_P_ALL, filter)
 	if err != nil {
-		if errors.Is(err, os.ErrPermission) || errors.Is(err, unix.EPERM) || errors.Is(err, unix.EACCES) {
-			return nil, fmt.Errorf("opening an ARP socket on %s: %w", ifi.Name, ErrPermission)
-		}
-		return nil, fmt.Errorf("opening an ARP socket on %s: %w", ifi.Name, err)
+		return nil, err
+	}
+	sender, err := listen(ifi, unix.ETH_P_ARP, []bpf.RawInstruction{{Op: bpfRet, K: 0}})
+	if err != nil {
+		conn.Close()
+		return nil, err
 	}
 	raw, err := conn.SyscallConn()
 	if err != nil {
 		conn.Close()
+		sender.Close()
 		return nil, fmt.Errorf("raw access to the ARP socket: %w", err)
 	}
 	t := &Transport{
 		conn:       conn,
+		sender:     sender,
 		raw:        raw,
 		request:    frame,
 		broadcast:  &packet.Addr{HardwareAddr: ethernet.Broadcast},
-		classifier: newClassifier(cfg.Target, cfg.Source, local),
+		classifier: newClassifier(cfg.Target, cfg.Source, local, nonce),
 		buf:        make([]byte, snapLen),
 	}
 	t.readFn = func(fd uintptr) bool {
@@ -121,13 +140,33 @@ func Open(cfg Config) (*Transport, error) {
 	return t, nil
 }
 
+// bpfRet is the classic BPF "return constant" opcode: with K 0 the socket
+// drops every frame.
+const bpfRet = 0x06
+
+func listen(ifi *net.Interface, proto int, filter []bpf.RawInstruction) (*packet.Conn, error) {
+	conn, err := packet.Listen(ifi, packet.Raw, proto, &packet.Config{Filter: filter})
+	if err != nil {
+		if errors.Is(err, os.ErrPermission) || errors.Is(err, unix.EPERM) || errors.Is(err, unix.EACCES) {
+			return nil, fmt.Errorf("opening an ARP socket on %s: %w", ifi.Name, ErrPermission)
+		}
+		return nil, fmt.Errorf("opening an ARP socket on %s: %w", ifi.Name, err)
+	}
+	return conn, nil
+}
+
 // targetFilter returns a classic BPF program that accepts ARP frames whose
-// sender protocol address is target, truncated to snapLen.
+// sender or target protocol address is target, truncated to snapLen.
 func targetFilter(target netip.Addr) ([]bpf.RawInstruction, error) {
 	t := target.As4()
+	ip := uint32(t[0])<<24 | uint32(t[1])<<16 | uint32(t[2])<<8 | uint32(t[3])
 	prog, err := bpf.Assemble([]bpf.Instruction{
+		bpf.LoadAbsolute{Off: offEtherType, Size: 2},
+		bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: etherTypeARP, SkipTrue: 4},
 		bpf.LoadAbsolute{Off: offSPA, Size: 4},
-		bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: uint32(t[0])<<24 | uint32(t[1])<<16 | uint32(t[2])<<8 | uint32(t[3]), SkipTrue: 1},
+		bpf.JumpIf{Cond: bpf.JumpEqual, Val: ip, SkipTrue: 2},
+		bpf.LoadAbsolute{Off: offTPA, Size: 4},
+		bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: ip, SkipTrue: 1},
 		bpf.RetConstant{Val: snapLen},
 		bpf.RetConstant{Val: 0},
 	})
@@ -137,17 +176,23 @@ func targetFilter(target netip.Addr) ([]bpf.RawInstruction, error) {
 	return prog, nil
 }
 
-// Send broadcasts one ARP request for the target and returns when it
-// was handed to the kernel.
+// Send broadcasts the next ARP request for the target, tagged with its
+// probe index, and returns when it was handed to the kernel.
 func (t *Transport) Send() (time.Time, error) {
+	binary.BigEndian.PutUint16(t.request[offTag+nonceLen:], t.sent)
+	t.sent++
 	// Stamped before the write, as ping does, so the round trip includes
 	// the send path rather than being shortened by it.
 	at := time.Now()
-	if _, err := t.conn.WriteTo(t.request, t.broadcast); err != nil {
+	if _, err := t.sender.WriteTo(t.request, t.broadcast); err != nil {
 		return time.Time{}, err
 	}
 	return at, nil
 }
+
+// ReportsRequests tells the probe loop that Receive reports every request
+// for the target leaving this host, ours and others', in wire order.
+func (t *Transport) ReportsRequests() bool { return true }
 
 // Receive returns the next reply or announcement about the target, skipping
 // malformed and unrelated frames, or probe.ErrTimeout at the deadline.
@@ -175,8 +220,12 @@ func (t *Transport) Receive(deadline time.Time) (probe.Answer, error) {
 		if !ok {
 			continue
 		}
-		if kind := t.classifier.classify(f); kind != 0 {
-			return probe.Answer{Kind: kind, MAC: f.sha, At: at}, nil
+		if kind, p := t.classifier.classify(f); kind != 0 {
+			a := probe.Answer{Kind: kind, MAC: f.sha, At: at, Probe: p}
+			if f.ethSrc != f.sha {
+				a.Via = f.ethSrc
+			}
+			return a, nil
 		}
 	}
 }
@@ -190,6 +239,12 @@ func (t *Transport) Interrupt() {
 // Close releases the socket. It may be called more than once.
 func (t *Transport) Close() error {
 	var err error
-	t.closeOnce.Do(func() { err = t.conn.Close() })
+	t.closeOnce.Do(func() {
+		// Closing a packet socket waits for an RCU grace period (tens of
+		// milliseconds on a busy host); closing both at once waits once.
+		done := make(chan error, 1)
+		go func() { done <- t.sender.Close() }()
+		err = errors.Join(t.conn.Close(), <-done)
+	})
 	return err
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/check-arp/check_arp/internal/mac"
 	"github.com/check-arp/check_arp/internal/ndpprobe"
 	"github.com/check-arp/check_arp/internal/netpath"
+	"github.com/check-arp/check_arp/internal/privilege"
 	"github.com/check-arp/check_arp/internal/probe"
 	"github.com/check-arp/check_arp/internal/verdict"
 )
@@ -37,7 +38,14 @@ type Config struct {
 // verdict could be reached (UNKNOWN); its message says why and how to fix
 // it; it is an *Error naming the protocol. A panic inside is turned into
 // such an error.
-func Run(ctx context.Context, cfg Config, start time.Time) (res verdict.Result, err error) {
+func Run(ctx context.Context, cfg Config, start time.Time) (verdict.Result, error) {
+	return run(ctx, cfg, start, netpath.Resolve)
+}
+
+// resolver finds the path to the target; tests replace it.
+type resolver func(context.Context, netpath.Request) (netpath.Path, error)
+
+func run(ctx context.Context, cfg Config, start time.Time, resolve resolver) (res verdict.Result, err error) {
 	proto := verdict.ProtocolARP
 	if cfg.Target.Is6() {
 		proto = verdict.ProtocolNDP
@@ -62,7 +70,7 @@ func Run(ctx context.Context, cfg Config, start time.Time) (res verdict.Result, 
 		}
 	}()
 
-	path, err := netpath.Resolve(ctx, netpath.Request{Target: cfg.Target, Interface: cfg.Interface, Source: cfg.Source})
+	path, err := resolveWithin(ctx, resolve, netpath.Request{Target: cfg.Target, Interface: cfg.Interface, Source: cfg.Source})
 	if err != nil {
 		return res, err
 	}
@@ -71,6 +79,12 @@ func Run(ctx context.Context, cfg Config, start time.Time) (res verdict.Result, 
 		return res, err
 	}
 	defer t.Close()
+	// The sockets are open: nothing else needs privilege. A cgo build
+	// cannot drop it for every thread and keeps it; release builds are
+	// static.
+	if err := privilege.DropAll(); err != nil && !errors.Is(err, privilege.ErrUnsupported) {
+		return res, err
+	}
 
 	local, _ := mac.FromSlice(path.Interface.HardwareAddr)
 	obs := verdict.Observation{
@@ -80,10 +94,47 @@ func Run(ctx context.Context, cfg Config, start time.Time) (res verdict.Result, 
 		Source:    path.Source,
 		LocalMAC:  local,
 	}
-	if err := probe.Run(ctx, t, cfg.Schedule, &obs); err != nil {
+	// Closing the sockets takes an RCU grace period; stop probing early
+	// enough that the whole check still ends by its deadline.
+	probeCtx, cancelProbe := context.WithDeadline(ctx, start.Add(cfg.Timeout-teardownReserve(cfg.Timeout)))
+	defer cancelProbe()
+	if err := probe.Run(probeCtx, t, cfg.Schedule, &obs); err != nil {
 		return res, err
 	}
 	return verdict.Decide(obs, cfg.Policy), nil
+}
+
+// resolveWithin runs the route lookup but gives up at ctx's deadline even
+// if the lookup does not: netlink calls honour a socket timeout, but the
+// deadline must hold whatever the kernel does.
+func resolveWithin(ctx context.Context, resolve resolver, req netpath.Request) (netpath.Path, error) {
+	type result struct {
+		path netpath.Path
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		// A panic here would bypass Run's recover and crash the plugin.
+		defer func() {
+			if r := recover(); r != nil {
+				done <- result{err: fmt.Errorf("internal error in the route lookup: %v; please report this with the command line that caused it", r)}
+			}
+		}()
+		p, err := resolve(ctx, req)
+		done <- result{p, err}
+	}()
+	select {
+	case r := <-done:
+		return r.path, r.err
+	case <-ctx.Done():
+		return netpath.Path{}, fmt.Errorf("finding the interface towards %s took longer than the timeout; name it with -I, or check the host's routing (ip route get %s)", req.Target, req.Target)
+	}
+}
+
+// teardownReserve is the end of the timeout kept for closing the sockets,
+// which waits for the kernel (an RCU grace period, 5-30 ms).
+func teardownReserve(timeout time.Duration) time.Duration {
+	return min(20*time.Millisecond, timeout/4)
 }
 
 // transport is a probe transport that holds a socket.

@@ -18,12 +18,14 @@ const (
 	NodeBMAC = "02:00:00:00:00:0b"
 	NodeCMAC = "02:00:00:00:00:0c"
 	RogueMAC = "02:00:00:00:00:99"
+	SimMAC   = "02:00:00:00:00:5e"
 
 	HealthyIP   = "198.51.100.10" // node-a's kernel answers
 	SilentIP    = "198.51.100.11" // nobody answers
 	ConflictIP  = "198.51.100.12" // a rogue host's kernel answers
 	SplitIP     = "198.51.100.13" // node-a and node-b both answer
 	LossyIP     = "198.51.100.14" // node-c answers, but drops every 3rd request
+	CoinFlipIP  = "198.51.100.15" // node-c answers, but drops each request with probability 1/2
 	FailoverIP  = "198.51.100.20" // node-a answers the 1st request, node-b the rest
 	FlappingIP  = "198.51.100.21" // node-a, node-b, node-a
 	SlowIP      = "198.51.100.22" // node-a answers after 40ms
@@ -63,6 +65,10 @@ type Segment struct {
 	*Lab
 	// Client is the namespace to run the check in.
 	Client string
+	// Sim is the namespace of the scripted responders (198.51.100.50,
+	// 02:00:00:00:00:5e), from where tests may start other misbehaving
+	// neighbours.
+	Sim string
 	// Allowlist is a file listing node-a, node-b and node-c with labels.
 	Allowlist string
 }
@@ -110,7 +116,7 @@ func (s *Segment) build(responder, dir string) error {
 	if _, err := s.AddHost("rogue", RogueMAC, ConflictIP+"/24", ConflictIP6+"/64"); err != nil {
 		return err
 	}
-	nodeC, err := s.AddHost("c", NodeCMAC, LossyIP+"/24", LossyIP6+"/64")
+	nodeC, err := s.AddHost("c", NodeCMAC, LossyIP+"/24", CoinFlipIP+"/24", LossyIP6+"/64")
 	if err != nil {
 		return err
 	}
@@ -121,6 +127,7 @@ func (s *Segment) build(responder, dir string) error {
 		{"ip", "netns", "exec", nodeC, "nft", "add", "table", "arp", "lab"},
 		{"ip", "netns", "exec", nodeC, "nft", "add", "chain", "arp", "lab", "in", "{ type filter hook input priority 0; }"},
 		{"ip", "netns", "exec", nodeC, "nft", "add", "rule", "arp", "lab", "in", "arp", "operation", "request", "arp", "daddr", "ip", LossyIP, "numgen", "inc", "mod", "3", "0", "drop"},
+		{"ip", "netns", "exec", nodeC, "nft", "add", "rule", "arp", "lab", "in", "arp", "operation", "request", "arp", "daddr", "ip", CoinFlipIP, "numgen", "random", "mod", "2", "0", "drop"},
 		// The same for neighbor solicitations of the IPv6 lossy target.
 		// nftables 1.0.6 has no "icmpv6 taddr", so the target address is
 		// matched as the 128 bits after the ICMPv6 header's first 8 bytes.
@@ -131,10 +138,11 @@ func (s *Segment) build(responder, dir string) error {
 		return err
 	}
 
-	sim, err := s.AddHost("sim", "02:00:00:00:00:5e", "198.51.100.50/24", "2001:db8::50/64")
+	sim, err := s.AddHost("sim", SimMAC, "198.51.100.50/24", "2001:db8::50/64")
 	if err != nil {
 		return err
 	}
+	s.Sim = sim
 	reset := "-reset-after=" + ResponderReset.String()
 	for _, r := range [][]string{
 		{"-ip", FailoverIP, "-macs", NodeAMAC + "," + NodeBMAC},

@@ -12,16 +12,23 @@ import (
 	"github.com/check-arp/check_arp/internal/verdict"
 )
 
-// Kind tells a solicited reply from an unsolicited announcement.
+// Kind tells what a transport received.
 type Kind uint8
 
-// The kinds of answer a transport reports.
+// The kinds of frame a transport reports.
 const (
-	// Reply answers one of our probes.
+	// Reply answers a request for the target sent from this host.
 	Reply Kind = iota + 1
 	// Announcement is an unsolicited claim of the target sent to everyone
 	// (a gratuitous ARP, an unsolicited neighbor advertisement).
 	Announcement
+	// OwnRequest is one of this check's own probes, seen leaving the
+	// interface; Answer.Probe says which.
+	OwnRequest
+	// ForeignRequest is a request for the target that another process on
+	// this host (another check, arping, the kernel) sent from the same
+	// address.
+	ForeignRequest
 )
 
 // Answer is one frame about the target that a Transport received.
@@ -29,6 +36,11 @@ type Answer struct {
 	Kind Kind
 	MAC  mac.Addr
 	At   time.Time
+	// Probe is the index of the probe an OwnRequest is.
+	Probe int
+	// Via is the link-layer source of a Reply or Announcement when it
+	// differs from MAC.
+	Via mac.Addr
 }
 
 // ErrTimeout is returned by Transport.Receive when its deadline passes.
@@ -36,15 +48,23 @@ var ErrTimeout = errors.New("receive deadline passed")
 
 // Transport sends probes for one target on one link and reports answers.
 type Transport interface {
-	// Send transmits one probe and returns when it left.
+	// Send transmits the next probe and returns when it left.
 	Send() (time.Time, error)
-	// Receive blocks until an answer about the target arrives or the
-	// deadline passes (ErrTimeout). Frames that are not answers about the
-	// target are skipped inside, not returned.
+	// Receive blocks until a frame about the target arrives or the
+	// deadline passes (ErrTimeout). Unrelated frames are skipped inside.
 	Receive(deadline time.Time) (Answer, error)
 	// Interrupt makes a blocked or later Receive return at once. It is safe
 	// to call from another goroutine.
 	Interrupt()
+}
+
+// WireOrder is implemented by transports that report every request for the
+// target leaving this host, their own (OwnRequest) and other processes'
+// (ForeignRequest), in the order they left, interleaved with the replies.
+// Run then knows which request each reply follows, so that checks of one
+// target running at once on one host do not take each other's replies.
+type WireOrder interface {
+	ReportsRequests() bool
 }
 
 // Schedule is when to send probes.
@@ -55,21 +75,33 @@ type Schedule struct {
 	Interval time.Duration
 }
 
-// MaxRecorded bounds the replies and announcements kept in an observation;
-// beyond it they are only counted, so a flood cannot exhaust memory.
-const MaxRecorded = 4096
+// MaxRecorded bounds the replies, announcements and foreign requests kept
+// during a run; beyond it frames are only counted, so a flood cannot
+// exhaust memory. Replies from MACs already recorded may use a further
+// knownReserve entries, so that a flood of new MACs does not hide the
+// real owner's later replies.
+const (
+	MaxRecorded  = 4096
+	knownReserve = 1024
+)
 
 // minSettle is the shortest wait, after the last probe has been answered,
 // for a second claimant's reply to the same probe.
 const minSettle = time.Millisecond
 
+// maxEarlyStopWork bounds the replies above which Run stops re-deciding,
+// reply by reply, whether it may stop early: under a flood it simply runs
+// to the deadline.
+const maxEarlyStopWork = 256
+
 // Run sends the probes on schedule until ctx's deadline and records what
 // answered into obs (ProbesSent, Replies, Announcements, Unrecorded,
-// Elapsed). A reply counts for the last probe sent before it arrived. Run
-// returns early once the last probe has been answered and a settle time
-// (twice the slowest first reply, at least 1ms, at most the interval) has
-// passed: from then on nothing can change which probes were answered. It returns ctx's error only when ctx was cancelled before
-// its deadline (a signal), since reaching the deadline is the normal end.
+// Elapsed). Which probe a reply answers is decided by attribute (see
+// there). Run returns early once the last probe has been answered and a
+// settle time (twice the slowest first reply, at least 1ms, at most the
+// interval) has passed: from then on no frame can change which probes were
+// answered. It returns ctx's cause only when ctx was cancelled before its
+// deadline (a signal); reaching the deadline is the normal end.
 func Run(ctx context.Context, t Transport, s Schedule, obs *verdict.Observation) error {
 	deadline, ok := ctx.Deadline()
 	if !ok {
@@ -80,43 +112,44 @@ func Run(ctx context.Context, t Transport, s Schedule, obs *verdict.Observation)
 	}
 	stop := context.AfterFunc(ctx, t.Interrupt)
 	defer stop()
+	wo, _ := t.(WireOrder)
+	echoes := wo != nil && wo.ReportsRequests()
 
 	start := time.Now()
-	sentAt := make([]time.Time, 0, s.Count)
+	w := wire{sentAt: make([]time.Time, 0, s.Count), position: make([]int, 0, s.Count)}
 	obs.ProbesSent = make([]time.Duration, 0, s.Count)
-	lastAnswered := -1
-	var slowest time.Duration
 	var settleUntil time.Time
+	lastDone := false
 
+	finish := func() {
+		obs.Elapsed = time.Since(start)
+		obs.Replies = w.attribute()
+	}
 	for {
 		if err := ctx.Err(); err != nil {
 			if errors.Is(err, context.DeadlineExceeded) {
 				break
 			}
-			obs.Elapsed = time.Since(start)
+			finish()
 			return fmt.Errorf("probing stopped: %w", context.Cause(ctx))
 		}
 		now := time.Now()
-		if len(sentAt) < s.Count && !now.Before(start.Add(time.Duration(len(sentAt))*s.Interval)) {
+		if len(w.sentAt) < s.Count && !now.Before(start.Add(time.Duration(len(w.sentAt))*s.Interval)) {
 			at, err := t.Send()
 			if err != nil {
-				obs.Elapsed = time.Since(start)
-				return fmt.Errorf("sending probe %d: %w", len(sentAt)+1, err)
+				finish()
+				return fmt.Errorf("sending probe %d: %w", len(w.sentAt)+1, err)
 			}
-			sentAt = append(sentAt, at)
+			w.sent(at, !echoes)
 			obs.ProbesSent = append(obs.ProbesSent, at.Sub(start))
 			continue
 		}
-		// Replies count for the last probe sent, so once the last probe
-		// has its first reply no later frame can change which probes were
-		// answered: only a second claimant of it may still show up.
-		lastDone := len(sentAt) == s.Count && lastAnswered == s.Count-1
 		if lastDone && !now.Before(settleUntil) {
 			break
 		}
 		wait := deadline
-		if len(sentAt) < s.Count {
-			wait = earliest(wait, start.Add(time.Duration(len(sentAt))*s.Interval))
+		if len(w.sentAt) < s.Count {
+			wait = earliest(wait, start.Add(time.Duration(len(w.sentAt))*s.Interval))
 		}
 		if lastDone {
 			wait = earliest(wait, settleUntil)
@@ -126,36 +159,43 @@ func Run(ctx context.Context, t Transport, s Schedule, obs *verdict.Observation)
 			continue
 		}
 		if err != nil {
-			obs.Elapsed = time.Since(start)
+			finish()
 			return fmt.Errorf("receiving: %w", err)
 		}
-		if len(obs.Replies)+len(obs.Announcements) >= MaxRecorded {
-			obs.Unrecorded++
-			continue
-		}
 		switch ans.Kind {
-		case Announcement:
-			obs.Announcements = append(obs.Announcements, verdict.Announcement{MAC: ans.MAC, At: ans.At.Sub(start)})
-		case Reply:
-			probe := len(sentAt) - 1
-			if probe < 0 {
-				continue // an answer to somebody else's probe, before ours left
+		case OwnRequest:
+			w.echoed(ans.Probe)
+		case ForeignRequest:
+			if !w.foreign() {
+				obs.Unrecorded++
 			}
-			rtt := max(ans.At.Sub(sentAt[probe]), 0)
-			obs.Replies = append(obs.Replies, verdict.Reply{Probe: probe, MAC: ans.MAC, RTT: rtt})
-			if probe == lastAnswered {
+		case Announcement:
+			if len(w.replies)+len(obs.Announcements) >= MaxRecorded {
+				obs.Unrecorded++
 				continue
 			}
-			lastAnswered = probe
-			slowest = max(slowest, rtt)
-			if probe == s.Count-1 {
-				// The last probe has its first reply: wait a little for a
-				// second claimant answering it too, then stop.
-				settleUntil = ans.At.Add(min(max(2*slowest, minSettle), max(s.Interval, minSettle)))
+			obs.Announcements = append(obs.Announcements, verdict.Announcement{MAC: ans.MAC, At: ans.At.Sub(start), Via: ans.Via})
+		case Reply:
+			if len(w.requests) == 0 {
+				// Before any request left, a reply answers nothing of
+				// ours: another check's, or stale.
+				continue
+			}
+			recorded := len(w.replies) + len(obs.Announcements)
+			if recorded >= MaxRecorded+knownReserve || (recorded >= MaxRecorded && !w.known(ans.MAC)) {
+				obs.Unrecorded++ // past the limits it is only counted
+				continue
+			}
+			w.reply(ans.MAC, ans.Via, ans.At)
+			if !lastDone && len(w.sentAt) == s.Count && len(w.replies) <= maxEarlyStopWork && w.answered(s.Count-1) {
+				// The last probe has a reply: wait a little for a second
+				// claimant answering it too, then stop.
+				lastDone = true
+				settleUntil = ans.At.Add(min(max(2*w.slowest(), minSettle), max(s.Interval, minSettle)))
 			}
 		}
 	}
-	obs.Elapsed = time.Since(start)
+	finish()
 	return nil
 }
 

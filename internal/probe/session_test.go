@@ -102,9 +102,9 @@ func TestRunRecordsEveryReplyAgainstItsProbe(t *testing.T) {
 		case 0:
 			return []scriptedReply{{delay: time.Millisecond, mac: macA}}
 		case 1:
-			return []scriptedReply{{delay: time.Millisecond, mac: macA}, {delay: 2 * time.Millisecond, mac: macB}}
+			return []scriptedReply{{delay: time.Millisecond, mac: macA}, {delay: 10 * time.Millisecond, mac: macB}}
 		default:
-			return []scriptedReply{{delay: time.Millisecond, mac: macB}, {delay: 3 * time.Millisecond, mac: macB}}
+			return []scriptedReply{{delay: time.Millisecond, mac: macB}, {delay: 10 * time.Millisecond, mac: macB}}
 		}
 	})
 	if err != nil {
@@ -242,5 +242,33 @@ func TestRunRefusesNonsense(t *testing.T) {
 	defer cancel()
 	if err := Run(ctx, newScripted(nil), Schedule{Count: 0, Interval: time.Second}, &obs); err == nil {
 		t.Fatal("zero probes accepted")
+	}
+}
+
+// echoingTransport reports its own requests in wire order, like arpprobe.
+type echoingTransport struct{ *scriptedTransport }
+
+func (echoingTransport) ReportsRequests() bool { return true }
+
+func (e echoingTransport) Send() (time.Time, error) {
+	e.mu.Lock()
+	e.queue = append(e.queue, Answer{Kind: OwnRequest, Probe: e.sent, At: time.Now()})
+	e.mu.Unlock()
+	e.wake <- struct{}{}
+	return e.scriptedTransport.Send()
+}
+
+func TestRepliesBeforeTheFirstRequestAreNotOurs(t *testing.T) {
+	st := newScripted(func(int) []scriptedReply { return []scriptedReply{{delay: time.Millisecond, mac: macA}} })
+	// A reply to another process's request, queued before ours left.
+	st.queue = append(st.queue, Answer{Kind: Reply, MAC: macB, At: time.Now()})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	var obs verdict.Observation
+	if err := Run(ctx, echoingTransport{st}, Schedule{Count: 1, Interval: 10 * time.Millisecond}, &obs); err != nil {
+		t.Fatal(err)
+	}
+	if len(obs.Replies) != 1 || obs.Replies[0].MAC != macA || obs.Unrecorded != 0 {
+		t.Fatalf("replies %+v, unrecorded %d; want only macA's and nothing counted", obs.Replies, obs.Unrecorded)
 	}
 }

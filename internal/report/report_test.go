@@ -36,7 +36,7 @@ func TestResultOneLineWithPerfdata(t *testing.T) {
 	code := Result(&b, healthy(), 0)
 	want := "ARP OK - 198.51.100.10 is at 02:00:00:00:00:0a on eth0: 2/2 replies, rta 0.5ms | " +
 		"'gratuitous'=0;;;0; 'mac_changes'=0;;;0; 'macs'=1;;;0; 'multi_mac_probes'=0;;;0; 'pl'=0%;;;0;100 " +
-		"'received'=2;;;0;2 'rta'=0.5ms;;;0; 'rtmax'=0.6ms;;;0; 'rtmin'=0.4ms;;;0; 'sent'=2;;;0; 'time'=0.101s;;;0; 'unexpected_macs'=0;;;0; \n"
+		"'received'=2;;;0;2 'rta'=0.5ms;;;0; 'rtmax'=0.6ms;;;0; 'rtmin'=0.4ms;;;0; 'sent'=2;;;0; 'spoofed'=0;;;0; 'time'=0.101s;;;0; 'unexpected_macs'=0;;;0; \n"
 	if code != 0 || b.String() != want {
 		t.Fatalf("exit %d, output\n%q\nwant\n%q", code, b.String(), want)
 	}

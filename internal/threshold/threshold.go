@@ -123,16 +123,24 @@ func (r Range) String() string {
 	case r.NoStart:
 		b.WriteString("~:")
 	case r.Start != 0 || r.NoEnd:
-		b.WriteString(FormatNumber(r.Start))
+		b.WriteString(exact(r.Start))
 		b.WriteByte(':')
 	case r.Inside:
 		// "@10" alerts inside 0:10; keep the explicit start readable.
 		b.WriteString("0:")
 	}
 	if !r.NoEnd {
-		b.WriteString(FormatNumber(r.End))
+		b.WriteString(exact(r.End))
 	}
 	return b.String()
+}
+
+// exact formats a threshold as the operator gave it, without rounding.
+func exact(v float64) string {
+	if v == 0 {
+		return "0"
+	}
+	return strconv.FormatFloat(v, 'f', -1, 64)
 }
 
 // FormatNumber formats v in the C locale with at most three decimals and no

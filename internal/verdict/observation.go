@@ -42,6 +42,9 @@ type Reply struct {
 	MAC mac.Addr
 	// RTT is the time from sending Probe to receiving the reply.
 	RTT time.Duration
+	// Via is the link-layer source of the frame when it differs from MAC:
+	// a frame claiming one MAC sent from another is a sign of spoofing.
+	Via mac.Addr
 }
 
 // Announcement is an unsolicited claim of the target seen during the check
@@ -51,6 +54,8 @@ type Announcement struct {
 	MAC mac.Addr
 	// At is the time since the check started.
 	At time.Duration
+	// Via is the link-layer source when it differs from MAC, as in Reply.
+	Via mac.Addr
 }
 
 // Observation is everything a probe run saw. The probe layer fills it; the

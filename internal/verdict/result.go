@@ -158,6 +158,7 @@ func (r Result) Perfdata() []Metric {
 		count("multi_mac_probes", s.multiMACProbes),
 		count("mac_changes", s.changes),
 		count("gratuitous", len(r.obs.Announcements)),
+		count("spoofed", r.stats.spoofed),
 		{Label: "time", Value: threshold.FormatNumber(r.obs.Elapsed.Seconds()), UOM: "s", Min: "0"},
 	}
 }

@@ -58,22 +58,24 @@ type Finding struct {
 //
 // The rules:
 //  1. No reply at all: CRITICAL.
-//  2. A reply or announcement from a MAC outside a non-empty allowlist:
+//  2. More replies and announcements than the check records (a flood):
+//     CRITICAL, named first since it explains what else looks wrong.
+//  3. A reply or announcement from a MAC outside a non-empty allowlist:
 //     CRITICAL (IP conflict or hijack).
-//  3. Two or more MACs answering the same probe: CRITICAL (split brain, or
+//  4. Two or more MACs answering the same probe: CRITICAL (split brain, or
 //     every node answering), even when all of them are allowed.
-//  4. The answering MAC changes between probes: one change is WARNING
+//  5. The answering MAC changes between probes: one change is WARNING
 //     (a failover during the check), two or more are CRITICAL (flapping).
 //     Probes answered by several MACs are left out of this sequence.
-//  5. An allowed MAC that did not answer announces the target (gratuitous
+//  6. An allowed MAC that did not answer announces the target (gratuitous
 //     ARP, unsolicited neighbor advertisement) while another MAC answers:
 //     WARNING (contested).
-//  6. Packet loss is judged by the pl part of -w/-c; without one, any lost
+//  7. A reply or announcement sent from a link-layer address other than
+//     the MAC it claims: WARNING (a sign of spoofing).
+//  8. Packet loss is judged by the pl part of -w/-c; without one, any lost
 //     probe is WARNING.
-//  7. The round-trip average is judged by the rta part of -w/-c, if given.
-//  8. More replies and announcements than the check records (a flood):
-//     CRITICAL.
-//  9. Otherwise: OK, naming the one MAC that answered.
+//  9. The round-trip average is judged by the rta part of -w/-c, if given.
+//  10. Otherwise: OK, naming the one MAC that answered.
 func Decide(obs Observation, pol Policy) Result {
 	s := summarize(obs)
 	var findings []Finding
@@ -88,7 +90,18 @@ func Decide(obs Observation, pol Policy) Result {
 		add(Critical, "did not answer")
 	}
 
-	// Rule 2.
+	// Rule 2: a flood explains whatever else looks wrong, so it leads.
+	if obs.Unrecorded > 0 {
+		recorded := len(obs.Replies) + len(obs.Announcements)
+		from := ""
+		if claimants := s.claimants(); len(claimants) > 0 {
+			from = fmt.Sprintf(", from at least %d MAC%s (%s)", len(claimants), plural(len(claimants), "", "s"),
+				listMACs(claimants, func(a mac.Addr) string { return a.String() }))
+		}
+		add(Critical, "is flooded: %d frames about it arrived%s; the check records %d", obs.Unrecorded+recorded, from, recorded)
+	}
+
+	// Rule 3.
 	var unexpected []mac.Addr
 	if pol.Allowed.Len() > 0 {
 		for _, m := range s.claimants() {
@@ -99,7 +112,7 @@ func Decide(obs Observation, pol Policy) Result {
 		if len(unexpected) > 0 {
 			how := "announced by " + words.announcedBy + " from"
 			for _, m := range unexpected {
-				if contains(s.macOrder, m) {
+				if s.perMAC[m] != nil {
 					how = "claimed by"
 				}
 			}
@@ -109,13 +122,13 @@ func Decide(obs Observation, pol Policy) Result {
 		}
 	}
 
-	// Rule 3.
+	// Rule 4.
 	if s.multiMACProbes > 0 {
 		add(Critical, "is answered by %d MACs at once in %d of %d probes (split brain): %s",
 			s.maxMACsPerProbe, s.multiMACProbes, s.sent, listMACs(s.multiMACs, name))
 	}
 
-	// Rule 4.
+	// Rule 5.
 	switch {
 	case s.changes == 1:
 		add(Warning, "moved from %s to %s during the check (failover)", name(s.sequence[0]), name(s.sequence[len(s.sequence)-1]))
@@ -123,13 +136,13 @@ func Decide(obs Observation, pol Policy) Result {
 		add(Critical, "is flapping between %s: its MAC changed %d times in %d probes", listMACs(distinct(s.sequence), name), s.changes, s.sent)
 	}
 
-	// Rule 5: an allowed MAC that announces the target while others answer
+	// Rule 6: an allowed MAC that announces the target while others answer
 	// for it contests the address (a takeover the old owner ignores, or
 	// two nodes that both think they lead).
 	if len(s.macOrder) > 0 {
 		var contesting []mac.Addr
 		for _, a := range s.announcers {
-			if !contains(s.macOrder, a) && (pol.Allowed.Len() == 0 || pol.Allowed.Allows(a)) {
+			if s.perMAC[a] == nil && (pol.Allowed.Len() == 0 || pol.Allowed.Allows(a)) {
 				contesting = append(contesting, a)
 			}
 		}
@@ -138,7 +151,13 @@ func Decide(obs Observation, pol Policy) Result {
 		}
 	}
 
-	// Rule 6.
+	// Rule 7: a frame that claims one MAC but leaves another is forged.
+	if s.spoofed > 0 {
+		add(Warning, "got %d frame%s claiming %s sent from %s (a sign of spoofing)",
+			s.spoofed, plural(s.spoofed, "", "s"), s.spoofPair[0], s.spoofPair[1])
+	}
+
+	// Rule 8.
 	if s.answered > 0 && s.lost() > 0 {
 		st := Warning
 		if pol.Warn.HasPL || pol.Crit.HasPL {
@@ -149,7 +168,7 @@ func Decide(obs Observation, pol Policy) Result {
 		}
 	}
 
-	// Rule 7.
+	// Rule 9.
 	if s.answered > 0 {
 		rta := ms(s.rta)
 		if st := judge(rta, pol.Warn.HasRTA, pol.Warn.RTA, pol.Crit.HasRTA, pol.Crit.RTA); st != OK {
@@ -161,13 +180,7 @@ func Decide(obs Observation, pol Policy) Result {
 		}
 	}
 
-	// Rule 8.
-	if obs.Unrecorded > 0 {
-		add(Critical, "is flooded: %d more replies and announcements arrived than the check records (%d)",
-			obs.Unrecorded, len(obs.Replies)+len(obs.Announcements))
-	}
-
-	// Rule 9: name the one answering MAC unless a finding already did.
+	// Rule 10: name the one answering MAC unless a finding already did.
 	if len(s.macOrder) == 1 && len(unexpected) == 0 && s.changes == 0 {
 		add(OK, "is at %s", name(s.macOrder[0]))
 	}
@@ -245,7 +258,10 @@ func listMACs(addrs []mac.Addr, name func(mac.Addr) string) string {
 		}
 		parts = append(parts, name(a))
 	}
-	if len(parts) == 1 {
+	switch len(parts) {
+	case 0:
+		return "none"
+	case 1:
 		return parts[0]
 	}
 	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]

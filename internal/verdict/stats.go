@@ -35,6 +35,10 @@ type stats struct {
 	changes           int
 	rta, rtmin, rtmax time.Duration
 	announcers        []mac.Addr // distinct MACs of announcements
+	// spoofed counts replies and announcements sent from a link-layer
+	// source other than the MAC they claim; spoofPair is the first such.
+	spoofed   int
+	spoofPair [2]mac.Addr
 }
 
 func summarize(obs Observation) stats {
@@ -43,16 +47,32 @@ func summarize(obs Observation) stats {
 		probes: make([]probeStat, len(obs.ProbesSent)),
 		perMAC: make(map[mac.Addr]*macStat),
 	}
+	type probeMAC struct {
+		probe int
+		mac   mac.Addr
+	}
+	seenInProbe := make(map[probeMAC]bool) // keeps a flood linear
+	spoof := func(claimed, via mac.Addr) {
+		if via.IsZero() || via == claimed {
+			return
+		}
+		if s.spoofed == 0 {
+			s.spoofPair = [2]mac.Addr{claimed, via}
+		}
+		s.spoofed++
+	}
 	for _, r := range obs.Replies {
 		if r.Probe < 0 || r.Probe >= s.sent {
 			continue
 		}
+		spoof(r.MAC, r.Via)
 		p := &s.probes[r.Probe]
 		p.replies++
 		if p.replies == 1 {
 			p.firstRTT = r.RTT
 		}
-		if !contains(p.macs, r.MAC) {
+		if k := (probeMAC{r.Probe, r.MAC}); !seenInProbe[k] {
+			seenInProbe[k] = true
 			p.macs = append(p.macs, r.MAC)
 		}
 		m := s.perMAC[r.MAC]
@@ -69,6 +89,7 @@ func summarize(obs Observation) stats {
 		m.maxRTT = max(m.maxRTT, r.RTT)
 	}
 	var total time.Duration
+	inMulti := make(map[mac.Addr]bool)
 	for _, p := range s.probes {
 		if p.replies == 0 {
 			continue
@@ -84,7 +105,8 @@ func summarize(obs Observation) stats {
 			s.multiMACProbes++
 			s.maxMACsPerProbe = max(s.maxMACsPerProbe, len(p.macs))
 			for _, m := range p.macs {
-				if !contains(s.multiMACs, m) {
+				if !inMulti[m] {
+					inMulti[m] = true
 					s.multiMACs = append(s.multiMACs, m)
 				}
 			}
@@ -98,8 +120,11 @@ func summarize(obs Observation) stats {
 	if s.answered > 0 {
 		s.rta = total / time.Duration(s.answered)
 	}
+	announced := make(map[mac.Addr]bool)
 	for _, a := range obs.Announcements {
-		if !contains(s.announcers, a.MAC) {
+		spoof(a.MAC, a.Via)
+		if !announced[a.MAC] {
+			announced[a.MAC] = true
 			s.announcers = append(s.announcers, a.MAC)
 		}
 	}
@@ -111,7 +136,7 @@ func summarize(obs Observation) stats {
 func (s stats) claimants() []mac.Addr {
 	out := append([]mac.Addr(nil), s.macOrder...)
 	for _, a := range s.announcers {
-		if !contains(out, a) {
+		if s.perMAC[a] == nil {
 			out = append(out, a)
 		}
 	}
@@ -125,13 +150,4 @@ func (s stats) lossPercent() float64 {
 		return 100
 	}
 	return 100 * float64(s.lost()) / float64(s.sent)
-}
-
-func contains(list []mac.Addr, a mac.Addr) bool {
-	for _, b := range list {
-		if b == a {
-			return true
-		}
-	}
-	return false
 }

@@ -139,7 +139,7 @@ func perf(rta, rtmin, rtmax, pl string, sent, received, macs, unexpected, multi,
 		"sent=" + strconv.Itoa(sent), "received=" + strconv.Itoa(received),
 		"macs=" + strconv.Itoa(macs), "unexpected_macs=" + strconv.Itoa(unexpected),
 		"multi_mac_probes=" + strconv.Itoa(multi), "mac_changes=" + strconv.Itoa(changes),
-		"gratuitous=" + strconv.Itoa(gratuitous),
+		"gratuitous=" + strconv.Itoa(gratuitous), "spoofed=0",
 	}, " ")
 }
 
@@ -198,7 +198,7 @@ func TestDecide(t *testing.T) {
 			pol:     policy("1,20%", "2,50%", nodeA),
 			state:   OK,
 			summary: "ARP OK - 198.51.100.10 is at " + sA + " (node-a) on eth0: 3/3 replies, rta 0.4ms",
-			perf:    "rta=0.4ms;1;2 rtmin=0.3ms rtmax=0.5ms pl=0%;20;50 sent=3 received=3 macs=1 unexpected_macs=0 multi_mac_probes=0 mac_changes=0 gratuitous=0",
+			perf:    "rta=0.4ms;1;2 rtmin=0.3ms rtmax=0.5ms pl=0%;20;50 sent=3 received=3 macs=1 unexpected_macs=0 multi_mac_probes=0 mac_changes=0 gratuitous=0 spoofed=0",
 		},
 		{
 			name:    "count 1 healthy",
@@ -222,7 +222,7 @@ func TestDecide(t *testing.T) {
 			pol:     policy("1,20%", "2,50%", nodeA),
 			state:   Critical,
 			summary: "ARP CRITICAL - 198.51.100.10 did not answer on eth0: 0/3 replies in 1s",
-			perf:    "rta=U;1;2 rtmin=U rtmax=U pl=100%;20;50 sent=3 received=0 macs=0 unexpected_macs=0 multi_mac_probes=0 mac_changes=0 gratuitous=0",
+			perf:    "rta=U;1;2 rtmin=U rtmax=U pl=100%;20;50 sent=3 received=0 macs=0 unexpected_macs=0 multi_mac_probes=0 mac_changes=0 gratuitous=0 spoofed=0",
 		},
 		{
 			name:    "silent, run shorter than a second",
@@ -506,7 +506,7 @@ func TestDecide(t *testing.T) {
 			}(),
 			pol:     policy("", "", nodeA),
 			state:   Critical,
-			summary: "ARP CRITICAL - 198.51.100.10 is flooded: 1000 more replies and announcements arrived than the check records (3); is at " + sA + " (node-a) on eth0: 3/3 replies, rta 0.4ms",
+			summary: "ARP CRITICAL - 198.51.100.10 is flooded: 1003 frames about it arrived, from at least 1 MAC (" + sA + "); the check records 3; is at " + sA + " (node-a) on eth0: 3/3 replies, rta 0.4ms",
 			perf:    perf("0.4", "0.3", "0.5", "0", 3, 3, 1, 0, 0, 0, 0),
 		},
 
@@ -621,7 +621,7 @@ func TestDecide(t *testing.T) {
 			pol:     policy("1", "2"),
 			state:   Warning,
 			summary: "ARP WARNING - 198.51.100.10 lost 1 of 3 probes (33.3%); is at " + sA + " on eth0: 2/3 replies, rta 0.4ms",
-			perf:    "rta=0.4ms;1;2 rtmin=0.3ms rtmax=0.5ms pl=33.333% sent=3 received=2 macs=1 unexpected_macs=0 multi_mac_probes=0 mac_changes=0 gratuitous=0",
+			perf:    "rta=0.4ms;1;2 rtmin=0.3ms rtmax=0.5ms pl=33.333% sent=3 received=2 macs=1 unexpected_macs=0 multi_mac_probes=0 mac_changes=0 gratuitous=0 spoofed=0",
 		},
 		{
 			name:    "loss below the pl warning",
@@ -629,7 +629,7 @@ func TestDecide(t *testing.T) {
 			pol:     policy("200,30%", "500,60%"),
 			state:   OK,
 			summary: "ARP OK - 198.51.100.10 is at " + sA + " on eth0: 3/4 replies, rta 0.4ms",
-			perf:    "rta=0.4ms;200;500 rtmin=0.3ms rtmax=0.5ms pl=25%;30;60 sent=4 received=3 macs=1 unexpected_macs=0 multi_mac_probes=0 mac_changes=0 gratuitous=0",
+			perf:    "rta=0.4ms;200;500 rtmin=0.3ms rtmax=0.5ms pl=25%;30;60 sent=4 received=3 macs=1 unexpected_macs=0 multi_mac_probes=0 mac_changes=0 gratuitous=0 spoofed=0",
 		},
 		{
 			name:    "loss above the pl warning",
@@ -637,7 +637,7 @@ func TestDecide(t *testing.T) {
 			pol:     policy("200,20%", "500,60%"),
 			state:   Warning,
 			summary: "ARP WARNING - 198.51.100.10 lost 1 of 4 probes (25%); is at " + sA + " on eth0: 3/4 replies, rta 0.4ms",
-			perf:    "rta=0.4ms;200;500 rtmin=0.3ms rtmax=0.5ms pl=25%;20;60 sent=4 received=3 macs=1 unexpected_macs=0 multi_mac_probes=0 mac_changes=0 gratuitous=0",
+			perf:    "rta=0.4ms;200;500 rtmin=0.3ms rtmax=0.5ms pl=25%;20;60 sent=4 received=3 macs=1 unexpected_macs=0 multi_mac_probes=0 mac_changes=0 gratuitous=0 spoofed=0",
 		},
 		{
 			name:    "loss above the pl critical",
@@ -645,7 +645,7 @@ func TestDecide(t *testing.T) {
 			pol:     policy("200,10%", "500,20%"),
 			state:   Critical,
 			summary: "ARP CRITICAL - 198.51.100.10 lost 1 of 4 probes (25%); is at " + sA + " on eth0: 3/4 replies, rta 0.4ms",
-			perf:    "rta=0.4ms;200;500 rtmin=0.3ms rtmax=0.5ms pl=25%;10;20 sent=4 received=3 macs=1 unexpected_macs=0 multi_mac_probes=0 mac_changes=0 gratuitous=0",
+			perf:    "rta=0.4ms;200;500 rtmin=0.3ms rtmax=0.5ms pl=25%;10;20 sent=4 received=3 macs=1 unexpected_macs=0 multi_mac_probes=0 mac_changes=0 gratuitous=0 spoofed=0",
 		},
 		{
 			name:    "loss exactly at the pl critical is WARNING",
@@ -653,7 +653,7 @@ func TestDecide(t *testing.T) {
 			pol:     policy("200,40%", "500,50%"),
 			state:   Warning,
 			summary: "ARP WARNING - 198.51.100.10 lost 2 of 4 probes (50%); is at " + sA + " on eth0: 2/4 replies, rta 0.4ms",
-			perf:    "rta=0.4ms;200;500 rtmin=0.3ms rtmax=0.5ms pl=50%;40;50 sent=4 received=2 macs=1 unexpected_macs=0 multi_mac_probes=0 mac_changes=0 gratuitous=0",
+			perf:    "rta=0.4ms;200;500 rtmin=0.3ms rtmax=0.5ms pl=50%;40;50 sent=4 received=2 macs=1 unexpected_macs=0 multi_mac_probes=0 mac_changes=0 gratuitous=0 spoofed=0",
 		},
 		{
 			// The summary shows the loss to one decimal, as judged.
@@ -663,7 +663,7 @@ func TestDecide(t *testing.T) {
 			pol:     policy("12%", ""),
 			state:   Warning,
 			summary: "ARP WARNING - 198.51.100.10 lost 1 of 8 probes (12.5%); is at " + sA + " on eth0: 7/8 replies, rta 0.4ms",
-			perf:    "rta=0.4ms rtmin=0.4ms rtmax=0.4ms pl=12.5%;12; sent=8 received=7 macs=1 unexpected_macs=0 multi_mac_probes=0 mac_changes=0 gratuitous=0",
+			perf:    "rta=0.4ms rtmin=0.4ms rtmax=0.4ms pl=12.5%;12; sent=8 received=7 macs=1 unexpected_macs=0 multi_mac_probes=0 mac_changes=0 gratuitous=0 spoofed=0",
 		},
 		{
 			name:    "loss of 33.3% shown as 33% breaks a 33% warning",
@@ -671,7 +671,7 @@ func TestDecide(t *testing.T) {
 			pol:     policy("33%", ""),
 			state:   Warning,
 			summary: "ARP WARNING - 198.51.100.10 lost 1 of 3 probes (33.3%); is at " + sA + " on eth0: 2/3 replies, rta 0.4ms",
-			perf:    "rta=0.4ms rtmin=0.3ms rtmax=0.5ms pl=33.333%;33; sent=3 received=2 macs=1 unexpected_macs=0 multi_mac_probes=0 mac_changes=0 gratuitous=0",
+			perf:    "rta=0.4ms rtmin=0.3ms rtmax=0.5ms pl=33.333%;33; sent=3 received=2 macs=1 unexpected_macs=0 multi_mac_probes=0 mac_changes=0 gratuitous=0 spoofed=0",
 		},
 		{
 			name:    "pl critical alone, loss above it",
@@ -679,7 +679,7 @@ func TestDecide(t *testing.T) {
 			pol:     policy("", "20%"),
 			state:   Critical,
 			summary: "ARP CRITICAL - 198.51.100.10 lost 1 of 4 probes (25%); is at " + sA + " on eth0: 3/4 replies, rta 0.4ms",
-			perf:    "rta=0.4ms rtmin=0.3ms rtmax=0.5ms pl=25%;;20 sent=4 received=3 macs=1 unexpected_macs=0 multi_mac_probes=0 mac_changes=0 gratuitous=0",
+			perf:    "rta=0.4ms rtmin=0.3ms rtmax=0.5ms pl=25%;;20 sent=4 received=3 macs=1 unexpected_macs=0 multi_mac_probes=0 mac_changes=0 gratuitous=0 spoofed=0",
 		},
 		{
 			// A pl part in -c alone turns off the default WARNING on loss.
@@ -688,7 +688,7 @@ func TestDecide(t *testing.T) {
 			pol:     policy("", "50%"),
 			state:   OK,
 			summary: "ARP OK - 198.51.100.10 is at " + sA + " on eth0: 3/4 replies, rta 0.4ms",
-			perf:    "rta=0.4ms rtmin=0.3ms rtmax=0.5ms pl=25%;;50 sent=4 received=3 macs=1 unexpected_macs=0 multi_mac_probes=0 mac_changes=0 gratuitous=0",
+			perf:    "rta=0.4ms rtmin=0.3ms rtmax=0.5ms pl=25%;;50 sent=4 received=3 macs=1 unexpected_macs=0 multi_mac_probes=0 mac_changes=0 gratuitous=0 spoofed=0",
 		},
 		{
 			name:    "pl warning alone, loss above it",
@@ -696,7 +696,7 @@ func TestDecide(t *testing.T) {
 			pol:     policy("20%", ""),
 			state:   Warning,
 			summary: "ARP WARNING - 198.51.100.10 lost 1 of 4 probes (25%); is at " + sA + " on eth0: 3/4 replies, rta 0.4ms",
-			perf:    "rta=0.4ms rtmin=0.3ms rtmax=0.5ms pl=25%;20; sent=4 received=3 macs=1 unexpected_macs=0 multi_mac_probes=0 mac_changes=0 gratuitous=0",
+			perf:    "rta=0.4ms rtmin=0.3ms rtmax=0.5ms pl=25%;20; sent=4 received=3 macs=1 unexpected_macs=0 multi_mac_probes=0 mac_changes=0 gratuitous=0 spoofed=0",
 		},
 
 		// Rule 6: rta.
@@ -706,7 +706,7 @@ func TestDecide(t *testing.T) {
 			pol:     policy("1", "2"),
 			state:   Warning,
 			summary: "ARP WARNING - 198.51.100.10 answers slowly: rta 1.5ms is above warning 1ms; is at " + sA + " on eth0: 3/3 replies, rta 1.5ms",
-			perf:    "rta=1.5ms;1;2 rtmin=1.5ms rtmax=1.5ms pl=0% sent=3 received=3 macs=1 unexpected_macs=0 multi_mac_probes=0 mac_changes=0 gratuitous=0",
+			perf:    "rta=1.5ms;1;2 rtmin=1.5ms rtmax=1.5ms pl=0% sent=3 received=3 macs=1 unexpected_macs=0 multi_mac_probes=0 mac_changes=0 gratuitous=0 spoofed=0",
 		},
 		{
 			name:    "rta above critical",
@@ -714,7 +714,7 @@ func TestDecide(t *testing.T) {
 			pol:     policy("1", "2"),
 			state:   Critical,
 			summary: "ARP CRITICAL - 198.51.100.10 answers slowly: rta 2.5ms is above critical 2ms; is at " + sA + " on eth0: 3/3 replies, rta 2.5ms",
-			perf:    "rta=2.5ms;1;2 rtmin=2ms rtmax=3ms pl=0% sent=3 received=3 macs=1 unexpected_macs=0 multi_mac_probes=0 mac_changes=0 gratuitous=0",
+			perf:    "rta=2.5ms;1;2 rtmin=2ms rtmax=3ms pl=0% sent=3 received=3 macs=1 unexpected_macs=0 multi_mac_probes=0 mac_changes=0 gratuitous=0 spoofed=0",
 		},
 		{
 			name:    "rta exactly at the warning threshold is OK",
@@ -722,7 +722,7 @@ func TestDecide(t *testing.T) {
 			pol:     policy("1ms", "2ms"),
 			state:   OK,
 			summary: "ARP OK - 198.51.100.10 is at " + sA + " on eth0: 3/3 replies, rta 1ms",
-			perf:    "rta=1ms;1;2 rtmin=1ms rtmax=1ms pl=0% sent=3 received=3 macs=1 unexpected_macs=0 multi_mac_probes=0 mac_changes=0 gratuitous=0",
+			perf:    "rta=1ms;1;2 rtmin=1ms rtmax=1ms pl=0% sent=3 received=3 macs=1 unexpected_macs=0 multi_mac_probes=0 mac_changes=0 gratuitous=0 spoofed=0",
 		},
 		{
 			name:    "rta inside an @ warning range",
@@ -730,7 +730,7 @@ func TestDecide(t *testing.T) {
 			pol:     policy("@0.3:0.5", ""),
 			state:   Warning,
 			summary: "ARP WARNING - 198.51.100.10 has rta 0.4ms, inside the warning range @0.3:0.5; is at " + sA + " on eth0: 3/3 replies, rta 0.4ms",
-			perf:    "rta=0.4ms;@0.3:0.5; rtmin=0.3ms rtmax=0.5ms pl=0% sent=3 received=3 macs=1 unexpected_macs=0 multi_mac_probes=0 mac_changes=0 gratuitous=0",
+			perf:    "rta=0.4ms;@0.3:0.5; rtmin=0.3ms rtmax=0.5ms pl=0% sent=3 received=3 macs=1 unexpected_macs=0 multi_mac_probes=0 mac_changes=0 gratuitous=0 spoofed=0",
 		},
 		{
 			name:    "rta inside an @ critical range",
@@ -738,7 +738,7 @@ func TestDecide(t *testing.T) {
 			pol:     policy("@0.3:0.5", "@0:1"),
 			state:   Critical,
 			summary: "ARP CRITICAL - 198.51.100.10 has rta 0.4ms, inside the critical range @0:1; is at " + sA + " on eth0: 3/3 replies, rta 0.4ms",
-			perf:    "rta=0.4ms;@0.3:0.5;@0:1 rtmin=0.3ms rtmax=0.5ms pl=0% sent=3 received=3 macs=1 unexpected_macs=0 multi_mac_probes=0 mac_changes=0 gratuitous=0",
+			perf:    "rta=0.4ms;@0.3:0.5;@0:1 rtmin=0.3ms rtmax=0.5ms pl=0% sent=3 received=3 macs=1 unexpected_macs=0 multi_mac_probes=0 mac_changes=0 gratuitous=0 spoofed=0",
 		},
 		{
 			name:    "rta outside an @ range is OK",
@@ -746,7 +746,7 @@ func TestDecide(t *testing.T) {
 			pol:     policy("@1:2", ""),
 			state:   OK,
 			summary: "ARP OK - 198.51.100.10 is at " + sA + " on eth0: 3/3 replies, rta 0.4ms",
-			perf:    "rta=0.4ms;@1:2; rtmin=0.3ms rtmax=0.5ms pl=0% sent=3 received=3 macs=1 unexpected_macs=0 multi_mac_probes=0 mac_changes=0 gratuitous=0",
+			perf:    "rta=0.4ms;@1:2; rtmin=0.3ms rtmax=0.5ms pl=0% sent=3 received=3 macs=1 unexpected_macs=0 multi_mac_probes=0 mac_changes=0 gratuitous=0 spoofed=0",
 		},
 		{
 			// The rta is below the range's start: too fast, not slow.
@@ -755,7 +755,7 @@ func TestDecide(t *testing.T) {
 			pol:     policy("0.5:1", ""),
 			state:   Warning,
 			summary: "ARP WARNING - 198.51.100.10 answers too fast: rta 0.4ms is below the warning range 0.5:1; is at " + sA + " on eth0: 3/3 replies, rta 0.4ms",
-			perf:    "rta=0.4ms;0.5:1; rtmin=0.3ms rtmax=0.5ms pl=0% sent=3 received=3 macs=1 unexpected_macs=0 multi_mac_probes=0 mac_changes=0 gratuitous=0",
+			perf:    "rta=0.4ms;0.5:1; rtmin=0.3ms rtmax=0.5ms pl=0% sent=3 received=3 macs=1 unexpected_macs=0 multi_mac_probes=0 mac_changes=0 gratuitous=0 spoofed=0",
 		},
 		{
 			name:    "rta above a ~: warning range",
@@ -763,7 +763,7 @@ func TestDecide(t *testing.T) {
 			pol:     policy("~:1", ""),
 			state:   Warning,
 			summary: "ARP WARNING - 198.51.100.10 answers slowly: rta 1.5ms is above the warning range ~:1; is at " + sA + " on eth0: 3/3 replies, rta 1.5ms",
-			perf:    "rta=1.5ms;~:1; rtmin=1.5ms rtmax=1.5ms pl=0% sent=3 received=3 macs=1 unexpected_macs=0 multi_mac_probes=0 mac_changes=0 gratuitous=0",
+			perf:    "rta=1.5ms;~:1; rtmin=1.5ms rtmax=1.5ms pl=0% sent=3 received=3 macs=1 unexpected_macs=0 multi_mac_probes=0 mac_changes=0 gratuitous=0 spoofed=0",
 		},
 		{
 			name:    "rta below an open-ended critical range",
@@ -771,7 +771,7 @@ func TestDecide(t *testing.T) {
 			pol:     policy("", "10:"),
 			state:   Critical,
 			summary: "ARP CRITICAL - 198.51.100.10 answers too fast: rta 0.4ms is below the critical range 10:; is at " + sA + " on eth0: 3/3 replies, rta 0.4ms",
-			perf:    "rta=0.4ms;;10: rtmin=0.3ms rtmax=0.5ms pl=0% sent=3 received=3 macs=1 unexpected_macs=0 multi_mac_probes=0 mac_changes=0 gratuitous=0",
+			perf:    "rta=0.4ms;;10: rtmin=0.3ms rtmax=0.5ms pl=0% sent=3 received=3 macs=1 unexpected_macs=0 multi_mac_probes=0 mac_changes=0 gratuitous=0 spoofed=0",
 		},
 		{
 			name:    "rta thresholds are not judged without replies",
@@ -779,7 +779,7 @@ func TestDecide(t *testing.T) {
 			pol:     policy("@0:1000", "@0:1000"),
 			state:   Critical,
 			summary: "ARP CRITICAL - 198.51.100.10 did not answer on eth0: 0/3 replies in 1s",
-			perf:    "rta=U;@0:1000;@0:1000 rtmin=U rtmax=U pl=100% sent=3 received=0 macs=0 unexpected_macs=0 multi_mac_probes=0 mac_changes=0 gratuitous=0",
+			perf:    "rta=U;@0:1000;@0:1000 rtmin=U rtmax=U pl=100% sent=3 received=0 macs=0 unexpected_macs=0 multi_mac_probes=0 mac_changes=0 gratuitous=0 spoofed=0",
 		},
 
 		// Several findings: worst first, then in rule order.
@@ -790,7 +790,7 @@ func TestDecide(t *testing.T) {
 			state: Critical,
 			summary: "ARP CRITICAL - 198.51.100.10 answers slowly: rta 2.5ms is above critical 2ms; lost 1 of 3 probes (33.3%); is at " + sA +
 				" on eth0: 2/3 replies, rta 2.5ms",
-			perf: "rta=2.5ms;1;2 rtmin=2ms rtmax=3ms pl=33.333% sent=3 received=2 macs=1 unexpected_macs=0 multi_mac_probes=0 mac_changes=0 gratuitous=0",
+			perf: "rta=2.5ms;1;2 rtmin=2ms rtmax=3ms pl=33.333% sent=3 received=2 macs=1 unexpected_macs=0 multi_mac_probes=0 mac_changes=0 gratuitous=0 spoofed=0",
 		},
 		{
 			name:  "loss critical before failover and rta warnings",
@@ -799,7 +799,7 @@ func TestDecide(t *testing.T) {
 			state: Critical,
 			summary: "ARP CRITICAL - 198.51.100.10 lost 1 of 3 probes (33.3%); moved from " + sA + " to " + sB +
 				" during the check (failover); answers slowly: rta 0.4ms is above warning 0.1ms on eth0: 2/3 replies, rta 0.4ms",
-			perf: "rta=0.4ms;0.1;2 rtmin=0.3ms rtmax=0.5ms pl=33.333%;10;20 sent=3 received=2 macs=2 unexpected_macs=0 multi_mac_probes=0 mac_changes=1 gratuitous=0",
+			perf: "rta=0.4ms;0.1;2 rtmin=0.3ms rtmax=0.5ms pl=33.333%;10;20 sent=3 received=2 macs=2 unexpected_macs=0 multi_mac_probes=0 mac_changes=1 gratuitous=0 spoofed=0",
 		},
 		{
 			name:  "loss and rta warnings in rule order",
@@ -808,7 +808,7 @@ func TestDecide(t *testing.T) {
 			state: Warning,
 			summary: "ARP WARNING - 198.51.100.10 lost 1 of 3 probes (33.3%); answers slowly: rta 1.5ms is above warning 1ms; is at " + sA +
 				" on eth0: 2/3 replies, rta 1.5ms",
-			perf: "rta=1.5ms;1; rtmin=1.5ms rtmax=1.5ms pl=33.333% sent=3 received=2 macs=1 unexpected_macs=0 multi_mac_probes=0 mac_changes=0 gratuitous=0",
+			perf: "rta=1.5ms;1; rtmin=1.5ms rtmax=1.5ms pl=33.333% sent=3 received=2 macs=1 unexpected_macs=0 multi_mac_probes=0 mac_changes=0 gratuitous=0 spoofed=0",
 		},
 		{
 			name: "every rule at once",
@@ -825,7 +825,7 @@ func TestDecide(t *testing.T) {
 				"; lost 1 of 5 probes (20%)" +
 				"; answers slowly: rta 0.4ms is above warning 0.1ms" +
 				" on eth0: 4/5 replies, rta 0.4ms",
-			perf: "rta=0.4ms;0.1;5 rtmin=0.4ms rtmax=0.4ms pl=20% sent=5 received=4 macs=2 unexpected_macs=1 multi_mac_probes=1 mac_changes=2 gratuitous=0",
+			perf: "rta=0.4ms;0.1;5 rtmin=0.4ms rtmax=0.4ms pl=20% sent=5 received=4 macs=2 unexpected_macs=1 multi_mac_probes=1 mac_changes=2 gratuitous=0 spoofed=0",
 		},
 	}
 	for _, tt := range tests {
@@ -1033,6 +1033,7 @@ func TestPerfdataFields(t *testing.T) {
 				{Label: "multi_mac_probes", Value: "0", Min: "0"},
 				{Label: "mac_changes", Value: "0", Min: "0"},
 				{Label: "gratuitous", Value: "0", Min: "0"},
+				{Label: "spoofed", Value: "0", Min: "0"},
 				{Label: "time", Value: "0.25", UOM: "s", Min: "0"},
 			},
 		},
@@ -1051,6 +1052,7 @@ func TestPerfdataFields(t *testing.T) {
 				{Label: "multi_mac_probes", Value: "0", Min: "0"},
 				{Label: "mac_changes", Value: "0", Min: "0"},
 				{Label: "gratuitous", Value: "0", Min: "0"},
+				{Label: "spoofed", Value: "0", Min: "0"},
 				{Label: "time", Value: "1.5", UOM: "s", Min: "0"},
 			},
 		},
@@ -1069,6 +1071,7 @@ func TestPerfdataFields(t *testing.T) {
 				{Label: "multi_mac_probes", Value: "0", Min: "0"},
 				{Label: "mac_changes", Value: "0", Min: "0"},
 				{Label: "gratuitous", Value: "0", Min: "0"},
+				{Label: "spoofed", Value: "0", Min: "0"},
 				{Label: "time", Value: "1", UOM: "s", Min: "0"},
 			},
 		},
