@@ -80,16 +80,9 @@ type exitSignal struct{}
 // version text.
 func Parse(args []string, out io.Writer, version string) (cfg check.Config, err error) {
 	var f Flags
-	parser, err := kong.New(&f,
-		kong.Name("check_arp"),
-		kong.Description("Checks that an IPv4 or IPv6 address is answered at Layer 2 (ARP, or NDP neighbor discovery for IPv6) by the machine(s) that should answer it. Run it on a host in the target's segment. Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN."),
-		kong.Writers(out, io.Discard),
-		kong.Exit(func(int) { panic(exitSignal{}) }),
-		kong.Vars{"version": "check_arp " + version, "max_packets": fmt.Sprint(MaxPackets)},
-		kong.ConfigureHelp(kong.HelpOptions{Compact: true, NoExpandSubcommands: true}),
-	)
+	parser, err := newParser(&f, out, version)
 	if err != nil {
-		return cfg, fmt.Errorf("building the command line parser: %w", err)
+		return cfg, err
 	}
 	defer func() {
 		if r := recover(); r != nil {
@@ -106,6 +99,33 @@ func Parse(args []string, out io.Writer, version string) (cfg check.Config, err 
 		return cfg, usage("%s; see check_arp --help", strings.TrimSuffix(err.Error(), "."))
 	}
 	return f.config()
+}
+
+// newParser builds the kong parser of f. Parse and Model share it, so the
+// generated man page describes exactly the flags --help shows.
+func newParser(f *Flags, out io.Writer, version string) (*kong.Kong, error) {
+	parser, err := kong.New(f,
+		kong.Name("check_arp"),
+		kong.Description("Checks that an IPv4 or IPv6 address is answered at Layer 2 (ARP, or NDP neighbor discovery for IPv6) by the machine(s) that should answer it. Run it on a host in the target's segment. Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN."),
+		kong.Writers(out, io.Discard),
+		kong.Exit(func(int) { panic(exitSignal{}) }),
+		kong.Vars{"version": "check_arp " + version, "max_packets": fmt.Sprint(MaxPackets)},
+		kong.ConfigureHelp(kong.HelpOptions{Compact: true, NoExpandSubcommands: true}),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("building the command line parser: %w", err)
+	}
+	return parser, nil
+}
+
+// Model returns kong's model of the command line (name, description and
+// flags with their help as --help prints it), for generated documentation.
+func Model(version string) (*kong.Application, error) {
+	parser, err := newParser(&Flags{}, io.Discard, version)
+	if err != nil {
+		return nil, err
+	}
+	return parser.Model, nil
 }
 
 // config validates the flags and turns them into a check configuration.
