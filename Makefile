@@ -1,5 +1,6 @@
-# check_arp: build, test, demo. `make demo` and `make test` need root
-# (network namespaces); `make deps` installs the tools they use on Debian.
+# check_arp: build, test, demo, packages. `make demo`, `make test` and
+# `make e2e` need root (network namespaces); `make deps` installs the tools
+# they use on Debian.
 
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 GO       ?= go
@@ -7,10 +8,19 @@ BIN      := bin
 LDFLAGS  := -s -w -X main.version=$(VERSION)
 GOBUILD  := CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)'
 FUZZTIME ?= 3s
+# Packages: the version comes from git (see internal/release), evaluated
+# once; timestamps come from the last commit, so a commit always yields the
+# same packages.
+PKG_VERSION       ?= $(eval PKG_VERSION := $$(shell $(GO) run ./internal/release/cmd/pkgversion))$(PKG_VERSION)
+PKG_ARCH          ?= $(shell $(GO) env GOARCH)
+PKG_MAINTAINER    ?= check_arp maintainers <check-arp@users.noreply.github.com>
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+DIST              ?= dist
+NFPM              := $(GO) tool -modfile=tools/go.mod nfpm
 # Tools the lab and the tests use, by Debian package.
 DEPS     := ip:iproute2 nft:nftables setcap:libcap2-bin setpriv:util-linux
 
-.PHONY: all build test unit fuzz fuzz-corpus demo lint deps clean
+.PHONY: all build test unit fuzz fuzz-corpus demo lint deps clean man package e2e
 
 all: build
 
@@ -63,7 +73,39 @@ demo: deps build $(BIN)/arpresponder
 
 lint:
 	$(GO) vet ./...
+	$(GO) vet -tags e2e ./...
 	$(GO) tool -modfile=tools/go.mod staticcheck ./...
+	$(GO) tool -modfile=tools/go.mod staticcheck -tags e2e ./...
+
+# The man page, generated from the command line definition.
+man:
+	@mkdir -p $(BIN)
+	SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) $(GO) run ./internal/manpage/cmd/genman -version '$(PKG_VERSION)' -o $(BIN)/check_arp.1
+
+# deb and rpm in $(DIST): the plugin in the distributions' plugin
+# directories, the man page, contrib/ as examples, a postinstall that
+# grants CAP_NET_RAW (packaging/). Needs no network once the module cache
+# holds nfpm.
+package:
+	@test -n '$(PKG_VERSION)' || { echo "no package version (see internal/release/cmd/pkgversion)"; exit 1; }
+	rm -rf $(BIN)/pkg && mkdir -p $(BIN)/pkg $(DIST)
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '-s -w -X main.version=$(PKG_VERSION)' -o $(BIN)/pkg/check_arp ./cmd/check_arp
+	SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) $(GO) run ./internal/manpage/cmd/genman -version '$(PKG_VERSION)' -o $(BIN)/pkg/check_arp.1
+	gzip -9 -n -c $(BIN)/pkg/check_arp.1 > $(BIN)/pkg/check_arp.1.gz
+	@set -e; for p in deb rpm; do \
+	  echo "nfpm $$p $(PKG_VERSION)"; \
+	  SOURCE_DATE_EPOCH='$(SOURCE_DATE_EPOCH)' PKG_VERSION='$(PKG_VERSION)' PKG_ARCH='$(PKG_ARCH)' PKG_MAINTAINER='$(PKG_MAINTAINER)' \
+	    $(NFPM) package -f packaging/nfpm.yaml -p $$p -t $(DIST)/; \
+	done
+
+# The monitoring engines' tests: private Icinga 2, Nagios 4 and NRPE
+# instances run the contrib/ definitions in the namespace lab, and the deb
+# is installed, run as user nagios and purged. Needs root and Debian's
+# icinga2, nagios4, nagios-nrpe-server and nagios-nrpe-plugin (.ci/run
+# installs them); without them the tests skip and say why, except under
+# CI=true, where they fail.
+e2e: deps
+	$(GO) test -tags e2e -count=1 -timeout 15m -v ./internal/engines/
 
 # Installs the missing lab tools with apt-get when run as root on Debian;
 # elsewhere it says what is missing.

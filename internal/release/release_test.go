@@ -2,6 +2,7 @@ package release
 
 import (
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 )
@@ -39,10 +40,13 @@ func TestVersion(t *testing.T) {
 	}
 }
 
-// TestVersionsSortAsBuilt checks the order with dpkg itself.
+// TestVersionsSortAsBuilt checks the order with dpkg and rpm themselves,
+// where they are installed.
 func TestVersionsSortAsBuilt(t *testing.T) {
-	if _, err := exec.LookPath("dpkg"); err != nil {
-		t.Skip("dpkg is not installed")
+	_, noDpkg := exec.LookPath("dpkg")
+	_, noRpm := exec.LookPath("rpm")
+	if noDpkg != nil && noRpm != nil {
+		t.Skip("neither dpkg nor rpm is installed")
 	}
 	day2 := day1.Add(24 * time.Hour)
 	builds := []Build{
@@ -63,9 +67,15 @@ func TestVersionsSortAsBuilt(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if prev != "" {
+		if prev != "" && noDpkg == nil {
 			if err := exec.Command("dpkg", "--compare-versions", prev, "lt", v).Run(); err != nil {
 				t.Errorf("dpkg does not sort %s before %s", prev, v)
+			}
+		}
+		if prev != "" && noRpm == nil {
+			out, err := exec.Command("rpm", "--eval", `%{lua: print(rpm.vercmp("`+prev+`", "`+v+`"))}`).Output()
+			if err != nil || strings.TrimSpace(string(out)) != "-1" {
+				t.Errorf("rpm does not sort %s before %s: %q %v", prev, v, out, err)
 			}
 		}
 		prev = v
