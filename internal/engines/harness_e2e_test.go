@@ -1,0 +1,530 @@
+//go:build e2e
+
+package engines
+
+// The harness of the engine tests: a plugin directory with a capable
+// check_arp, one namespace lab per test, daemons started inside its client
+// namespace and stopped by PID, and an HTTP client that dials inside it.
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/check-arp/check_arp/internal/lab"
+)
+
+var (
+	// repoRoot is the repository's top directory.
+	repoRoot string
+	// baseDir holds everything the tests write; world-traversable, so
+	// that the daemons' unprivileged users reach their directories.
+	baseDir string
+	// pluginDir holds check_arp with cap_net_raw+ep, as a package installs it.
+	pluginDir string
+	responder string
+	// setupErr says why no engine test can run here.
+	setupErr error
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(runMain(m))
+}
+
+func runMain(m *testing.M) int {
+	wd, err := os.Getwd()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	repoRoot = filepath.Clean(filepath.Join(wd, "..", ".."))
+	if setupErr = lab.Available(); setupErr != nil {
+		fmt.Fprintf(os.Stderr, "engine tests: %v\n", setupErr)
+		return m.Run()
+	}
+	if _, err := user.Lookup("nagios"); err != nil {
+		setupErr = errors.New("there is no user nagios (the Debian packages of the daemons create it)")
+		fmt.Fprintf(os.Stderr, "engine tests: %v\n", setupErr)
+		return m.Run()
+	}
+	if baseDir, err = os.MkdirTemp("", "check_arp-engines-"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(baseDir)
+	if err := os.Chmod(baseDir, 0o755); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	pluginDir = filepath.Join(baseDir, "plugins")
+	responder = filepath.Join(baseDir, "arpresponder")
+	if err := os.Mkdir(pluginDir, 0o755); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	check := filepath.Join(pluginDir, "check_arp")
+	for bin, pkg := range map[string]string{check: "./cmd/check_arp", responder: "./internal/lab/cmd/arpresponder"} {
+		cmd := exec.Command("go", "build", "-o", bin, pkg)
+		cmd.Dir = repoRoot
+		if out, err := cmd.CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "building %s: %v\n%s", pkg, err, out)
+			return 1
+		}
+	}
+	if out, err := exec.Command("setcap", "cap_net_raw+ep", check).CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "setcap on %s: %v: %s\n", check, err, out)
+		return 1
+	}
+	return m.Run()
+}
+
+// inCI reports whether the tests run in CI, where a missing daemon is a
+// failure: CI installs them, so missing means broken.
+func inCI() bool { return os.Getenv("CI") == "true" }
+
+// require skips (locally) or fails (in CI) the test unless the lab can be
+// built and every program is installed.
+func require(t *testing.T, programs ...string) {
+	t.Helper()
+	if setupErr != nil {
+		if inCI() {
+			t.Fatalf("cannot run in CI: %v", setupErr)
+		}
+		t.Skipf("skipping: %v", setupErr)
+	}
+	for _, p := range programs {
+		if _, err := exec.LookPath(p); err != nil {
+			if inCI() {
+				t.Fatalf("%s is not installed, and CI must run this test (.ci/run installs it)", p)
+			}
+			t.Skipf("skipping: %s is not installed (Debian: apt-get install icinga2 nagios4 nagios-nrpe-server nagios-nrpe-plugin)", p)
+		}
+	}
+}
+
+// newSegment builds the standard namespace lab for one test and removes
+// it when the test ends, passed or failed.
+func newSegment(t *testing.T) *lab.Segment {
+	t.Helper()
+	seg, err := lab.NewSegment(responder, privateDir(t, "lab"))
+	if err != nil {
+		t.Fatalf("building the lab: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := seg.Close(); err != nil {
+			t.Errorf("removing the lab: %v", err)
+		}
+	})
+	return seg
+}
+
+// privateDir makes a directory for one test, owned by nagios (the user all
+// three daemons run their checks as), removed when the test ends.
+func privateDir(t *testing.T, name string) string {
+	t.Helper()
+	dir, err := os.MkdirTemp(baseDir, strings.ReplaceAll(t.Name(), "/", "_")+"-"+name+"-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	chownNagios(t, dir)
+	return dir
+}
+
+// chownNagios gives paths to the nagios user and group.
+func chownNagios(t *testing.T, paths ...string) {
+	t.Helper()
+	u, err := user.Lookup("nagios")
+	if err != nil {
+		t.Fatal(err)
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	for _, p := range paths {
+		if err := os.Lchown(p, uid, gid); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// writeFiles writes name -> content below dir, creating directories, all
+// owned by nagios.
+func writeFiles(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for name, content := range files {
+		p := filepath.Join(dir, name)
+		for d := filepath.Dir(p); len(d) > len(dir); d = filepath.Dir(d) {
+			if _, err := os.Stat(d); errors.Is(err, os.ErrNotExist) {
+				if err := os.MkdirAll(d, 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for q := p; len(q) > len(dir); q = filepath.Dir(q) {
+			chownNagios(t, q)
+		}
+	}
+}
+
+// contrib returns a file of contrib/, as shipped.
+func contrib(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(repoRoot, "contrib", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// A daemon is a process the test started, stopped by PID when it ends.
+type daemon struct {
+	name string
+	cmd  *exec.Cmd
+	log  string
+	done chan struct{}
+}
+
+// startDaemon runs argv inside namespace ns in the foreground. Its output
+// goes to a log file that failing tests print. The daemon, and every
+// process it started, is stopped by PID when the test ends.
+func startDaemon(t *testing.T, seg *lab.Segment, name string, argv ...string) *daemon {
+	t.Helper()
+	logPath := filepath.Join(baseDir, fmt.Sprintf("%s-%s-%d.log", strings.ReplaceAll(t.Name(), "/", "_"), name, time.Now().UnixNano()))
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logFile.Close()
+	// ip netns exec replaces itself with argv: the PID is the daemon's.
+	cmd := exec.Command("ip", append([]string{"netns", "exec", seg.Client}, argv...)...)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting %s: %v", name, err)
+	}
+	d := &daemon{name: name, cmd: cmd, log: logPath, done: make(chan struct{})}
+	go func() { _ = cmd.Wait(); close(d.done) }()
+	t.Cleanup(func() {
+		d.stop(t)
+		if t.Failed() {
+			b, _ := os.ReadFile(logPath)
+			t.Logf("output of %s:\n%s", name, tail(string(b), 4000))
+		}
+		os.Remove(logPath)
+	})
+	t.Logf("started %s as PID %d in %s", name, cmd.Process.Pid, seg.Client)
+	return d
+}
+
+// running reports whether the daemon's first process is still alive.
+func (d *daemon) running() bool {
+	select {
+	case <-d.done:
+		return false
+	default:
+		return true
+	}
+}
+
+// stop ends the daemon: SIGTERM to its PID, then SIGKILL to it and to every
+// descendant (collected before, since they may reparent) that outlives it.
+func (d *daemon) stop(t *testing.T) {
+	pid := d.cmd.Process.Pid
+	family := append(descendants(pid), pid)
+	_ = syscall.Kill(pid, syscall.SIGTERM)
+	select {
+	case <-d.done:
+	case <-time.After(15 * time.Second):
+		t.Logf("%s (PID %d) ignored SIGTERM for 15s; killing it", d.name, pid)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for _, p := range family {
+		for alive(p) && time.Now().Before(deadline) {
+			time.Sleep(50 * time.Millisecond)
+		}
+		if alive(p) {
+			_ = syscall.Kill(p, syscall.SIGKILL)
+		}
+	}
+	<-d.done
+	for _, p := range family {
+		for i := 0; alive(p) && i < 100; i++ {
+			time.Sleep(50 * time.Millisecond)
+		}
+		if alive(p) {
+			t.Errorf("process %d of %s survived SIGKILL", p, d.name)
+		}
+	}
+}
+
+// descendants lists the PIDs below pid, from /proc.
+func descendants(pid int) []int {
+	children := map[int][]int{}
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		p, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if pp, _, ok := procStat(p); ok {
+			children[pp] = append(children[pp], p)
+		}
+	}
+	var out []int
+	queue := []int{pid}
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		for _, c := range children[p] {
+			out = append(out, c)
+			queue = append(queue, c)
+		}
+	}
+	return out
+}
+
+// procStat reads a process's parent and state from /proc/PID/stat.
+func procStat(pid int) (ppid int, state byte, ok bool) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, 0, false
+	}
+	// The command name is in parentheses and may contain anything.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 || i+4 >= len(b) {
+		return 0, 0, false
+	}
+	fields := strings.Fields(string(b[i+2:]))
+	if len(fields) < 2 {
+		return 0, 0, false
+	}
+	ppid, err = strconv.Atoi(fields[1])
+	return ppid, fields[0][0], err == nil
+}
+
+// alive reports whether pid is a live process (zombies are dead).
+func alive(pid int) bool {
+	_, state, ok := procStat(pid)
+	return ok && state != 'Z' && state != 'X'
+}
+
+// waitFor polls cond every 250ms until it returns nil or timeout passes,
+// and fails the test with cond's last error, or if d died meanwhile.
+func waitFor(t *testing.T, d *daemon, timeout time.Duration, what string, cond func() error) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	var err error
+	for {
+		if err = cond(); err == nil {
+			return
+		}
+		if d != nil && !d.running() {
+			t.Fatalf("%s exited while waiting for %s: %v", d.name, what, err)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s after %s: %v", what, timeout, err)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+// run runs argv and returns its output and exit code; it fails the test
+// when argv could not run at all.
+func run(t *testing.T, timeout time.Duration, argv ...string) (string, int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return out.String(), 0
+	case errors.As(err, &ee) && ctx.Err() == nil:
+		return out.String(), ee.ExitCode()
+	default:
+		t.Fatalf("%s: %v: %s", strings.Join(argv, " "), err, out.String())
+		return "", -1
+	}
+}
+
+// mustRun runs argv and fails the test unless it exits 0.
+func mustRun(t *testing.T, argv ...string) string {
+	t.Helper()
+	out, code := run(t, 2*time.Minute, argv...)
+	if code != 0 {
+		t.Fatalf("%s: exit %d: %s", strings.Join(argv, " "), code, out)
+	}
+	return out
+}
+
+// dialIn returns a DialContext that opens its sockets in network
+// namespace ns, so that the test reaches a daemon on the namespace's
+// loopback. A socket keeps the namespace it was created in.
+func dialIn(ns string) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		type result struct {
+			conn net.Conn
+			err  error
+		}
+		ch := make(chan result, 1)
+		go func() {
+			runtime.LockOSThread()
+			restored := false
+			defer func() {
+				// A thread left in the other namespace is not reused:
+				// it ends with this goroutine.
+				if restored {
+					runtime.UnlockOSThread()
+				}
+			}()
+			self, err := os.Open(fmt.Sprintf("/proc/self/task/%d/ns/net", unix.Gettid()))
+			if err != nil {
+				ch <- result{nil, err}
+				return
+			}
+			defer self.Close()
+			target, err := os.Open(filepath.Join("/run/netns", ns))
+			if err != nil {
+				ch <- result{nil, err}
+				return
+			}
+			defer target.Close()
+			if err := unix.Setns(int(target.Fd()), unix.CLONE_NEWNET); err != nil {
+				restored = true
+				ch <- result{nil, fmt.Errorf("entering %s: %w", ns, err)}
+				return
+			}
+			var d net.Dialer
+			conn, err := d.DialContext(ctx, network, addr)
+			restored = unix.Setns(int(self.Fd()), unix.CLONE_NEWNET) == nil
+			ch <- result{conn, err}
+		}()
+		r := <-ch
+		return r.conn, r.err
+	}
+}
+
+// perfItem is one performance data item as a plugin prints it.
+type perfItem struct{ label, value, uom, warn, crit, min, max string }
+
+// parsePerfdata splits performance data text into items by label.
+func parsePerfdata(t *testing.T, text string) map[string]perfItem {
+	t.Helper()
+	items := map[string]perfItem{}
+	for _, f := range strings.Fields(text) {
+		label, rest, ok := strings.Cut(f, "=")
+		if !ok {
+			t.Errorf("performance data item %q has no '='", f)
+			continue
+		}
+		label = strings.Trim(label, "'")
+		parts := strings.Split(rest, ";")
+		for len(parts) < 5 {
+			parts = append(parts, "")
+		}
+		v := parts[0]
+		i := strings.IndexFunc(v, func(r rune) bool { return !(r >= '0' && r <= '9' || r == '.' || r == '-' || r == 'U') })
+		uom := ""
+		if i >= 0 {
+			v, uom = v[:i], v[i:]
+		}
+		items[label] = perfItem{label, v, uom, parts[1], parts[2], parts[3], parts[4]}
+	}
+	return items
+}
+
+// allLabels are the performance data labels of every verdict.
+var allLabels = []string{"gratuitous", "mac_changes", "macs", "multi_mac_probes", "pl", "received", "rta", "rtmax", "rtmin", "sent", "time", "unexpected_macs"}
+
+// checkPerfdata asserts the plugin's performance data as an engine kept
+// it: every label once, units, the thresholds of the examples
+// (-w 200,40% -c 500,80%) and the exact counts.
+func checkPerfdata(t *testing.T, engine, text string, counts map[string]string) {
+	t.Helper()
+	items := parsePerfdata(t, text)
+	if len(items) != len(allLabels) || strings.Count(text, "=") != len(allLabels) {
+		t.Errorf("%s recorded %d performance data items, want %d: %q", engine, len(items), len(allLabels), text)
+	}
+	for _, l := range allLabels {
+		if _, ok := items[l]; !ok {
+			t.Errorf("%s recorded no %q in %q", engine, l, text)
+		}
+	}
+	want := map[string]perfItem{
+		"rta": {uom: "ms", warn: "200", crit: "500", min: "0"},
+		"pl":  {uom: "%", warn: "40", crit: "80", min: "0", max: "100"},
+	}
+	for l, w := range want {
+		g := items[l]
+		if g.uom != w.uom || g.warn != w.warn || g.crit != w.crit || g.min != w.min || g.max != w.max {
+			t.Errorf("%s recorded %s as %+v, want unit %q, thresholds %s/%s, range %s..%s", engine, l, g, w.uom, w.warn, w.crit, w.min, w.max)
+		}
+	}
+	for _, l := range []string{"rta", "rtmin", "rtmax"} {
+		if v, err := strconv.ParseFloat(items[l].value, 64); err != nil || v <= 0 || v > 500 || items[l].uom != "ms" {
+			t.Errorf("%s recorded %s = %q%s, want a positive round trip in ms", engine, l, items[l].value, items[l].uom)
+		}
+	}
+	for l, v := range counts {
+		if items[l].value != v {
+			t.Errorf("%s recorded %s = %q, want %s", engine, l, items[l].value, v)
+		}
+	}
+}
+
+// healthyCounts and conflictCounts are the exact counts of the lab's
+// healthy and conflicting targets with the examples' allowlist.
+var (
+	healthyCounts  = map[string]string{"sent": "3", "received": "3", "pl": "0", "macs": "1", "unexpected_macs": "0", "multi_mac_probes": "0", "mac_changes": "0", "gratuitous": "0"}
+	conflictCounts = map[string]string{"sent": "3", "received": "3", "pl": "0", "macs": "1", "unexpected_macs": "1", "multi_mac_probes": "0", "mac_changes": "0", "gratuitous": "0"}
+)
+
+// The summaries the examples' two VIPs get in the lab.
+const (
+	healthySummary  = "ARP OK - 198.51.100.10 is at 02:00:00:00:00:0a (node-a) on eth0: 3/3 replies, rta "
+	conflictSummary = "ARP CRITICAL - 198.51.100.12 is claimed by 02:00:00:00:00:99 (not in the allowlist), expected 02:00:00:00:00:0a (node-a), 02:00:00:00:00:0b (node-b) and 02:00:00:00:00:0c (node-c) on eth0: 3/3 replies, rta "
+)
+
+// tail returns the last n bytes of s.
+func tail(s string, n int) string {
+	if len(s) > n {
+		return "..." + s[len(s)-n:]
+	}
+	return s
+}
+
+// lines reads s line by line.
+func lines(s string) []string {
+	var out []string
+	sc := bufio.NewScanner(strings.NewReader(s))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		out = append(out, sc.Text())
+	}
+	return out
+}
+
