@@ -527,4 +527,3 @@ func lines(s string) []string {
 	}
 	return out
 }
-
