@@ -108,6 +108,7 @@ func require(t *testing.T, programs ...string) {
 		t.Skipf("skipping: %v", setupErr)
 	}
 	for _, p := range programs {
+		// An absolute path is a program outside PATH, such as check_nrpe.
 		if _, err := exec.LookPath(p); err != nil {
 			if inCI() {
 				t.Fatalf("%s is not installed, and CI must run this test (.ci/run installs it)", p)

@@ -1,0 +1,103 @@
+//go:build e2e
+
+package engines
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+const (
+	checkNRPE = "/usr/lib/nagios/plugins/check_nrpe"
+	// debianPluginDir is where contrib/nrpe/check_arp.cfg expects the plugin.
+	debianPluginDir = "/usr/lib/nagios/plugins"
+)
+
+// TestNRPE serves contrib/nrpe/check_arp.cfg unchanged from an NRPE daemon
+// (running the checks as nagios) on the lab client's loopback, and queries
+// it with check_nrpe, with NRPE's current packets and with the old v2
+// packets that carry only 1 KB of output.
+func TestNRPE(t *testing.T) {
+	require(t, "nrpe", checkNRPE, "ip", "mount")
+	t.Parallel()
+	seg := newSegment(t)
+	dir := privateDir(t, "nrpe")
+	snippet := filepath.Join(dir, "check_arp.cfg")
+	cfg := strings.Join([]string{
+		"log_file=" + filepath.Join(dir, "nrpe.log"),
+		"debug=1",
+		"pid_file=" + filepath.Join(dir, "nrpe.pid"),
+		"server_address=127.0.0.1",
+		"server_port=5666",
+		"nrpe_user=nagios",
+		"nrpe_group=nagios",
+		"allowed_hosts=127.0.0.1",
+		"dont_blame_nrpe=0",
+		"allow_bash_command_substitution=0",
+		"command_timeout=30",
+		"connection_timeout=60",
+		"disable_syslog=1",
+		"include=" + snippet,
+	}, "\n") + "\n"
+	writeFiles(t, dir, map[string]string{
+		"nrpe.cfg": cfg,
+		// The snippet, byte for byte: its commands name the Debian plugin
+		// path, which the daemon's own mount namespace (ip netns exec
+		// gives it one) maps to the test's plugin directory.
+		"check_arp.cfg": contrib(t, "nrpe/check_arp.cfg"),
+	})
+
+	d := startDaemon(t, seg, "nrpe", "sh", "-c", `mount --bind "$1" "$2" && exec nrpe -c "$3" -f`,
+		"sh", pluginDir, debianPluginDir, filepath.Join(dir, "nrpe.cfg"))
+	nrpe := func(args ...string) (string, int) {
+		return run(t, 60*time.Second, append([]string{"ip", "netns", "exec", seg.Client, checkNRPE, "-H", "127.0.0.1", "-t", "30"}, args...)...)
+	}
+	waitFor(t, d, 30*time.Second, "NRPE answering", func() error {
+		if out, code := nrpe(); code != 0 || !strings.HasPrefix(out, "NRPE v4") {
+			return fmt.Errorf("check_nrpe: exit %d: %s", code, out)
+		}
+		return nil
+	})
+
+	for _, tt := range []struct {
+		command, summary string
+		code             int
+		counts           map[string]string
+	}{
+		{"check_arp_vip_ingress", healthySummary, 0, healthyCounts},
+		{"check_arp_vip_api", conflictSummary, 2, conflictCounts},
+	} {
+		for _, packets := range []string{"", "-2"} {
+			args := []string{"-c", tt.command}
+			if packets != "" {
+				args = append(args, packets)
+			}
+			out, code := nrpe(args...)
+			t.Logf("check_nrpe %s: exit %d, %d bytes:\n%s", strings.Join(args, " "), code, len(out), out)
+			if code != tt.code {
+				t.Errorf("check_nrpe %s: exit %d, want %d", strings.Join(args, " "), code, tt.code)
+			}
+			if !strings.HasPrefix(out, tt.summary) {
+				t.Errorf("check_nrpe %s: output does not start with %q", strings.Join(args, " "), tt.summary)
+			}
+			// Not cut: the performance data, which comes last, is whole,
+			// and the output ends where the plugin's does.
+			perf := out
+			if i := strings.LastIndex(out, "|"); i >= 0 {
+				perf = out[i+1:]
+			} else {
+				t.Errorf("check_nrpe %s: no performance data in %q", strings.Join(args, " "), out)
+			}
+			if !strings.HasSuffix(strings.TrimRight(out, " \n"), "'unexpected_macs'="+tt.counts["unexpected_macs"]+";;;0;") {
+				t.Errorf("check_nrpe %s: output cut or altered at the end: %q", strings.Join(args, " "), tail(out, 80))
+			}
+			if len(out) >= 1024 {
+				t.Errorf("check_nrpe %s: %d bytes of output, which NRPE v2 would cut at 1 KB", strings.Join(args, " "), len(out))
+			}
+			checkPerfdata(t, "NRPE ("+tt.command+packets+")", perf, tt.counts)
+		}
+	}
+}
