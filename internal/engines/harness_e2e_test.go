@@ -375,7 +375,8 @@ func run(t *testing.T, timeout time.Duration, argv ...string) (string, int) {
 // mustRun runs argv and fails the test unless it exits 0.
 func mustRun(t *testing.T, argv ...string) string {
 	t.Helper()
-	out, code := run(t, 2*time.Minute, argv...)
+	// Long enough for the first `make package`, which compiles nfpm.
+	out, code := run(t, 5*time.Minute, argv...)
 	if code != 0 {
 		t.Fatalf("%s: exit %d: %s", strings.Join(argv, " "), code, out)
 	}
