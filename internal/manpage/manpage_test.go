@@ -109,7 +109,8 @@ func TestGroffAcceptsPage(t *testing.T) {
 }
 
 func TestSameInputSamePage(t *testing.T) {
-	if render(t) != render(t) {
+	first := render(t)
+	if second := render(t); first != second {
 		t.Error("two renderings differ")
 	}
 }
