@@ -90,7 +90,48 @@ func runMain(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "setcap on %s: %v: %s\n", check, err, out)
 		return 1
 	}
-	return m.Run()
+	before := systemState()
+	code := m.Run()
+	// The private instances must leave the distribution's daemons alone,
+	// and the tests must leave no daemon behind.
+	if after := systemState(); after != before {
+		fmt.Fprintf(os.Stderr, "engine tests changed the system's daemon directories or left daemons running:\nbefore:\n%s\nafter:\n%s", before, after)
+		return 1
+	}
+	return code
+}
+
+// systemDirs are the distribution's directories of the three daemons.
+var systemDirs = []string{
+	"/etc/icinga2", "/var/lib/icinga2", "/var/cache/icinga2", "/var/log/icinga2",
+	"/etc/nagios4", "/var/lib/nagios4", "/var/log/nagios4", "/etc/nagios", "/run/nagios",
+}
+
+// systemState lists every file below systemDirs with its size and mtime,
+// and the running icinga2, nagios4 and nrpe processes.
+func systemState() string {
+	var b strings.Builder
+	for _, dir := range systemDirs {
+		_ = filepath.Walk(dir, func(path string, info os.FileInfo, err error) error {
+			if err == nil {
+				fmt.Fprintf(&b, "%s %d %s\n", path, info.Size(), info.ModTime().Format(time.RFC3339Nano))
+			}
+			return nil
+		})
+	}
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		comm, err := os.ReadFile(filepath.Join("/proc", e.Name(), "comm"))
+		if err != nil {
+			continue
+		}
+		if c := strings.TrimSpace(string(comm)); c == "icinga2" || c == "nagios4" || c == "nrpe" {
+			if pid, _ := strconv.Atoi(e.Name()); alive(pid) {
+				fmt.Fprintf(&b, "process %s %s\n", e.Name(), c)
+			}
+		}
+	}
+	return b.String()
 }
 
 // inCI reports whether the tests run in CI, where a missing daemon is a
