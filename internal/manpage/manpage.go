@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/alecthomas/kong"
+
+	"github.com/check-arp/check_arp/internal/verdict"
 )
 
 // Examples are the command lines shown in EXAMPLES, each with what it
@@ -20,6 +22,7 @@ var Examples = []struct{ Args, Text string }{
 	{"-H 198.51.100.10 -e 02:00:00:00:00:0a=node-a,02:00:00:00:00:0b=node-b", "Allows two MACs (MetalLB speakers), labelled with their node names; any other answering MAC is CRITICAL."},
 	{"-H 198.51.100.10 --expect-file /etc/check_arp/prod.allow -w 200,40% -c 500,80%", "Reads the allowed MACs from a file and judges round-trip average and loss as check_icmp does."},
 	{"-H 198.51.100.10 -I bare0 -S 0.0.0.0", "Sends RFC 5227 probes from an interface without an IPv4 address."},
+	{"-H 2001:db8::10 -e 02:00:00:00:00:0a=node-a", "Checks an IPv6 address over NDP (neighbor solicitations) with the same allowlist and verdicts."},
 }
 
 // Write renders the man page of app to w. version and date go into the
@@ -90,8 +93,23 @@ func Write(w io.Writer, app *kong.Application, version string, date time.Time) e
 		b.WriteString(lineStart(escape(help)) + "\n")
 	}
 
-	b.WriteString(fixedSections)
-	b.WriteString(".SH EXAMPLES\n")
+	b.WriteString(exitStatus)
+	b.WriteString(".SH OUTPUT\n")
+	b.WriteString("One summary line, long output for anything but a plain OK (and with \\fB\\-v\\fR), and performance data:\n")
+	labels := perfLabels()
+	for i, l := range labels {
+		sep := ","
+		switch i {
+		case len(labels) - 2:
+			sep = " and"
+		case len(labels) - 1:
+			sep = "."
+		}
+		fmt.Fprintf(&b, "\\fB%s\\fR%s\n", escape(l), sep)
+	}
+	b.WriteString("Round trips are in ms, loss in %, the duration in s: the labels and units of check_icmp.\n")
+	b.WriteString(notes)
+	b.WriteString(".SH EXAMPLES\n.ad l\n")
 	for _, e := range Examples {
 		b.WriteString(".TP\n")
 		fmt.Fprintf(&b, ".B %s %s\n", escape(name), escape(e.Args))
@@ -102,8 +120,8 @@ func Write(w io.Writer, app *kong.Application, version string, date time.Time) e
 	return err
 }
 
-// fixedSections is what the command line model does not carry.
-const fixedSections = `.SH EXIT STATUS
+// exitStatus and notes are what the command line model does not carry.
+const exitStatus = `.SH EXIT STATUS
 .TP
 .B 0
 OK: one consistent, allowed MAC answered (any one MAC without an allowlist).
@@ -116,13 +134,13 @@ CRITICAL: no reply, a MAC outside the allowlist, several MACs answering at once 
 .TP
 .B 3
 UNKNOWN: a bad command line, an unusable interface, a target behind a router, a missing capability, or an interruption; also after \fB\-\-help\fR and \fB\-\-version\fR.
-.SH OUTPUT
-One summary line, long output for anything but a plain OK (and with \fB\-v\fR), and performance data: \fBrta\fR, \fBrtmin\fR, \fBrtmax\fR (ms), \fBpl\fR (%), \fBsent\fR, \fBreceived\fR, \fBmacs\fR, \fBunexpected_macs\fR, \fBmulti_mac_probes\fR, \fBmac_changes\fR, \fBgratuitous\fR and \fBtime\fR (s).
-.SH PERMISSIONS
-Opening an ARP raw socket needs CAP_NET_RAW. The packages grant it to the binary when they are installed
+`
+
+const notes = `.SH PERMISSIONS
+Opening an ARP raw socket (IPv4) or a raw ICMPv6 socket (IPv6) needs CAP_NET_RAW. The packages grant it to the binary when they are installed
 (\fBsetcap cap_net_raw+ep\fR), so that the users nagios, icinga or sensu can run the check; without it the check says so and exits 3.
 .SH NOTES
-ARP does not cross routers: run the check on a host in the target's Layer 2 segment.
+Neither ARP nor neighbor discovery crosses routers: run the check on a host in the target's Layer 2 segment.
 `
 
 const seeAlso = `.SH SEE ALSO
@@ -131,6 +149,16 @@ const seeAlso = `.SH SEE ALSO
 Monitoring engine definitions (Icinga 2, Nagios, NRPE, Sensu Go, Checkmk MRPE) are in
 .IR /usr/share/doc/check\-arp/examples/ .
 `
+
+// perfLabels are the performance data labels, in the plugin's order, as
+// the verdict core emits them.
+func perfLabels() []string {
+	var labels []string
+	for _, m := range verdict.Decide(verdict.Observation{}, verdict.Policy{}).Perfdata() {
+		labels = append(labels, m.Label)
+	}
+	return labels
+}
 
 // summary turns the description's first sentence into the NAME line's
 // lower-case phrase.
