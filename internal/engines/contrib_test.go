@@ -65,8 +65,8 @@ func TestNRPECommandsParse(t *testing.T) {
 			}
 		}
 	}
-	if n != 2 {
-		t.Errorf("contrib/nrpe has %d commands, want 2", n)
+	if n != 4 {
+		t.Errorf("contrib/nrpe has %d commands, want 4", n)
 	}
 }
 
@@ -83,8 +83,8 @@ func TestMRPELinesParse(t *testing.T) {
 		}
 		parses(t, "contrib/checkmk", pluginArgs(t, "contrib/checkmk", l))
 	}
-	if n != 2 {
-		t.Errorf("contrib/checkmk has %d lines, want 2", n)
+	if n != 4 {
+		t.Errorf("contrib/checkmk has %d lines, want 4", n)
 	}
 }
 
@@ -115,8 +115,8 @@ func TestNagiosServicesParse(t *testing.T) {
 	for _, m := range defs.FindAllStringSubmatch(readRepo(t, "contrib/nagios/check_arp.cfg"), -1) {
 		commands[m[1]] = m[2]
 	}
-	if len(commands) != 4 {
-		t.Fatalf("contrib/nagios/check_arp.cfg defines %d commands, want 4: %v", len(commands), commands)
+	if len(commands) != 5 {
+		t.Fatalf("contrib/nagios/check_arp.cfg defines %d commands, want 5: %v", len(commands), commands)
 	}
 	example := readRepo(t, "contrib/nagios/metallb.cfg")
 	uses := regexp.MustCompile(`(?m)^\s*check_command\s+(\S+)$`).FindAllStringSubmatch(example, -1)
@@ -131,6 +131,7 @@ func TestNagiosServicesParse(t *testing.T) {
 			continue
 		}
 		line = strings.ReplaceAll(line, "$HOSTADDRESS$", "198.51.100.10")
+		line = strings.ReplaceAll(line, "$_HOSTADDRESS6$", "2001:db8::10")
 		for i, arg := range parts[1:] {
 			line = strings.ReplaceAll(line, "$ARG"+string(rune('1'+i))+"$", arg)
 		}
@@ -143,10 +144,11 @@ func TestNagiosServicesParse(t *testing.T) {
 	// Every command, with the arguments its comment describes.
 	macs := "02:00:00:00:00:0a=node-a,02:00:00:00:00:0b=node-b"
 	samples := map[string][]string{
-		"check_arp":                   nil,
-		"check_arp_expect":            {macs},
-		"check_arp_file":              {"/etc/check_arp/prod.allow"},
-		"check_arp_expect_thresholds": {macs, "200,40%", "500,80%"},
+		"check_arp":                        nil,
+		"check_arp_expect":                 {macs},
+		"check_arp_file":                   {"/etc/check_arp/prod.allow"},
+		"check_arp_expect_thresholds":      {macs, "200,40%", "500,80%"},
+		"check_arp_ipv6_expect_thresholds": {macs, "200,40%", "500,80%"},
 	}
 	for name, line := range commands {
 		args, ok := samples[name]
@@ -155,6 +157,7 @@ func TestNagiosServicesParse(t *testing.T) {
 			continue
 		}
 		line = strings.ReplaceAll(line, "$HOSTADDRESS$", "198.51.100.10")
+		line = strings.ReplaceAll(line, "$_HOSTADDRESS6$", "2001:db8::10")
 		for i, arg := range args {
 			line = strings.ReplaceAll(line, "$ARG"+string(rune('1'+i))+"$", arg)
 		}
@@ -228,7 +231,7 @@ func TestIcingaExampleAllowlistParses(t *testing.T) {
 		t.Errorf("the example allows %d MACs, want 3", (len(args)-2)/2)
 	}
 	parses(t, "contrib/icinga2/example-metallb.conf", args)
-	for _, want := range []string{"command_endpoint = host.vars.arp_agent", `check_command = "arp"`} {
+	for _, want := range []string{"command_endpoint = host.vars.arp_agent", `check_command = "arp"`, `vars.arp_address = "$address6$"`} {
 		if !strings.Contains(example, want) {
 			t.Errorf("the example lacks %s", want)
 		}

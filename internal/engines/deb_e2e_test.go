@@ -107,7 +107,7 @@ func TestDebPackage(t *testing.T) {
 		summary string
 	}{
 		{[]string{"-H", "198.51.100.10", "-w", "200,40%", "-c", "500,80%"}, "ARP OK - 198.51.100.10 is at 02:00:00:00:00:0a on eth0: 3/3 replies, rta "},
-		{[]string{"-H", "198.51.100.10", "--expect-file", "/usr/share/doc/check-arp/examples/prod.allow", "-w", "200,40%", "-c", "500,80%"}, healthySummary},
+		{[]string{"-H", "198.51.100.10", "--expect-file", "/usr/share/doc/check-arp/examples/prod.allow", "-w", "200,40%", "-c", "500,80%"}, healthySummary("ARP", "198.51.100.10")},
 	} {
 		out, code := run(t, 30*time.Second, append(asNagios, tt.args...)...)
 		t.Logf("as nagios: check_arp %s: exit %d: %s", strings.Join(tt.args, " "), code, out)

@@ -27,6 +27,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/check-arp/check_arp/internal/lab"
+	"github.com/check-arp/check_arp/internal/verdict"
 )
 
 var (
@@ -500,8 +501,15 @@ func parsePerfdata(t *testing.T, text string) map[string]perfItem {
 	return items
 }
 
-// allLabels are the performance data labels of every verdict.
-var allLabels = []string{"gratuitous", "mac_changes", "macs", "multi_mac_probes", "pl", "received", "rta", "rtmax", "rtmin", "sent", "time", "unexpected_macs"}
+// allLabels are the performance data labels of every verdict, as the
+// verdict core emits them.
+var allLabels = func() []string {
+	var labels []string
+	for _, m := range verdict.Decide(verdict.Observation{}, verdict.Policy{}).Perfdata() {
+		labels = append(labels, m.Label)
+	}
+	return labels
+}()
 
 // checkPerfdata asserts the plugin's performance data as an engine kept
 // it: every label once, units, the thresholds of the examples
@@ -539,18 +547,41 @@ func checkPerfdata(t *testing.T, engine, text string, counts map[string]string) 
 	}
 }
 
-// healthyCounts and conflictCounts are the exact counts of the lab's
-// healthy and conflicting targets with the examples' allowlist.
-var (
-	healthyCounts  = map[string]string{"sent": "3", "received": "3", "pl": "0", "macs": "1", "unexpected_macs": "0", "multi_mac_probes": "0", "mac_changes": "0", "gratuitous": "0"}
-	conflictCounts = map[string]string{"sent": "3", "received": "3", "pl": "0", "macs": "1", "unexpected_macs": "1", "multi_mac_probes": "0", "mac_changes": "0", "gratuitous": "0"}
+// target is one address of the examples' dual-stack VIPs, as the lab
+// answers it: vip-ingress by node-a (OK), vip-api by a rogue MAC outside
+// the allowlist (CRITICAL).
+type target struct {
+	host    string // the example's host name
+	ipv6    bool   // the host's IPv6 address, checked over NDP
+	address string
+	state   int
+	summary string // the start of the plugin's output
+	counts  map[string]string
+}
+
+const (
+	allowedMACs = "02:00:00:00:00:0a (node-a), 02:00:00:00:00:0b (node-b) and 02:00:00:00:00:0c (node-c)"
 )
 
-// The summaries the examples' two VIPs get in the lab.
-const (
-	healthySummary  = "ARP OK - 198.51.100.10 is at 02:00:00:00:00:0a (node-a) on eth0: 3/3 replies, rta "
-	conflictSummary = "ARP CRITICAL - 198.51.100.12 is claimed by 02:00:00:00:00:99 (not in the allowlist), expected 02:00:00:00:00:0a (node-a), 02:00:00:00:00:0b (node-b) and 02:00:00:00:00:0c (node-c) on eth0: 3/3 replies, rta "
+var (
+	healthyCounts  = map[string]string{"sent": "3", "received": "3", "pl": "0", "macs": "1", "unexpected_macs": "0", "multi_mac_probes": "0", "mac_changes": "0", "gratuitous": "0", "spoofed": "0"}
+	conflictCounts = map[string]string{"sent": "3", "received": "3", "pl": "0", "macs": "1", "unexpected_macs": "1", "multi_mac_probes": "0", "mac_changes": "0", "gratuitous": "0", "spoofed": "0"}
+
+	targets = []target{
+		{"vip-ingress", false, "198.51.100.10", 0, healthySummary("ARP", "198.51.100.10"), healthyCounts},
+		{"vip-api", false, "198.51.100.12", 2, conflictSummary("ARP", "198.51.100.12"), conflictCounts},
+		{"vip-ingress", true, "2001:db8::10", 0, healthySummary("NDP", "2001:db8::10"), healthyCounts},
+		{"vip-api", true, "2001:db8::12", 2, conflictSummary("NDP", "2001:db8::12"), conflictCounts},
+	}
 )
+
+func healthySummary(proto, addr string) string {
+	return proto + " OK - " + addr + " is at 02:00:00:00:00:0a (node-a) on eth0: 3/3 replies, rta "
+}
+
+func conflictSummary(proto, addr string) string {
+	return proto + " CRITICAL - " + addr + " is claimed by 02:00:00:00:00:99 (not in the allowlist), expected " + allowedMACs + " on eth0: 3/3 replies, rta "
+}
 
 // tail returns the last n bytes of s.
 func tail(s string, n int) string {

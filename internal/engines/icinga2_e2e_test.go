@@ -99,7 +99,7 @@ object ApiUser "e2e" {
 			t.Errorf("icinga2 daemon -C: %s", l)
 		}
 	}
-	for _, want := range []string{"Instantiated 2 Hosts.", "Instantiated 2 Services.", "Finished validating the configuration file(s)."} {
+	for _, want := range []string{"Instantiated 2 Hosts.", "Instantiated 4 Services.", "Finished validating the configuration file(s)."} {
 		if !strings.Contains(out, want) {
 			t.Errorf("icinga2 daemon -C does not say %q:\n%s", want, out)
 		}
@@ -113,7 +113,7 @@ object ApiUser "e2e" {
 	})
 	// Check now rather than at the example's randomised first minute.
 	if _, err := api.do("POST", "/v1/actions/reschedule-check", map[string]any{
-		"type": "Service", "filter": `service.name == "arp"`, "force": true,
+		"type": "Service", "filter": `service.check_command == "arp"`, "force": true,
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +134,7 @@ object ApiUser "e2e" {
 		} `json:"attrs"`
 	}
 	results := map[string]service{}
-	waitFor(t, d, 60*time.Second, "check results of both VIPs", func() error {
+	waitFor(t, d, 60*time.Second, "check results of both VIPs' addresses", func() error {
 		body, err := api.do("GET", "/v1/objects/services?attrs=state&attrs=last_check_result", nil)
 		if err != nil {
 			return err
@@ -149,47 +149,45 @@ object ApiUser "e2e" {
 			}
 			results[s.Name] = s
 		}
-		if len(results) != 2 {
-			return fmt.Errorf("services %v, want vip-ingress!arp and vip-api!arp", resp.Results)
+		if len(results) != len(targets) {
+			return fmt.Errorf("services %v, want arp and arp-ipv6 of vip-ingress and vip-api", resp.Results)
 		}
 		return nil
 	})
 
 	allow := []string{"-e", "02:00:00:00:00:0a=node-a", "-e", "02:00:00:00:00:0b=node-b", "-e", "02:00:00:00:00:0c=node-c"}
-	for _, tt := range []struct {
-		service, address, summary string
-		state                     float64
-		counts                    map[string]string
-	}{
-		{"vip-ingress!arp", "198.51.100.10", healthySummary, 0, healthyCounts},
-		{"vip-api!arp", "198.51.100.12", conflictSummary, 2, conflictCounts},
-	} {
-		s, ok := results[tt.service]
+	for _, tt := range targets {
+		service := tt.host + "!arp"
+		if tt.ipv6 {
+			service += "-ipv6"
+		}
+		s, ok := results[service]
 		if !ok {
-			t.Errorf("Icinga has no service %s", tt.service)
+			t.Errorf("Icinga has no service %s", service)
 			continue
 		}
+		state := float64(tt.state)
 		cr := s.Attrs.LastCheckResult
-		t.Logf("Icinga 2 recorded %s: state %v, output %q, performance_data %q", tt.service, s.Attrs.State, cr.Output, cr.PerformanceData)
-		if s.Attrs.State != tt.state || cr.State != tt.state || cr.ExitStatus != tt.state {
-			t.Errorf("%s: state %v (check result state %v, exit status %v), want %v; output %q", tt.service, s.Attrs.State, cr.State, cr.ExitStatus, tt.state, cr.Output)
+		t.Logf("Icinga 2 recorded %s: state %v, output %q, performance_data %q", service, s.Attrs.State, cr.Output, cr.PerformanceData)
+		if s.Attrs.State != state || cr.State != state || cr.ExitStatus != state {
+			t.Errorf("%s: state %v (check result state %v, exit status %v), want %v; output %q", service, s.Attrs.State, cr.State, cr.ExitStatus, state, cr.Output)
 		}
 		if !strings.HasPrefix(cr.Output, tt.summary) {
-			t.Errorf("%s: output %q, want it to start with %q", tt.service, cr.Output, tt.summary)
+			t.Errorf("%s: output %q, want it to start with %q", service, cr.Output, tt.summary)
 		}
 		if cr.CheckSource != agentNode {
-			t.Errorf("%s ran on %q, want the command endpoint %s", tt.service, cr.CheckSource, agentNode)
+			t.Errorf("%s ran on %q, want the command endpoint %s", service, cr.CheckSource, agentNode)
 		}
 		// Every argument of the CheckCommand, the allowlist array repeated with -e.
 		wantCmd := slices.Concat([]string{filepath.Join(pluginDir, "check_arp"), "-H", tt.address, "-c", "500,80%"}, allow, []string{"-w", "200,40%"})
 		if !slices.Equal(cr.Command, wantCmd) {
-			t.Errorf("%s: Icinga ran %q, want %q", tt.service, cr.Command, wantCmd)
+			t.Errorf("%s: Icinga ran %q, want %q", service, cr.Command, wantCmd)
 		}
-		checkPerfdata(t, "Icinga 2 ("+tt.service+")", strings.Join(cr.PerformanceData, " "), tt.counts)
+		checkPerfdata(t, "Icinga 2 ("+service+")", strings.Join(cr.PerformanceData, " "), tt.counts)
 
 		// The values and units as Icinga reads them (what its metric
 		// writers send): parse_performance_data on the stored result.
-		host, svc, _ := strings.Cut(tt.service, "!")
+		host, svc, _ := strings.Cut(service, "!")
 		body, err := api.do("POST", "/v1/console/execute-script", map[string]any{
 			"command": fmt.Sprintf(`get_service(%q, %q).last_check_result.performance_data.map(p => parse_performance_data(p))`, host, svc),
 		})
@@ -209,8 +207,8 @@ object ApiUser "e2e" {
 		for _, p := range parsed.Results[0].Result {
 			byLabel[p.Label] = p
 		}
-		t.Logf("Icinga 2 parsed %s: %s", tt.service, icingaPerfString(parsed.Results[0].Result))
-		checkIcingaPerf(t, tt.service, byLabel, tt.counts)
+		t.Logf("Icinga 2 parsed %s: %s", service, icingaPerfString(parsed.Results[0].Result))
+		checkIcingaPerf(t, service, byLabel, tt.counts)
 	}
 }
 

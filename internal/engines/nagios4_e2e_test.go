@@ -123,7 +123,7 @@ func TestNagios4(t *testing.T) {
 	})
 
 	out := mustRun(t, "nagios4", "-v", p("nagios.cfg"))
-	for _, want := range []string{"Total Warnings: 0", "Total Errors:   0", "Checked 2 services.", "Checked 2 hosts.", "Checked 5 commands."} {
+	for _, want := range []string{"Total Warnings: 0", "Total Errors:   0", "Checked 4 services.", "Checked 2 hosts.", "Checked 6 commands."} {
 		if !strings.Contains(out, want) {
 			t.Errorf("nagios4 -v does not say %q:\n%s", want, out)
 		}
@@ -131,7 +131,7 @@ func TestNagios4(t *testing.T) {
 
 	d := startDaemon(t, seg, "nagios4", "nagios4", p("nagios.cfg"))
 	var services map[string]map[string]string
-	waitFor(t, d, 60*time.Second, "results of both ARP services in status.dat", func() error {
+	waitFor(t, d, 60*time.Second, "results of the ARP and NDP services of both VIPs in status.dat", func() error {
 		b, err := os.ReadFile(p("status.dat"))
 		if err != nil {
 			return err
@@ -140,36 +140,40 @@ func TestNagios4(t *testing.T) {
 		for _, block := range statusBlocks(string(b), "servicestatus") {
 			services[block["host_name"]+"/"+block["service_description"]] = block
 		}
-		for _, name := range []string{"vip-ingress/ARP", "vip-api/ARP"} {
-			if services[name]["has_been_checked"] != "1" {
+		for _, tt := range targets {
+			if name := nagiosService(tt); services[name]["has_been_checked"] != "1" {
 				return fmt.Errorf("%s not checked yet", name)
 			}
 		}
 		return nil
 	})
 
-	for _, tt := range []struct {
-		service, state, summary string
-		long                    bool
-		counts                  map[string]string
-	}{
-		{"vip-ingress/ARP", "0", healthySummary, false, healthyCounts},
-		{"vip-api/ARP", "2", conflictSummary, true, conflictCounts},
-	} {
-		s := services[tt.service]
+	for _, tt := range targets {
+		service := nagiosService(tt)
+		wantState := fmt.Sprint(tt.state)
+		s := services[service]
 		t.Logf("Nagios 4 recorded %s: current_state=%s plugin_output=%q long_plugin_output=%q performance_data=%q",
-			tt.service, s["current_state"], s["plugin_output"], s["long_plugin_output"], s["performance_data"])
-		if s["current_state"] != tt.state || s["state_type"] != "1" {
-			t.Errorf("%s: current_state=%s state_type=%s, want %s (hard)", tt.service, s["current_state"], s["state_type"], tt.state)
+			service, s["current_state"], s["plugin_output"], s["long_plugin_output"], s["performance_data"])
+		if s["current_state"] != wantState || s["state_type"] != "1" {
+			t.Errorf("%s: current_state=%s state_type=%s, want %s (hard)", service, s["current_state"], s["state_type"], wantState)
 		}
 		if !strings.HasPrefix(s["plugin_output"], tt.summary) {
-			t.Errorf("%s: plugin_output %q, want it to start with %q", tt.service, s["plugin_output"], tt.summary)
+			t.Errorf("%s: plugin_output %q, want it to start with %q", service, s["plugin_output"], tt.summary)
 		}
-		if got := s["long_plugin_output"] != ""; got != tt.long {
-			t.Errorf("%s: long_plugin_output %q", tt.service, s["long_plugin_output"])
+		// Only a problem has long output.
+		if got := s["long_plugin_output"] != ""; got != (tt.state != 0) {
+			t.Errorf("%s: long_plugin_output %q", service, s["long_plugin_output"])
 		}
-		checkPerfdata(t, "Nagios 4 ("+tt.service+")", s["performance_data"], tt.counts)
+		checkPerfdata(t, "Nagios 4 ("+service+")", s["performance_data"], tt.counts)
 	}
+}
+
+// nagiosService names a target's service in contrib/nagios/metallb.cfg.
+func nagiosService(tt target) string {
+	if tt.ipv6 {
+		return tt.host + "/NDP"
+	}
+	return tt.host + "/ARP"
 }
 
 // statusBlocks returns the key=value blocks of one type in a Nagios

@@ -62,23 +62,20 @@ func TestNRPE(t *testing.T) {
 		return nil
 	})
 
-	for _, tt := range []struct {
-		command, summary string
-		code             int
-		counts           map[string]string
-	}{
-		{"check_arp_vip_ingress", healthySummary, 0, healthyCounts},
-		{"check_arp_vip_api", conflictSummary, 2, conflictCounts},
-	} {
+	for _, tt := range targets {
+		command := "check_arp_" + strings.ReplaceAll(tt.host, "-", "_")
+		if tt.ipv6 {
+			command += "_ipv6"
+		}
 		for _, packets := range []string{"", "-2"} {
-			args := []string{"-c", tt.command}
+			args := []string{"-c", command}
 			if packets != "" {
 				args = append(args, packets)
 			}
 			out, code := nrpe(args...)
 			t.Logf("check_nrpe %s: exit %d, %d bytes:\n%s", strings.Join(args, " "), code, len(out), out)
-			if code != tt.code {
-				t.Errorf("check_nrpe %s: exit %d, want %d", strings.Join(args, " "), code, tt.code)
+			if code != tt.state {
+				t.Errorf("check_nrpe %s: exit %d, want %d", strings.Join(args, " "), code, tt.state)
 			}
 			if !strings.HasPrefix(out, tt.summary) {
 				t.Errorf("check_nrpe %s: output does not start with %q", strings.Join(args, " "), tt.summary)
@@ -97,7 +94,7 @@ func TestNRPE(t *testing.T) {
 			if len(out) >= 1024 {
 				t.Errorf("check_nrpe %s: %d bytes of output, which NRPE v2 would cut at 1 KB", strings.Join(args, " "), len(out))
 			}
-			checkPerfdata(t, "NRPE ("+tt.command+packets+")", perf, tt.counts)
+			checkPerfdata(t, "NRPE ("+command+packets+")", perf, tt.counts)
 		}
 	}
 }
