@@ -34,10 +34,10 @@ type Config struct {
 // Transport is an open ARP raw socket for one check. It implements
 // probe.Transport.
 type Transport struct {
-	conn        *packet.Conn
+	conn        socket
 	raw         syscall.RawConn
 	request     []byte
-	broadcast   *packet.Addr
+	broadcast   net.Addr
 	classifier  classifier
 	buf         []byte
 	interrupted atomic.Bool
@@ -48,6 +48,16 @@ type Transport struct {
 	readFn func(fd uintptr) bool
 	n      int
 	rerr   error
+}
+
+// socket is what the transport uses of its packet socket: a *packet.Conn
+// on a real interface, a socketpair in the read loop's tests and
+// benchmarks.
+type socket interface {
+	WriteTo(b []byte, addr net.Addr) (int, error)
+	SetReadDeadline(t time.Time) error
+	SyscallConn() (syscall.RawConn, error)
+	Close() error
 }
 
 // ErrPermission is wrapped when the raw socket cannot be opened for lack of
@@ -101,17 +111,27 @@ func Open(cfg Config) (*Transport, error) {
 		}
 		return nil, fmt.Errorf("opening an ARP socket on %s: %w", ifi.Name, err)
 	}
-	raw, err := conn.SyscallConn()
+	t, err := newTransport(conn, frame, &packet.Addr{HardwareAddr: ethernet.Broadcast}, newClassifier(cfg.Target, cfg.Source, local))
 	if err != nil {
 		conn.Close()
+		return nil, err
+	}
+	return t, nil
+}
+
+// newTransport wraps an open socket that sends request to dst and reports
+// what c makes of the frames it receives.
+func newTransport(conn socket, request []byte, dst net.Addr, c classifier) (*Transport, error) {
+	raw, err := conn.SyscallConn()
+	if err != nil {
 		return nil, fmt.Errorf("raw access to the ARP socket: %w", err)
 	}
 	t := &Transport{
 		conn:       conn,
 		raw:        raw,
-		request:    frame,
-		broadcast:  &packet.Addr{HardwareAddr: ethernet.Broadcast},
-		classifier: newClassifier(cfg.Target, cfg.Source, local),
+		request:    request,
+		broadcast:  dst,
+		classifier: c,
 		buf:        make([]byte, snapLen),
 	}
 	t.readFn = func(fd uintptr) bool {
