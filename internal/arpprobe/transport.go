@@ -39,15 +39,14 @@ type Transport struct {
 	request     []byte
 	broadcast   net.Addr
 	classifier  classifier
-	buf         []byte
 	interrupted atomic.Bool
 	closeOnce   sync.Once
+	opened      time.Time
 
 	// read state, kept here so that the read callback is built once and
 	// the loop does not allocate per frame.
+	rd     *reader
 	readFn func(fd uintptr) bool
-	n      int
-	rerr   error
 }
 
 // socket is what the transport uses of its packet socket: a *packet.Conn
@@ -126,18 +125,22 @@ func newTransport(conn socket, request []byte, dst net.Addr, c classifier) (*Tra
 	if err != nil {
 		return nil, fmt.Errorf("raw access to the ARP socket: %w", err)
 	}
+	// Receive timestamps make replies count for the right probe when the
+	// check is slow to read them; without them (an old kernel) a frame
+	// counts as arriving when it is read.
+	_ = raw.Control(func(fd uintptr) {
+		_ = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1)
+	})
 	t := &Transport{
 		conn:       conn,
 		raw:        raw,
 		request:    request,
 		broadcast:  dst,
 		classifier: c,
-		buf:        make([]byte, snapLen),
+		opened:     time.Now(),
+		rd:         newReader(snapLen),
 	}
-	t.readFn = func(fd uintptr) bool {
-		t.n, t.rerr = unix.Read(int(fd), t.buf)
-		return !errors.Is(t.rerr, unix.EAGAIN)
-	}
+	t.readFn = t.rd.read
 	return t, nil
 }
 
@@ -170,7 +173,8 @@ func (t *Transport) Send() (time.Time, error) {
 }
 
 // Receive returns the next reply or announcement about the target, skipping
-// malformed and unrelated frames, or probe.ErrTimeout at the deadline.
+// malformed and unrelated frames, or probe.ErrTimeout at the deadline. The
+// answer's At is when the frame arrived (the kernel's receive timestamp).
 func (t *Transport) Receive(deadline time.Time) (probe.Answer, error) {
 	if err := t.conn.SetReadDeadline(deadline); err != nil {
 		return probe.Answer{}, fmt.Errorf("setting the read deadline: %w", err)
@@ -187,15 +191,15 @@ func (t *Transport) Receive(deadline time.Time) (probe.Answer, error) {
 			}
 			return probe.Answer{}, err
 		}
-		if t.rerr != nil {
-			return probe.Answer{}, t.rerr
+		if t.rd.err != nil {
+			return probe.Answer{}, t.rd.err
 		}
-		at := time.Now()
-		f, ok := parseFrame(t.buf[:t.n])
+		f, ok := parseFrame(t.rd.buf[:t.rd.n])
 		if !ok {
 			continue
 		}
 		if kind := t.classifier.classify(f); kind != 0 {
+			at := arrival(time.Now(), t.opened, t.rd.stamp, t.rd.ok)
 			return probe.Answer{Kind: kind, MAC: f.sha, At: at}, nil
 		}
 	}
