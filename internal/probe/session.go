@@ -64,11 +64,16 @@ const minSettle = time.Millisecond
 
 // Run sends the probes on schedule until ctx's deadline and records what
 // answered into obs (ProbesSent, Replies, Announcements, Unrecorded,
-// Elapsed). A reply counts for the last probe sent before it arrived. Run
-// returns early once the last probe has been answered and a settle time
-// (twice the slowest first reply, at least 1ms, at most the interval) has
-// passed: from then on nothing can change which probes were answered. It returns ctx's error only when ctx was cancelled before
-// its deadline (a signal), since reaching the deadline is the normal end.
+// Elapsed). A reply counts for the last probe sent before it arrived (its
+// Answer.At). Probe n is due n intervals after the start, but never less
+// than half an interval after the probe before it: a check that was not
+// scheduled for a while sends the overdue probe and leaves the next one
+// room for its reply, rather than sending them back to back. Run returns
+// early once the last probe has been answered and a settle time (twice the
+// slowest first reply, at least 1ms, at most the interval) has passed:
+// from then on nothing can change which probes were answered. It returns
+// ctx's error only when ctx was cancelled before its deadline (a signal),
+// since reaching the deadline is the normal end.
 func Run(ctx context.Context, t Transport, s Schedule, obs *verdict.Observation) error {
 	deadline, ok := ctx.Deadline()
 	if !ok {
@@ -83,9 +88,18 @@ func Run(ctx context.Context, t Transport, s Schedule, obs *verdict.Observation)
 	start := time.Now()
 	sentAt := make([]time.Time, 0, s.Count)
 	obs.ProbesSent = make([]time.Duration, 0, s.Count)
-	lastAnswered := -1
+	answered := make([]bool, s.Count)
 	var slowest time.Duration
 	var settleUntil time.Time
+	// due is when the next probe may leave.
+	due := func() time.Time {
+		n := len(sentAt)
+		at := start.Add(time.Duration(n) * s.Interval)
+		if n > 0 {
+			at = latest(at, sentAt[n-1].Add(s.Interval/2))
+		}
+		return at
+	}
 
 	for {
 		if err := ctx.Err(); err != nil {
@@ -96,7 +110,12 @@ func Run(ctx context.Context, t Transport, s Schedule, obs *verdict.Observation)
 			return fmt.Errorf("probing stopped: %w", context.Cause(ctx))
 		}
 		now := time.Now()
-		if len(sentAt) < s.Count && !now.Before(start.Add(time.Duration(len(sentAt))*s.Interval)) {
+		// The deadline is the normal end; ctx's own timer may fire a
+		// little later, and polling until it does would spin.
+		if !now.Before(deadline) {
+			break
+		}
+		if len(sentAt) < s.Count && !now.Before(due()) {
 			at, err := t.Send()
 			if err != nil {
 				obs.Elapsed = time.Since(start)
@@ -109,13 +128,13 @@ func Run(ctx context.Context, t Transport, s Schedule, obs *verdict.Observation)
 		// Replies count for the last probe sent, so once the last probe
 		// has its first reply no later frame can change which probes were
 		// answered: only a second claimant of it may still show up.
-		lastDone := len(sentAt) == s.Count && lastAnswered == s.Count-1
+		lastDone := len(sentAt) == s.Count && answered[s.Count-1]
 		if lastDone && !now.Before(settleUntil) {
 			break
 		}
 		wait := deadline
 		if len(sentAt) < s.Count {
-			wait = earliest(wait, start.Add(time.Duration(len(sentAt))*s.Interval))
+			wait = earliest(wait, due())
 		}
 		if lastDone {
 			wait = earliest(wait, settleUntil)
@@ -136,16 +155,21 @@ func Run(ctx context.Context, t Transport, s Schedule, obs *verdict.Observation)
 		case Announcement:
 			obs.Announcements = append(obs.Announcements, verdict.Announcement{MAC: ans.MAC, At: ans.At.Sub(start)})
 		case Reply:
+			// The last probe sent before the reply arrived; it may have
+			// been read only after a later probe left.
 			probe := len(sentAt) - 1
+			for probe >= 0 && ans.At.Before(sentAt[probe]) {
+				probe--
+			}
 			if probe < 0 {
 				continue // an answer to somebody else's probe, before ours left
 			}
-			rtt := max(ans.At.Sub(sentAt[probe]), 0)
+			rtt := ans.At.Sub(sentAt[probe])
 			obs.Replies = append(obs.Replies, verdict.Reply{Probe: probe, MAC: ans.MAC, RTT: rtt})
-			if probe == lastAnswered {
+			if answered[probe] {
 				continue
 			}
-			lastAnswered = probe
+			answered[probe] = true
 			slowest = max(slowest, rtt)
 			if probe == s.Count-1 {
 				// The last probe has its first reply: wait a little for a
@@ -156,6 +180,13 @@ func Run(ctx context.Context, t Transport, s Schedule, obs *verdict.Observation)
 	}
 	obs.Elapsed = time.Since(start)
 	return nil
+}
+
+func latest(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 func earliest(a, b time.Time) time.Time {
