@@ -78,8 +78,20 @@ type exitSignal struct{}
 
 // Parse reads args (without the program name). out receives help and
 // version text.
-func Parse(args []string, out io.Writer, version string) (cfg check.Config, err error) {
-	var f Flags
+func Parse(args []string, out io.Writer, version string) (check.Config, error) {
+	f, ok := quickFlags(args)
+	if !ok {
+		var err error
+		if f, err = kongFlags(args, out, version); err != nil {
+			return check.Config{}, err
+		}
+	}
+	return f.config()
+}
+
+// kongFlags reads any command line with kong: help, version and every
+// mistake with kong's message.
+func kongFlags(args []string, out io.Writer, version string) (f Flags, err error) {
 	parser, err := kong.New(&f,
 		kong.Name("check_arp"),
 		kong.Description("Checks that an IPv4 address is answered at Layer 2 (ARP) by the machine(s) that should answer it. Run it on a host in the target's segment. Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN."),
@@ -89,7 +101,7 @@ func Parse(args []string, out io.Writer, version string) (cfg check.Config, err 
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true, NoExpandSubcommands: true}),
 	)
 	if err != nil {
-		return cfg, fmt.Errorf("building the command line parser: %w", err)
+		return f, fmt.Errorf("building the command line parser: %w", err)
 	}
 	defer func() {
 		if r := recover(); r != nil {
@@ -101,11 +113,11 @@ func Parse(args []string, out io.Writer, version string) (cfg check.Config, err 
 	}()
 	if _, err := parser.Parse(args); err != nil {
 		if m := missingValue.FindStringSubmatch(err.Error()); m != nil {
-			return cfg, usage("%s needs a value; see check_arp --help", m[1])
+			return f, usage("%s needs a value; see check_arp --help", m[1])
 		}
-		return cfg, usage("%s; see check_arp --help", strings.TrimSuffix(err.Error(), "."))
+		return f, usage("%s; see check_arp --help", strings.TrimSuffix(err.Error(), "."))
 	}
-	return f.config()
+	return f, nil
 }
 
 // config validates the flags and turns them into a check configuration.
