@@ -22,6 +22,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -41,6 +42,8 @@ type options struct {
 	batches    int
 	out        string
 	goBench    bool
+	profile    int
+	rssRuns    int
 }
 
 func main() {
@@ -53,6 +56,8 @@ func main() {
 	flag.IntVar(&o.batches, "batches", 3, "repetitions of the concurrent run")
 	flag.StringVar(&o.out, "out", "BENCHMARKS.md", "report to write (- for standard output)")
 	flag.BoolVar(&o.goBench, "gobench", true, "run go test -bench for the verdict core and the read loop")
+	flag.IntVar(&o.rssRuns, "rssruns", 5, "runs of each command under GNU time for the peak RSS")
+	flag.IntVar(&o.profile, "profile", 0, "record this many healthy checks with perf and break their CPU time down (needs perf)")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -79,6 +84,10 @@ func run(o options) error {
 	}
 	if v, _ := exec.Command(o.arping, "-V").CombinedOutput(); !strings.Contains(string(v), "iputils") {
 		return fmt.Errorf("%s is not iputils arping (-V says %q)", o.arping, firstLine(string(v)))
+	}
+	timeTool := "/usr/bin/time"
+	if v, _ := exec.Command(timeTool, "--version").CombinedOutput(); !strings.Contains(string(v), "GNU") {
+		return fmt.Errorf("GNU time not found at %s; it measures the peak RSS (apt-get install time)", timeTool)
 	}
 	dir, err := os.MkdirTemp("", "check_arp-bench-")
 	if err != nil {
@@ -144,6 +153,29 @@ func run(o options) error {
 		}
 	}
 
+	// What any process pays here: a C program doing nothing, a Go hello
+	// world, and the grace period a packet socket's close waits for.
+	hello, err := buildHello(ctx, o.goTool, dir)
+	if err != nil {
+		return err
+	}
+	rep.floorNames = []string{"/bin/true (C, dynamically linked, does nothing)", "Go hello world (static, stripped, prints a line)"}
+	floorArgv := [][]string{{"/bin/true"}, {hello}}
+	rep.floors = make([][]sample, len(floorArgv))
+	rep.floorRSS = make([][]sample, len(floorArgv))
+	for range 3 * o.rounds {
+		for i, argv := range floorArgv {
+			s, err := inNS.run(ctx, argv)
+			if err != nil {
+				return err
+			}
+			rep.floors[i] = append(rep.floors[i], s)
+		}
+	}
+	if rep.closeTimes, err = packetCloseTimes(inNS, "eth0", 2*o.rounds); err != nil {
+		return fmt.Errorf("timing a packet socket's close: %w", err)
+	}
+
 	rep.loadBefore = systemLoad()
 	rep.samples = map[string]map[string][]sample{}
 	for _, t := range targets {
@@ -184,6 +216,46 @@ func run(o options) error {
 	}
 
 	rep.loadAfter = systemLoad()
+
+	// Peak RSS in a pass of its own, under GNU time (see rssTool).
+	logf("peak RSS, %d runs of each command", o.rssRuns)
+	rt := rssTool{path: timeTool, out: filepath.Join(dir, "rss")}
+	rep.rss = map[string]map[string][]sample{}
+	for _, t := range targets {
+		rep.rss[t.Name] = map[string][]sample{}
+	}
+	for r := range o.rssRuns {
+		for _, t := range targets {
+			for i := range cmds {
+				c := cmds[(i+r)%len(cmds)]
+				kib, err := c.execRSS(ctx, inNS, viaIP, t.IP, rt)
+				if err != nil {
+					return err
+				}
+				rep.rss[t.Name][c.Key] = append(rep.rss[t.Name][c.Key], sample{MaxRSS: kib})
+			}
+		}
+		for i, argv := range floorArgv {
+			if _, err := inNS.run(ctx, rt.wrap(argv)); err != nil {
+				return err
+			}
+			kib, err := rt.read()
+			if err != nil {
+				return err
+			}
+			rep.floorRSS[i] = append(rep.floorRSS[i], sample{MaxRSS: kib})
+		}
+	}
+
+	if o.profile > 0 {
+		logf("perf profile of %d healthy checks", o.profile)
+		prof, err := profileCheck(ctx, o.goTool, client, lab.HealthyIP, o.profile)
+		if err != nil {
+			logf("no profile: %v", err)
+			rep.profileErr = err.Error()
+		}
+		rep.profile = prof
+	}
 
 	if o.goBench {
 		logf("go test -bench")
@@ -228,9 +300,53 @@ func (c command) exec(ctx context.Context, inNS *spawner, viaIP hostSpawner, ip 
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	if c.ViaIP {
-		return viaIP.run(ctx, c.Argv(ip))
+		return viaIP.run(ctx, c.Argv(ip), nil)
 	}
 	return inNS.run(ctx, c.Argv(ip))
+}
+
+// execRSS runs the command under GNU time and returns its peak RSS in KiB.
+func (c command) execRSS(ctx context.Context, inNS *spawner, viaIP hostSpawner, ip string, rt rssTool) (int64, error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	var err error
+	if c.ViaIP {
+		_, err = viaIP.run(ctx, c.Argv(ip), rt.wrap)
+	} else {
+		_, err = inNS.run(ctx, rt.wrap(c.Argv(ip)))
+	}
+	if err != nil {
+		return 0, err
+	}
+	return rt.read()
+}
+
+// rssTool runs a command under GNU time for its peak RSS. ru_maxrss is
+// useless for a child of this process: a child forked from here starts
+// out with this process's memory (vfork shares it, fork copies its
+// counters), and the kernel carries that memory's high-water mark into
+// the child's ru_maxrss at its exec, so every command would show at least
+// this benchmark's own peak. GNU time forks the command from its own small
+// process and reports the command's ru_maxrss, which then carries only
+// time's small RSS: the floor, measured as `time /bin/true`.
+type rssTool struct {
+	path string
+	out  string // file for time's output
+}
+
+func (r rssTool) wrap(argv []string) []string {
+	return append([]string{r.path, "-f", "%M", "-o", r.out}, argv...)
+}
+
+// read returns the peak RSS in KiB that the last wrapped run wrote.
+func (r rssTool) read() (int64, error) {
+	b, err := os.ReadFile(r.out)
+	if err != nil {
+		return 0, err
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	// A command that exits non-zero makes time add a line before %M.
+	return strconv.ParseInt(strings.TrimSpace(lines[len(lines)-1]), 10, 64)
 }
 
 // Keys of the commands, in report order.
@@ -307,8 +423,12 @@ func commands(o options, script string) []command {
 // command, plus ip's own work before the exec.
 type hostSpawner struct{ ns string }
 
-func (h hostSpawner) run(ctx context.Context, argv []string) (sample, error) {
-	cmd := exec.CommandContext(ctx, "ip", append([]string{"netns", "exec", h.ns}, argv...)...)
+func (h hostSpawner) run(ctx context.Context, argv []string, wrap func([]string) []string) (sample, error) {
+	argv = append([]string{"ip", "netns", "exec", h.ns}, argv...)
+	if wrap != nil {
+		argv = wrap(argv)
+	}
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	r := &running{cmd: cmd, out: &out, start: time.Now()}

@@ -26,6 +26,7 @@ type spawner struct {
 
 type spawnReq struct {
 	cmd  *exec.Cmd
+	fn   func() // run on the thread instead of starting cmd
 	done chan error
 }
 
@@ -47,6 +48,11 @@ func newSpawner(nsPath string) (*spawner, error) {
 			return
 		}
 		for r := range s.reqs {
+			if r.fn != nil {
+				r.fn()
+				r.done <- nil
+				continue
+			}
 			r.done <- r.cmd.Start()
 		}
 	}()
@@ -60,7 +66,7 @@ func (s *spawner) close() { close(s.reqs) }
 
 func (s *spawner) start(cmd *exec.Cmd) error {
 	done := make(chan error, 1)
-	s.reqs <- spawnReq{cmd, done}
+	s.reqs <- spawnReq{cmd: cmd, done: done}
 	return <-done
 }
 
