@@ -34,7 +34,9 @@ type Config struct {
 // Run performs the check described by cfg; start is when the plugin
 // started, so that cfg.Timeout bounds the whole run. An error means no
 // verdict could be reached (UNKNOWN); its message says why and how to fix
-// it. A panic inside is turned into such an error.
+// it. A panic inside is turned into such an error. Run leaves its packet
+// socket for the process exit to close (see below): it is meant for a
+// process that exits after one check.
 func Run(ctx context.Context, cfg Config, start time.Time) (res verdict.Result, err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -62,7 +64,13 @@ func Run(ctx context.Context, cfg Config, start time.Time) (res verdict.Result, 
 		}
 		return res, err
 	}
-	defer t.Close()
+	// The socket is left open for the process exit to release: check_arp
+	// exits right after one check. Releasing a packet socket waits for an
+	// RCU grace period (packet_release calls synchronize_net), the largest
+	// part of a check's wall time after its verdict. Closed here, while
+	// the Go runtime's threads still run, that wait measured about 10 ms
+	// longer and cost 0.5 ms more CPU than the same release in exit_group
+	// (60 alternating runs each in the lab).
 
 	local, _ := mac.FromSlice(path.Interface.HardwareAddr)
 	obs := verdict.Observation{
