@@ -20,7 +20,7 @@ NFPM              := $(GO) tool -modfile=tools/go.mod nfpm
 # Tools the lab and the tests use, by Debian package.
 DEPS     := ip:iproute2 nft:nftables setcap:libcap2-bin setpriv:util-linux
 
-.PHONY: all build test unit fuzz fuzz-corpus demo lint deps clean man package e2e
+.PHONY: all build test unit fuzz fuzz-corpus demo bench lint deps clean man package e2e
 
 all: build
 
@@ -70,6 +70,25 @@ fuzz-corpus:
 # command, output and exit code is shown, then the lab is removed.
 demo: deps build $(BIN)/arpresponder
 	$(GO) run ./internal/lab/cmd/demo -check $(BIN)/check_arp -responder $(BIN)/arpresponder
+
+# check_arp against iputils arping and the classic arping script in a
+# throwaway namespace lab: wall time, CPU and peak RSS side by side,
+# concurrent checks, binary size, Go benchmarks, and a perf profile when
+# perf is installed (apt-get install linux-perf). Installs iputils-arping
+# and GNU time (for the peak RSS) if missing. Writes BENCHMARKS.md.
+# Takes about five minutes; not part of `make test`.
+ROUNDS  ?= 9
+PROFILE ?= 40
+bench: deps build
+	@missing=""; arping -V 2>&1 | grep -q iputils || missing="iputils-arping"; \
+	/usr/bin/time --version 2>&1 | grep -q GNU || missing="$$missing time"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing $$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "bench needs:$$missing"; exit 1; fi; \
+	fi
+	$(GO) run ./internal/lab/cmd/bench -check $(BIN)/check_arp -rounds $(ROUNDS) \
+	  -profile $$(command -v perf >/dev/null && echo $(PROFILE) || echo 0) -out BENCHMARKS.md
 
 lint:
 	$(GO) vet ./...

@@ -10,6 +10,7 @@ import (
 
 	"github.com/check-arp/check_arp/internal/check"
 	"github.com/check-arp/check_arp/internal/cli"
+	_ "github.com/check-arp/check_arp/internal/oneproc" // one P: less CPU per check
 	"github.com/check-arp/check_arp/internal/report"
 )
 

@@ -36,22 +36,30 @@ type Config struct {
 // Transport is an open ARP raw socket for one check. It implements
 // probe.Transport.
 type Transport struct {
-	conn        *packet.Conn // receives ARP frames about the target
-	sender      *packet.Conn // sends our requests, receives nothing
+	conn        socket // receives ARP frames about the target
+	sender      socket // sends our requests, receives nothing
 	raw         syscall.RawConn
 	request     []byte
 	sent        uint16
-	broadcast   *packet.Addr
+	broadcast   net.Addr
 	classifier  classifier
-	buf         []byte
 	interrupted atomic.Bool
 	closeOnce   sync.Once
+	opened      time.Time
 
 	// read state, kept here so that the read callback is built once and
 	// the loop does not allocate per frame.
+	rd     *reader
 	readFn func(fd uintptr) bool
-	n      int
-	rerr   error
+}
+
+// socket is what the transport uses of a packet socket: a *packet.Conn on
+// a real interface, a socketpair in the read loop's tests and benchmarks.
+type socket interface {
+	WriteTo(b []byte, addr net.Addr) (int, error)
+	SetReadDeadline(t time.Time) error
+	SyscallConn() (syscall.RawConn, error)
+	Close() error
 }
 
 // ErrPermission is wrapped when the raw socket cannot be opened for lack of
@@ -118,25 +126,39 @@ func Open(cfg Config) (*Transport, error) {
 		conn.Close()
 		return nil, err
 	}
-	raw, err := conn.SyscallConn()
+	t, err := newTransport(conn, sender, frame, &packet.Addr{HardwareAddr: ethernet.Broadcast}, newClassifier(cfg.Target, cfg.Source, local, nonce))
 	if err != nil {
 		conn.Close()
 		sender.Close()
+		return nil, err
+	}
+	return t, nil
+}
+
+// newTransport wraps open sockets: sender sends request to dst, conn
+// receives the frames that c classifies.
+func newTransport(conn, sender socket, request []byte, dst net.Addr, c classifier) (*Transport, error) {
+	raw, err := conn.SyscallConn()
+	if err != nil {
 		return nil, fmt.Errorf("raw access to the ARP socket: %w", err)
 	}
+	// Receive timestamps give round trips from when a reply arrived, not
+	// from when a busy check got around to reading it; without them (an
+	// old kernel) a frame counts as arriving when it is read.
+	_ = raw.Control(func(fd uintptr) {
+		_ = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1)
+	})
 	t := &Transport{
 		conn:       conn,
 		sender:     sender,
 		raw:        raw,
-		request:    frame,
-		broadcast:  &packet.Addr{HardwareAddr: ethernet.Broadcast},
-		classifier: newClassifier(cfg.Target, cfg.Source, local, nonce),
-		buf:        make([]byte, snapLen),
+		request:    request,
+		broadcast:  dst,
+		classifier: c,
+		opened:     time.Now(),
+		rd:         newReader(snapLen),
 	}
-	t.readFn = func(fd uintptr) bool {
-		t.n, t.rerr = unix.Read(int(fd), t.buf)
-		return !errors.Is(t.rerr, unix.EAGAIN)
-	}
+	t.readFn = t.rd.read
 	return t, nil
 }
 
@@ -179,7 +201,9 @@ func targetFilter(target netip.Addr) ([]bpf.RawInstruction, error) {
 // Send broadcasts the next ARP request for the target, tagged with its
 // probe index, and returns when it was handed to the kernel.
 func (t *Transport) Send() (time.Time, error) {
-	binary.BigEndian.PutUint16(t.request[offTag+nonceLen:], t.sent)
+	if len(t.request) >= offTag+tagLen {
+		binary.BigEndian.PutUint16(t.request[offTag+nonceLen:], t.sent)
+	}
 	t.sent++
 	// Stamped before the write, as ping does, so the round trip includes
 	// the send path rather than being shortened by it.
@@ -194,8 +218,10 @@ func (t *Transport) Send() (time.Time, error) {
 // for the target leaving this host, ours and others', in wire order.
 func (t *Transport) ReportsRequests() bool { return true }
 
-// Receive returns the next reply or announcement about the target, skipping
-// malformed and unrelated frames, or probe.ErrTimeout at the deadline.
+// Receive returns the next reply, announcement or request about the target,
+// skipping malformed and unrelated frames, or probe.ErrTimeout at the
+// deadline. The answer's At is when the frame arrived (the kernel's receive
+// timestamp).
 func (t *Transport) Receive(deadline time.Time) (probe.Answer, error) {
 	if err := t.conn.SetReadDeadline(deadline); err != nil {
 		return probe.Answer{}, fmt.Errorf("setting the read deadline: %w", err)
@@ -212,15 +238,15 @@ func (t *Transport) Receive(deadline time.Time) (probe.Answer, error) {
 			}
 			return probe.Answer{}, err
 		}
-		if t.rerr != nil {
-			return probe.Answer{}, t.rerr
+		if t.rd.err != nil {
+			return probe.Answer{}, t.rd.err
 		}
-		at := time.Now()
-		f, ok := parseFrame(t.buf[:t.n])
+		f, ok := parseFrame(t.rd.buf[:t.rd.n])
 		if !ok {
 			continue
 		}
 		if kind, p := t.classifier.classify(f); kind != 0 {
+			at := arrival(time.Now(), t.opened, t.rd.stamp, t.rd.ok)
 			a := probe.Answer{Kind: kind, MAC: f.sha, At: at, Probe: p}
 			if f.ethSrc != f.sha {
 				a.Via = f.ethSrc

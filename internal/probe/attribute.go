@@ -70,12 +70,22 @@ func (w *wire) foreign() bool {
 // known reports whether a reply from m is already recorded.
 func (w *wire) known(m mac.Addr) bool { return w.macs[m] }
 
-func (w *wire) reply(m, via mac.Addr, at time.Time) {
+// reply records a reply that arrived at at. In wire order it follows the
+// latest request placed; byArrival (transports that do not report requests
+// in wire order, whose replies may be read only after a later probe left)
+// instead follows the latest own probe sent before at.
+func (w *wire) reply(m, via mac.Addr, at time.Time, byArrival bool) {
 	if w.macs == nil {
 		w.macs = make(map[mac.Addr]bool)
 	}
 	w.macs[m] = true
-	w.replies = append(w.replies, wireReply{mac: m, via: via, at: at, request: len(w.requests) - 1})
+	req := len(w.requests) - 1
+	if byArrival {
+		for req >= 0 && w.requests[req].probe >= 0 && at.Before(w.sentAt[w.requests[req].probe]) {
+			req--
+		}
+	}
+	w.replies = append(w.replies, wireReply{mac: m, via: via, at: at, request: req})
 }
 
 // assign maps each reply to a request: the latest before it, with surplus

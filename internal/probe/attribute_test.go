@@ -19,9 +19,9 @@ func wireEvents(t *testing.T, script ...string) *wire {
 		case ev == "f":
 			w.foreign()
 		case ev == "a":
-			w.reply(macA, mac.Addr{}, at)
+			w.reply(macA, mac.Addr{}, at, false)
 		case ev == "b":
-			w.reply(macB, mac.Addr{}, at)
+			w.reply(macB, mac.Addr{}, at, false)
 		case len(ev) == 2 && ev[0] == 'o':
 			w.sent(at, false)
 			w.echoed(int(ev[1] - '0'))
@@ -79,7 +79,7 @@ func TestAnsweredFollowsAttribution(t *testing.T) {
 	if w.answered(0) {
 		t.Fatal("probe 0 answered although the only reply follows another check's request")
 	}
-	w.reply(macA, mac.Addr{}, time.Unix(2000, 0))
+	w.reply(macA, mac.Addr{}, time.Unix(2000, 0), false)
 	if !w.answered(0) {
 		t.Fatal("probe 0 not answered although the second reply is surplus")
 	}

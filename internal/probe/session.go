@@ -97,7 +97,8 @@ const maxEarlyStopWork = 256
 // Run sends the probes on schedule until ctx's deadline and records what
 // answered into obs (ProbesSent, Replies, Announcements, Unrecorded,
 // Elapsed). Which probe a reply answers is decided by attribute (see
-// there). Run returns early once the last probe has been answered and a
+// there). Probe n is due n intervals after the start, but at least half an
+// interval after the probe before it. Run returns early once the last probe has been answered and a
 // settle time (twice the slowest first reply, at least 1ms, at most the
 // interval) has passed: from then on no frame can change which probes were
 // answered. It returns ctx's cause only when ctx was cancelled before its
@@ -125,6 +126,19 @@ func Run(ctx context.Context, t Transport, s Schedule, obs *verdict.Observation)
 		obs.Elapsed = time.Since(start)
 		obs.Replies = w.attribute()
 	}
+	// due is when the next probe may leave: n intervals after the start,
+	// but never less than half an interval after the probe before it, so a
+	// check that was not scheduled for a while sends the overdue probe and
+	// leaves the next one room for its reply instead of sending both back
+	// to back.
+	due := func() time.Time {
+		n := len(w.sentAt)
+		at := start.Add(time.Duration(n) * s.Interval)
+		if n > 0 {
+			at = latest(at, w.sentAt[n-1].Add(s.Interval/2))
+		}
+		return at
+	}
 	for {
 		if err := ctx.Err(); err != nil {
 			if errors.Is(err, context.DeadlineExceeded) {
@@ -134,7 +148,12 @@ func Run(ctx context.Context, t Transport, s Schedule, obs *verdict.Observation)
 			return fmt.Errorf("probing stopped: %w", context.Cause(ctx))
 		}
 		now := time.Now()
-		if len(w.sentAt) < s.Count && !now.Before(start.Add(time.Duration(len(w.sentAt))*s.Interval)) {
+		// The deadline is the normal end; ctx's own timer may fire a
+		// little later, and polling until it does would spin.
+		if !now.Before(deadline) {
+			break
+		}
+		if len(w.sentAt) < s.Count && !now.Before(due()) {
 			at, err := t.Send()
 			if err != nil {
 				finish()
@@ -149,7 +168,7 @@ func Run(ctx context.Context, t Transport, s Schedule, obs *verdict.Observation)
 		}
 		wait := deadline
 		if len(w.sentAt) < s.Count {
-			wait = earliest(wait, start.Add(time.Duration(len(w.sentAt))*s.Interval))
+			wait = earliest(wait, due())
 		}
 		if lastDone {
 			wait = earliest(wait, settleUntil)
@@ -186,7 +205,7 @@ func Run(ctx context.Context, t Transport, s Schedule, obs *verdict.Observation)
 				obs.Unrecorded++ // past the limits it is only counted
 				continue
 			}
-			w.reply(ans.MAC, ans.Via, ans.At)
+			w.reply(ans.MAC, ans.Via, ans.At, !echoes)
 			if !lastDone && len(w.sentAt) == s.Count && len(w.replies) <= maxEarlyStopWork && w.answered(s.Count-1) {
 				// The last probe has a reply: wait a little for a second
 				// claimant answering it too, then stop.
@@ -197,6 +216,13 @@ func Run(ctx context.Context, t Transport, s Schedule, obs *verdict.Observation)
 	}
 	finish()
 	return nil
+}
+
+func latest(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 func earliest(a, b time.Time) time.Time {

@@ -272,3 +272,134 @@ func TestRepliesBeforeTheFirstRequestAreNotOurs(t *testing.T) {
 		t.Fatalf("replies %+v, unrecorded %d; want only macA's and nothing counted", obs.Replies, obs.Unrecorded)
 	}
 }
+
+// laggingContext reaches its deadline only some time after Deadline says,
+// as a context's timer does when the process is not scheduled.
+type laggingContext struct {
+	context.Context
+	deadline time.Time
+}
+
+func (c laggingContext) Deadline() (time.Time, bool) { return c.deadline, true }
+
+func TestRunEndsAtTheDeadlineEvenIfTheContextIsLate(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	deadline := time.Now().Add(100 * time.Millisecond)
+	tr := &countingTransport{scriptedTransport: newScripted(func(int) []scriptedReply { return nil })}
+	var obs verdict.Observation
+	start := time.Now()
+	if err := Run(laggingContext{ctx, deadline}, tr, Schedule{Count: 2, Interval: 10 * time.Millisecond}, &obs); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took > time.Second {
+		t.Fatalf("run ended %v after its start, waiting for the context rather than the 100ms deadline", took)
+	}
+	if tr.late > 1 {
+		t.Fatalf("Receive was called %d times after the deadline: the loop spins until the context's timer fires", tr.late)
+	}
+}
+
+// countingTransport counts Receive calls whose deadline has passed.
+type countingTransport struct {
+	*scriptedTransport
+	late int
+}
+
+func (c *countingTransport) Receive(deadline time.Time) (Answer, error) {
+	if !time.Now().Before(deadline) {
+		c.late++
+	}
+	return c.scriptedTransport.Receive(deadline)
+}
+
+// starvedTransport answers every probe 1ms after it left, but its replies
+// can be read only once the next probe has left: the check was not
+// scheduled while they arrived. stall holds up the first Send after it has
+// stamped the probe, as a process descheduled right after sending.
+type starvedTransport struct {
+	mu      sync.Mutex
+	count   int
+	stall   time.Duration
+	sent    int
+	pending []starvedAnswer
+}
+
+type starvedAnswer struct {
+	probe int
+	Answer
+}
+
+func (s *starvedTransport) Send() (time.Time, error) {
+	at := time.Now()
+	s.mu.Lock()
+	n := s.sent
+	s.sent++
+	s.pending = append(s.pending, starvedAnswer{n, Answer{Kind: Reply, MAC: macA, At: at.Add(time.Millisecond)}})
+	s.mu.Unlock()
+	if n == 0 {
+		time.Sleep(s.stall)
+	}
+	return at, nil
+}
+
+func (s *starvedTransport) Receive(deadline time.Time) (Answer, error) {
+	for time.Now().Before(deadline) {
+		s.mu.Lock()
+		if len(s.pending) > 0 {
+			a := s.pending[0]
+			if !time.Now().Before(a.At) && (a.probe < s.sent-1 || s.sent == s.count) {
+				s.pending = s.pending[1:]
+				s.mu.Unlock()
+				return a.Answer, nil
+			}
+		}
+		s.mu.Unlock()
+		time.Sleep(time.Millisecond)
+	}
+	return Answer{}, ErrTimeout
+}
+
+func (s *starvedTransport) Interrupt() {}
+
+func TestRunCreditsRepliesReadLateToTheProbeTheyAnswered(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	var obs verdict.Observation
+	if err := Run(ctx, &starvedTransport{count: 3}, Schedule{Count: 3, Interval: 30 * time.Millisecond}, &obs); err != nil {
+		t.Fatal(err)
+	}
+	if len(obs.Replies) != 3 {
+		t.Fatalf("replies %+v, want one per probe", obs.Replies)
+	}
+	for i, r := range obs.Replies {
+		if r.Probe != i || r.RTT < time.Millisecond || r.RTT > 20*time.Millisecond {
+			t.Errorf("reply %d credited to probe %d with rtt %v; want probe %d, rtt about 1ms (when it arrived, not when it was read)", i, r.Probe, r.RTT, i)
+		}
+	}
+}
+
+func TestRunKeepsProbesApartAfterAStall(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	const interval = 20 * time.Millisecond
+	var obs verdict.Observation
+	// Probe 0 is stamped, then the check stalls past the time probes 1
+	// and 2 were due.
+	if err := Run(ctx, &starvedTransport{count: 3, stall: 3 * interval}, Schedule{Count: 3, Interval: interval}, &obs); err != nil {
+		t.Fatal(err)
+	}
+	if len(obs.ProbesSent) != 3 {
+		t.Fatalf("sent %v", obs.ProbesSent)
+	}
+	if gap := obs.ProbesSent[2] - obs.ProbesSent[1]; gap < interval/2 {
+		t.Fatalf("probes 2 and 3 left %v apart after the stall, want at least half the %v interval", gap, interval)
+	}
+	answered := map[int]bool{}
+	for _, r := range obs.Replies {
+		answered[r.Probe] = true
+	}
+	if len(answered) != 3 {
+		t.Fatalf("replies %+v: every probe was answered, none may be lost", obs.Replies)
+	}
+}

@@ -1237,6 +1237,30 @@ func BenchmarkDecide(b *testing.B) {
 	}
 }
 
+// render is everything the plugin does with an observation: decide, then
+// the summary, long output and performance data it prints.
+func render(obs Observation, pol Policy) int {
+	r := Decide(obs, pol)
+	return len(r.Summary()) + len(r.LongOutput(0)) + len(r.Perfdata())
+}
+
+func BenchmarkVerdictOutput(b *testing.B) {
+	obs := observe(3, healthy3(macA)...)
+	pol := policy("200,40%", "500,80%", nodeA)
+	b.ReportAllocs()
+	for b.Loop() {
+		render(obs, pol)
+	}
+}
+
+// TestBenchmarkBodies runs what the benchmarks measure once, so that
+// go test covers them without -bench.
+func TestBenchmarkBodies(t *testing.T) {
+	if render(observe(3, healthy3(macA)...), policy("200,40%", "500,80%", nodeA)) == 0 {
+		t.Fatal("no output")
+	}
+}
+
 // fuzzMACs are the MACs a fuzzed reply may claim; the zero MAC is in the
 // set on purpose.
 var fuzzMACs = []mac.Addr{macA, macB, macC, macZ, {}}
