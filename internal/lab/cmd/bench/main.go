@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/check-arp/check_arp/internal/lab"
+	"github.com/check-arp/check_arp/internal/verdict"
 )
 
 //go:embed classic.sh
@@ -359,17 +360,7 @@ const (
 )
 
 func commands(o options, script string) []command {
-	state := func(s sample) string {
-		switch s.Code {
-		case 0:
-			return "OK"
-		case 1:
-			return "WARNING"
-		case 2:
-			return "CRITICAL"
-		}
-		return "UNKNOWN"
-	}
+	state := func(s sample) string { return verdict.State(s.Code).String() }
 	exit := func(s sample) string { return fmt.Sprintf("exit %d", s.Code) }
 	checkCorrect := func(t target, s sample) bool {
 		if t.Healthy {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/check-arp/check_arp/internal/lab"
+	"github.com/check-arp/check_arp/internal/verdict"
 )
 
 func main() {
@@ -68,20 +69,8 @@ func run(checkBin, responder string) error {
 		} else if err != nil {
 			return err
 		}
-		fmt.Printf("(exit %d: %s)\n\n", code, stateName(code))
+		fmt.Printf("(exit %d: %s)\n\n", code, verdict.State(code).String())
 	}
 	fmt.Println("Tearing the lab down.")
 	return nil
-}
-
-func stateName(code int) string {
-	switch code {
-	case 0:
-		return "OK"
-	case 1:
-		return "WARNING"
-	case 2:
-		return "CRITICAL"
-	}
-	return "UNKNOWN"
 }
