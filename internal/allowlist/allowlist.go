@@ -54,7 +54,7 @@ func (l List) Addrs() []mac.Addr {
 // of them must be a typo.
 func (l *List) Add(a mac.Addr, label string) error {
 	if a.IsZero() {
-		return errors.New("00:00:00:00:00:00 cannot answer ARP; remove it from the allowlist")
+		return errors.New("00:00:00:00:00:00 cannot answer ARP or NDP; remove it from the allowlist")
 	}
 	if err := checkLabel(label); err != nil {
 		return err

@@ -323,7 +323,7 @@ func TestParseErrors(t *testing.T) {
 		{"-t 10 s", []string{"-H", target, "-t", "10 s"}, []string{"--timeout"}},
 		{"-e bad MAC", []string{"-H", target, "-e", "zz"}, []string{`-e "zz": not a MAC address`}},
 		{"-e label first", []string{"-H", target, "-e", "node-a=02:00:00:00:00:10"}, []string{"not a MAC address"}},
-		{"-e zero MAC", []string{"-H", target, "-e", "00:00:00:00:00:00"}, []string{"cannot answer ARP"}},
+		{"-e zero MAC", []string{"-H", target, "-e", "00:00:00:00:00:00"}, []string{"cannot answer ARP or NDP"}},
 		{"-e bad label", []string{"-H", target, "-e", "02:00:00:00:00:10=a|b"}, []string{`-e "02:00:00:00:00:10=a|b"`, "contains"}},
 		{"-e conflicting labels", []string{"-H", target, "-e", "02:00:00:00:00:10=node-a", "-e", "02:00:00:00:00:10=node-b"},
 			[]string{`-e "02:00:00:00:00:10=node-b"`, `listed twice, as "node-a" and as "node-b"`}},
