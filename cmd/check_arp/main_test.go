@@ -468,17 +468,6 @@ func TestScenariosIPv6(t *testing.T) {
 	})
 }
 
-func TestSlowRepliesPerfdataIPv6(t *testing.T) {
-	needLab(t)
-	r := runCheck(t, "-H", lab.SlowIP6, "-w", "20,20%", "-c", "500,60%")
-	if rta := r.ms(t, "rta"); rta < 40 || rta > 500 {
-		t.Errorf("rta %vms, want the responder's 40ms delay (plus scheduling)", rta)
-	}
-	if lo, hi := r.ms(t, "rtmin"), r.ms(t, "rtmax"); lo < 40 || hi < lo {
-		t.Errorf("rtmin %v rtmax %v", lo, hi)
-	}
-}
-
 func TestVerboseIPv6(t *testing.T) {
 	needLab(t)
 	r := runCheck(t, "-H", lab.AnnouncedIP6, "-vv", "--expect-file", seg.Allowlist)
@@ -496,18 +485,20 @@ func TestVerboseIPv6(t *testing.T) {
 
 func TestSlowRepliesPerfdata(t *testing.T) {
 	needLab(t)
-	r := runCheck(t, "-H", lab.SlowIP, "-w", "20,20%", "-c", "500,60%")
-	if rta := r.ms(t, "rta"); rta < 40 || rta > 500 {
-		t.Errorf("rta %vms, want the responder's 40ms delay (plus scheduling)", rta)
-	}
-	if lo, hi := r.ms(t, "rtmin"), r.ms(t, "rtmax"); lo < 40 || hi < lo {
-		t.Errorf("rtmin %v rtmax %v", lo, hi)
-	}
-	if p := r.perf["rta"]; p.warn != "20" || p.crit != "500" || p.min != "0" {
-		t.Errorf("rta thresholds in perfdata: %+v, want ;20;500;0;", p)
-	}
-	if p := r.perf["pl"]; p.warn != "20" || p.crit != "60" {
-		t.Errorf("pl thresholds in perfdata: %+v, want ;20;60;0;100", p)
+	for _, target := range []string{lab.SlowIP, lab.SlowIP6} {
+		r := runCheck(t, "-H", target, "-w", "20,20%", "-c", "500,60%")
+		if rta := r.ms(t, "rta"); rta < 40 || rta > 500 {
+			t.Errorf("%s: rta %vms, want the responder's 40ms delay (plus scheduling)", target, rta)
+		}
+		if lo, hi := r.ms(t, "rtmin"), r.ms(t, "rtmax"); lo < 40 || hi < lo {
+			t.Errorf("%s: rtmin %v rtmax %v", target, lo, hi)
+		}
+		if p := r.perf["rta"]; p.warn != "20" || p.crit != "500" || p.min != "0" {
+			t.Errorf("%s: rta thresholds in perfdata: %+v, want ;20;500;0;", target, p)
+		}
+		if p := r.perf["pl"]; p.warn != "20" || p.crit != "60" {
+			t.Errorf("%s: pl thresholds in perfdata: %+v, want ;20;60;0;100", target, p)
+		}
 	}
 }
 
