@@ -28,7 +28,7 @@ build:
 	$(GOBUILD) -o $(BIN)/check_arp ./cmd/check_arp
 
 $(BIN)/arpresponder: FORCE
-	$(GOBUILD) -o $@ ./internal/lab/cmd/arpresponder
+	$(GOBUILD) -o $@ ./test/lab/cmd/arpresponder
 FORCE:
 
 # Everything: formatting, vet, unit tests, the namespace lab end-to-end
@@ -69,7 +69,7 @@ fuzz-corpus:
 # A throwaway namespace lab with one target per scenario; every scenario's
 # command, output and exit code is shown, then the lab is removed.
 demo: deps build $(BIN)/arpresponder
-	$(GO) run ./internal/lab/cmd/demo -check $(BIN)/check_arp -responder $(BIN)/arpresponder
+	$(GO) run ./test/lab/cmd/demo -check $(BIN)/check_arp -responder $(BIN)/arpresponder
 
 # check_arp against iputils arping and the classic arping script in a
 # throwaway namespace lab: wall time, CPU and peak RSS side by side,
@@ -87,7 +87,7 @@ bench: deps build
 	    echo "installing $$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else echo "bench needs:$$missing"; exit 1; fi; \
 	fi
-	$(GO) run ./internal/lab/cmd/bench -check $(BIN)/check_arp -rounds $(ROUNDS) \
+	$(GO) run ./test/lab/cmd/bench -check $(BIN)/check_arp -rounds $(ROUNDS) \
 	  -profile $$(command -v perf >/dev/null && echo $(PROFILE) || echo 0) -out BENCHMARKS.md
 
 lint:
@@ -124,7 +124,7 @@ package:
 # installs them); without them the tests skip and say why, except under
 # CI=true, where they fail.
 e2e: deps
-	$(GO) test -tags e2e -count=1 -timeout 15m -v ./internal/engines/
+	$(GO) test -tags e2e -count=1 -timeout 15m -v ./test/engines/
 
 # Installs the missing lab tools with apt-get when run as root on Debian;
 # elsewhere it says what is missing.

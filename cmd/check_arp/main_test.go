@@ -21,7 +21,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/check-arp/check_arp/internal/lab"
+	"github.com/check-arp/check_arp/test/lab"
 )
 
 var (
@@ -54,7 +54,7 @@ func runMain(m *testing.M) int {
 	checkBin = filepath.Join(dir, "check_arp")
 	responder := filepath.Join(dir, "arpresponder")
 	floodBin = filepath.Join(dir, "arpflood")
-	for bin, pkg := range map[string]string{checkBin: ".", responder: "../../internal/lab/cmd/arpresponder", floodBin: "../../internal/lab/cmd/arpflood"} {
+	for bin, pkg := range map[string]string{checkBin: ".", responder: "../../test/lab/cmd/arpresponder", floodBin: "../../test/lab/cmd/arpflood"} {
 		// Static, as released: only then can the check drop its
 		// capabilities on every thread.
 		build := exec.Command("go", "build", "-o", bin, pkg)

@@ -26,7 +26,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/check-arp/check_arp/internal/lab"
+	"github.com/check-arp/check_arp/test/lab"
 	"github.com/check-arp/check_arp/internal/verdict"
 )
 
@@ -79,7 +79,7 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	check := filepath.Join(pluginDir, "check_arp")
-	for bin, pkg := range map[string]string{check: "./cmd/check_arp", responder: "./internal/lab/cmd/arpresponder"} {
+	for bin, pkg := range map[string]string{check: "./cmd/check_arp", responder: "./test/lab/cmd/arpresponder"} {
 		cmd := exec.Command("go", "build", "-o", bin, pkg)
 		cmd.Dir = repoRoot
 		if out, err := cmd.CombinedOutput(); err != nil {

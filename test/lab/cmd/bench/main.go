@@ -27,7 +27,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/check-arp/check_arp/internal/lab"
+	"github.com/check-arp/check_arp/test/lab"
 	"github.com/check-arp/check_arp/internal/verdict"
 )
 
