@@ -26,8 +26,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/check-arp/check_arp/test/lab"
 	"github.com/check-arp/check_arp/internal/verdict"
+	"github.com/check-arp/check_arp/test/lab"
 )
 
 var (
@@ -248,10 +248,17 @@ type daemon struct {
 	done chan struct{}
 }
 
-// startDaemon runs argv inside namespace ns in the foreground. Its output
+// startDaemon runs argv inside the segment's client namespace; see
+// startDaemonIn.
+func startDaemon(t *testing.T, seg *lab.Segment, name string, argv ...string) *daemon {
+	t.Helper()
+	return startDaemonIn(t, seg.Client, name, argv...)
+}
+
+// startDaemonIn runs argv inside namespace ns in the foreground. Its output
 // goes to a log file that failing tests print. The daemon, and every
 // process it started, is stopped by PID when the test ends.
-func startDaemon(t *testing.T, seg *lab.Segment, name string, argv ...string) *daemon {
+func startDaemonIn(t *testing.T, ns, name string, argv ...string) *daemon {
 	t.Helper()
 	logPath := filepath.Join(baseDir, fmt.Sprintf("%s-%s-%d.log", strings.ReplaceAll(t.Name(), "/", "_"), name, time.Now().UnixNano()))
 	logFile, err := os.Create(logPath)
@@ -260,7 +267,7 @@ func startDaemon(t *testing.T, seg *lab.Segment, name string, argv ...string) *d
 	}
 	defer logFile.Close()
 	// ip netns exec replaces itself with argv: the PID is the daemon's.
-	cmd := exec.Command("ip", append([]string{"netns", "exec", seg.Client}, argv...)...)
+	cmd := exec.Command("ip", append([]string{"netns", "exec", ns}, argv...)...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
@@ -276,7 +283,7 @@ func startDaemon(t *testing.T, seg *lab.Segment, name string, argv ...string) *d
 		}
 		os.Remove(logPath)
 	})
-	t.Logf("started %s as PID %d in %s", name, cmd.Process.Pid, seg.Client)
+	t.Logf("started %s as PID %d in %s", name, cmd.Process.Pid, ns)
 	return d
 }
 

@@ -268,22 +268,33 @@ func checkIcingaPerf(t *testing.T, service string, got map[string]icingaPerf, co
 	}
 }
 
+// icingaAPI is a client of one Icinga 2 REST API, reached inside a
+// network namespace.
 type icingaAPI struct {
-	client   *http.Client
-	password string
+	client         *http.Client
+	addr           string // host:port
+	user, password string
 }
 
+// newIcingaAPI reaches the single-node instance on the namespace's loopback.
 func newIcingaAPI(t *testing.T, ns string, pool *x509.CertPool, password string) *icingaAPI {
+	t.Helper()
+	return newIcingaAPIAt(t, ns, "127.0.0.1:5665", agentNode, pool, "e2e", password)
+}
+
+// newIcingaAPIAt reaches the API at addr inside ns, verifying that its
+// certificate is node's, issued by a CA in pool.
+func newIcingaAPIAt(t *testing.T, ns, addr, node string, pool *x509.CertPool, user, password string) *icingaAPI {
 	t.Helper()
 	tr := &http.Transport{
 		DialContext:     dialIn(ns),
-		TLSClientConfig: &tls.Config{RootCAs: pool, ServerName: agentNode},
+		TLSClientConfig: &tls.Config{RootCAs: pool, ServerName: node},
 	}
 	t.Cleanup(tr.CloseIdleConnections)
-	return &icingaAPI{client: &http.Client{Transport: tr, Timeout: 10 * time.Second}, password: password}
+	return &icingaAPI{client: &http.Client{Transport: tr, Timeout: 10 * time.Second}, addr: addr, user: user, password: password}
 }
 
-// do calls the API on the namespace's loopback.
+// do calls the API and returns the body of a 200 response.
 func (a *icingaAPI) do(method, path string, body any) ([]byte, error) {
 	var r io.Reader
 	if body != nil {
@@ -293,11 +304,11 @@ func (a *icingaAPI) do(method, path string, body any) ([]byte, error) {
 		}
 		r = bytes.NewReader(b)
 	}
-	req, err := http.NewRequest(method, "https://127.0.0.1:5665"+path, r)
+	req, err := http.NewRequest(method, "https://"+a.addr+path, r)
 	if err != nil {
 		return nil, err
 	}
-	req.SetBasicAuth("e2e", a.password)
+	req.SetBasicAuth(a.user, a.password)
 	req.Header.Set("Accept", "application/json")
 	resp, err := a.client.Do(req)
 	if err != nil {
