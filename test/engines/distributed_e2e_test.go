@@ -71,9 +71,12 @@ func TestDistributedIcinga2(t *testing.T) {
 	require(t, "icinga2", "ip")
 	t.Parallel()
 	begin := time.Now()
+	// The phases' times, for a slow run (RSA keys, config sync reload).
+	phase := func(what string) { t.Logf("%s after %s", what, time.Since(begin).Round(time.Millisecond)) }
 	seg := newSegment(t)
 	agentNS := seg.Client
 	masterNS := newClusterLink(t, seg)
+	phase("lab and cluster link")
 
 	// The master has no interface on the VIPs' segment: check_arp cannot
 	// check them from there.
@@ -88,6 +91,7 @@ func TestDistributedIcinga2(t *testing.T) {
 	// PluginDir has no check_arp: every check must run on the agent.
 	master := newIcingaNode(t, "master", masterNS, "/nonexistent/check_arp-is-on-the-agent", nil)
 	master.cli(t, "node", "setup", "--master", "--cn", masterNode, "--zone", "master", "--listen", masterIP+","+clusterPort)
+	phase("master's node setup")
 	generated := master.read(t, "etc/zones.conf")
 	zones := contrib(t, "icinga2/distributed-zones.conf")
 	for _, obj := range configObjects(generated) {
@@ -123,6 +127,7 @@ func TestDistributedIcinga2(t *testing.T) {
 		_, err := masterAPI.do("GET", "/v1/status/IcingaApplication", nil)
 		return err
 	})
+	phase("master's API")
 
 	// The agent: fetch the master's certificate, check it, and have node
 	// setup request a signed certificate over TLS with the ticket. Its
@@ -141,6 +146,7 @@ func TestDistributedIcinga2(t *testing.T) {
 	agent.cli(t, "node", "setup", "--cn", agentNode, "--zone", agentNode, "--parent_zone", "master",
 		"--endpoint", masterNode+","+masterIP+","+clusterPort, "--parent_host", masterIP+","+clusterPort,
 		"--trustedcert", trusted, "--ticket", ticket, "--accept-config", "--accept-commands")
+	phase("agent's node setup (certificate signed)")
 	if got := agent.read(t, "data/certs/ca.crt"); got != caPEM {
 		t.Errorf("the agent's ca.crt is not the master's CA:\n%s", got)
 	}
@@ -192,7 +198,7 @@ func TestDistributedIcinga2(t *testing.T) {
 		return endpointConnected(masterAPI, agentNode)
 	})
 	ready := time.Now()
-	t.Logf("cluster ready after %s", ready.Sub(begin).Round(time.Millisecond))
+	phase("cluster ready (config synced, both ends connected)")
 
 	// Check now rather than at the example's randomised first minute.
 	if _, err := masterAPI.do("POST", "/v1/actions/reschedule-check", map[string]any{
@@ -224,7 +230,7 @@ func TestDistributedIcinga2(t *testing.T) {
 		}
 		return nil
 	})
-	t.Logf("check results after %s", time.Since(begin).Round(time.Millisecond))
+	phase("all check results")
 
 	allow := []string{"-e", "02:00:00:00:00:0a=node-a", "-e", "02:00:00:00:00:0b=node-b", "-e", "02:00:00:00:00:0c=node-c"}
 	for _, tt := range want {
