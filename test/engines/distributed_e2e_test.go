@@ -60,7 +60,7 @@ object Host "vip-split" {
 // TestDistributedIcinga2 runs contrib/icinga2 the way a distributed
 // deployment does: an Icinga 2 master in its own namespace, outside the
 // VIPs' segment, and an agent in the lab's client namespace, joined only by
-// a veth pair on 203.0.113.0/24. Trust is set up with Icinga's own CLI (the
+// a veth pair on 203.0.113.0/30. Trust is set up with Icinga's own CLI (the
 // master's node setup makes the CA, the agent's node setup gets its
 // certificate signed over TLS on port 5665 with a ticket), the master loads
 // contrib's zones example, CheckCommand and MetalLB example, the agent
@@ -283,7 +283,7 @@ type distributedService struct {
 }
 
 // newClusterLink adds the master's namespace, whose only link is a veth
-// pair to the agent (the segment's client namespace) on 203.0.113.0/24:
+// pair to the agent (the segment's client namespace) on 203.0.113.0/30:
 // no route to the VIPs, no Layer 2 path to them. It is removed when the
 // test ends; its name starts with the lab's, so a crashed run's leftover
 // is removed with the lab's.
