@@ -65,11 +65,6 @@ func announce(o Observation, m mac.Addr, at time.Duration) Observation {
 	return o
 }
 
-func elapsed(o Observation, d time.Duration) Observation {
-	o.Elapsed = d
-	return o
-}
-
 // healthy3 has one MAC answer each of three probes, rta 0.4ms.
 func healthy3(m mac.Addr) []Reply {
 	return []Reply{rep(0, m, us(300)), rep(1, m, us(400)), rep(2, m, us(500))}
