@@ -1,4 +1,4 @@
-// Package cli reads check_arp's command line into a check configuration.
+// Package cli reads check_arp's command line into a validated Config.
 // Every mistake becomes one sentence that names the bad value and the fix;
 // kong's own exit codes never escape.
 package cli
@@ -16,9 +16,8 @@ import (
 	"github.com/alecthomas/kong"
 
 	"github.com/check-arp/check_arp/internal/allowlist"
-	"github.com/check-arp/check_arp/internal/check"
-	"github.com/check-arp/check_arp/internal/probe"
 	"github.com/check-arp/check_arp/internal/threshold"
+	"github.com/check-arp/check_arp/internal/verdict"
 )
 
 // Limits on the probe schedule: enough for any sane check, too little to
@@ -27,6 +26,31 @@ const (
 	MaxPackets  = 100
 	MinInterval = 10 * time.Millisecond
 )
+
+// Config is a validated command line: what to check, how, and how to
+// judge and print the result.
+type Config struct {
+	// Target is the address to check, IPv4 or IPv6, without zone.
+	Target netip.Addr
+	// Interface is the -I name (or the target's zone), "" to find it by
+	// route lookup.
+	Interface string
+	// Source is the -S address, the zero Addr to pick one; 0.0.0.0 asks
+	// for RFC 5227 probes.
+	Source netip.Addr
+	// Count probes are sent Interval apart.
+	Count    int
+	Interval time.Duration
+	// Timeout bounds the whole check, from its start.
+	Timeout time.Duration
+	// Policy is what the observation is judged by.
+	Policy verdict.Policy
+	// Verbosity is the number of -v (at most 3).
+	Verbosity int
+}
+
+// Protocol is the protocol the check speaks for the target.
+func (c Config) Protocol() string { return verdict.ProtocolOf(c.Target) }
 
 // Flags is the command line as kong reads it.
 type Flags struct {
@@ -78,7 +102,7 @@ type exitSignal struct{}
 
 // Parse reads args (without the program name). out receives help and
 // version text.
-func Parse(args []string, out io.Writer, version string) (cfg check.Config, err error) {
+func Parse(args []string, out io.Writer, version string) (cfg Config, err error) {
 	var f Flags
 	parser, err := newParser(&f, out, version)
 	if err != nil {
@@ -128,9 +152,9 @@ func Model(version string) (*kong.Application, error) {
 	return parser.Model, nil
 }
 
-// config validates the flags and turns them into a check configuration.
-func (f Flags) config() (check.Config, error) {
-	var cfg check.Config
+// config validates the flags and turns them into a Config.
+func (f Flags) config() (Config, error) {
+	var cfg Config
 	if f.Host == "" {
 		return cfg, usage("no target: name the IPv4 or IPv6 address to check with -H, e.g. -H 198.51.100.10 or -H 2001:db8::10")
 	}
@@ -186,7 +210,7 @@ func (f Flags) config() (check.Config, error) {
 	if schedule := time.Duration(f.Packets-1) * interval; timeout <= schedule {
 		return cfg, usage("-t %s is too short for %d requests %s apart, which take %s to send; raise -t above %s or send fewer requests", timeout, f.Packets, interval, schedule, schedule)
 	}
-	cfg.Schedule = probe.Schedule{Count: f.Packets, Interval: interval}
+	cfg.Count, cfg.Interval = f.Packets, interval
 	cfg.Timeout = timeout
 
 	for _, e := range f.Expect {

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/check-arp/check_arp/internal/check"
 	"github.com/check-arp/check_arp/internal/mac"
 	"github.com/check-arp/check_arp/internal/threshold"
 )
@@ -75,8 +74,8 @@ func TestParseDefaults(t *testing.T) {
 	if cfg.Source.IsValid() {
 		t.Errorf("Source = %v, want the zero Addr (pick one)", cfg.Source)
 	}
-	if cfg.Schedule.Count != 3 || cfg.Schedule.Interval != 100*time.Millisecond {
-		t.Errorf("Schedule = %+v, want 3 probes 100ms apart", cfg.Schedule)
+	if cfg.Count != 3 || cfg.Interval != 100*time.Millisecond {
+		t.Errorf("Count, Interval = %d, %v, want 3 probes 100ms apart", cfg.Count, cfg.Interval)
 	}
 	if cfg.Timeout != time.Second {
 		t.Errorf("Timeout = %v, want 1s", cfg.Timeout)
@@ -107,19 +106,19 @@ func TestParseValid(t *testing.T) {
 	tests := []struct {
 		name  string
 		args  []string
-		check func(t *testing.T, cfg check.Config)
+		check func(t *testing.T, cfg Config)
 	}{
-		{"long host flag", []string{"--host=" + target}, func(t *testing.T, cfg check.Config) {
+		{"long host flag", []string{"--host=" + target}, func(t *testing.T, cfg Config) {
 			if cfg.Target.String() != target {
 				t.Errorf("Target = %v", cfg.Target)
 			}
 		}},
-		{"IPv4-mapped IPv6 host is unmapped", []string{"-H", "::ffff:" + target}, func(t *testing.T, cfg check.Config) {
+		{"IPv4-mapped IPv6 host is unmapped", []string{"-H", "::ffff:" + target}, func(t *testing.T, cfg Config) {
 			if cfg.Target != netip.MustParseAddr(target) || !cfg.Target.Is4() {
 				t.Errorf("Target = %v, want %s as IPv4", cfg.Target, target)
 			}
 		}},
-		{"interface", []string{"-H", target, "-I", "eth0"}, func(t *testing.T, cfg check.Config) {
+		{"interface", []string{"-H", target, "-I", "eth0"}, func(t *testing.T, cfg Config) {
 			if cfg.Interface != "eth0" {
 				t.Errorf("Interface = %q", cfg.Interface)
 			}
@@ -148,7 +147,7 @@ func TestParseValid(t *testing.T) {
 		{"-e the same MAC twice, the same label", []string{"-H", target, "-e", "02:00:00:00:00:10=node-a", "-e", "020000000010=node-a"}, allowed(labelled{a: "node-a"})},
 		{"--expect-file", []string{"-H", target, "--expect-file", allowFile}, allowed(labelled{a: "node-a", b: "node-b", c: ""})},
 		{"--expect-file with -e", []string{"-H", target, "-e", "02:00:00:00:00:10", "--expect-file=" + allowFile}, allowed(labelled{a: "node-a", b: "node-b", c: ""})},
-		{"-w and -c", []string{"-H", target, "-w", "200,40%", "-c", "500,80%"}, func(t *testing.T, cfg check.Config) {
+		{"-w and -c", []string{"-H", target, "-w", "200,40%", "-c", "500,80%"}, func(t *testing.T, cfg Config) {
 			w, c := cfg.Policy.Warn, cfg.Policy.Crit
 			if !w.HasRTA || !w.HasPL || w.RTA.End != 200 || w.PL.End != 40 {
 				t.Errorf("Warn = %+v", w)
@@ -157,7 +156,7 @@ func TestParseValid(t *testing.T) {
 				t.Errorf("Crit = %+v", c)
 			}
 		}},
-		{"-w loss only, -c rta range only", []string{"-H", target, "-w", "40%", "-c", "@10:20"}, func(t *testing.T, cfg check.Config) {
+		{"-w loss only, -c rta range only", []string{"-H", target, "-w", "40%", "-c", "@10:20"}, func(t *testing.T, cfg Config) {
 			w, c := cfg.Policy.Warn, cfg.Policy.Crit
 			if w.HasRTA || !w.HasPL || w.PL.End != 40 {
 				t.Errorf("Warn = %+v", w)
@@ -167,22 +166,22 @@ func TestParseValid(t *testing.T) {
 			}
 		}},
 		{"-S address", []string{"-H", target, "-S", "198.51.100.1"}, source("198.51.100.1")},
-		{"IPv6 host", []string{"-H", "2001:db8::10"}, func(t *testing.T, cfg check.Config) {
+		{"IPv6 host", []string{"-H", "2001:db8::10"}, func(t *testing.T, cfg Config) {
 			if cfg.Target != netip.MustParseAddr("2001:db8::10") || cfg.Interface != "" {
 				t.Errorf("Target = %v, Interface = %q", cfg.Target, cfg.Interface)
 			}
 		}},
-		{"IPv6 link-local host with -I", []string{"-H", "fe80::1", "-I", "eth0"}, func(t *testing.T, cfg check.Config) {
+		{"IPv6 link-local host with -I", []string{"-H", "fe80::1", "-I", "eth0"}, func(t *testing.T, cfg Config) {
 			if cfg.Target != netip.MustParseAddr("fe80::1") || cfg.Interface != "eth0" {
 				t.Errorf("Target = %v, Interface = %q", cfg.Target, cfg.Interface)
 			}
 		}},
-		{"IPv6 zone names the interface", []string{"-H", "fe80::1%eth1"}, func(t *testing.T, cfg check.Config) {
+		{"IPv6 zone names the interface", []string{"-H", "fe80::1%eth1"}, func(t *testing.T, cfg Config) {
 			if cfg.Target != netip.MustParseAddr("fe80::1") || cfg.Interface != "eth1" {
 				t.Errorf("Target = %v, Interface = %q; want the zone moved to the interface", cfg.Target, cfg.Interface)
 			}
 		}},
-		{"IPv6 zone and the same -I", []string{"-H", "fe80::1%eth1", "-I", "eth1"}, func(t *testing.T, cfg check.Config) {
+		{"IPv6 zone and the same -I", []string{"-H", "fe80::1%eth1", "-I", "eth1"}, func(t *testing.T, cfg Config) {
 			if cfg.Interface != "eth1" {
 				t.Errorf("Interface = %q", cfg.Interface)
 			}
@@ -196,8 +195,8 @@ func TestParseValid(t *testing.T) {
 		{"-vv", []string{"-H", target, "-vv"}, verbosity(2)},
 		{"--verbose --verbose --verbose", []string{"-H", target, "--verbose", "--verbose", "--verbose"}, verbosity(3)},
 		{"-vvvvv is capped at 3", []string{"-H", target, "-vvvvv"}, verbosity(3)},
-		{"flags in any order", []string{"-v", "-p", "4", "-H", target, "-v"}, func(t *testing.T, cfg check.Config) {
-			if cfg.Verbosity != 2 || cfg.Schedule.Count != 4 || cfg.Target.String() != target {
+		{"flags in any order", []string{"-v", "-p", "4", "-H", target, "-v"}, func(t *testing.T, cfg Config) {
+			if cfg.Verbosity != 2 || cfg.Count != 4 || cfg.Target.String() != target {
 				t.Errorf("cfg = %+v", cfg)
 			}
 		}},
@@ -217,17 +216,17 @@ func TestParseValid(t *testing.T) {
 	}
 }
 
-func schedule(count int, interval time.Duration) func(*testing.T, check.Config) {
-	return func(t *testing.T, cfg check.Config) {
+func schedule(count int, interval time.Duration) func(*testing.T, Config) {
+	return func(t *testing.T, cfg Config) {
 		t.Helper()
-		if cfg.Schedule.Count != count || cfg.Schedule.Interval != interval {
-			t.Errorf("Schedule = %+v, want %d probes %v apart", cfg.Schedule, count, interval)
+		if cfg.Count != count || cfg.Interval != interval {
+			t.Errorf("Count, Interval = %d, %v, want %d probes %v apart", cfg.Count, cfg.Interval, count, interval)
 		}
 	}
 }
 
-func timeout(d time.Duration) func(*testing.T, check.Config) {
-	return func(t *testing.T, cfg check.Config) {
+func timeout(d time.Duration) func(*testing.T, Config) {
+	return func(t *testing.T, cfg Config) {
 		t.Helper()
 		if cfg.Timeout != d {
 			t.Errorf("Timeout = %v, want %v", cfg.Timeout, d)
@@ -235,8 +234,8 @@ func timeout(d time.Duration) func(*testing.T, check.Config) {
 	}
 }
 
-func source(s string) func(*testing.T, check.Config) {
-	return func(t *testing.T, cfg check.Config) {
+func source(s string) func(*testing.T, Config) {
+	return func(t *testing.T, cfg Config) {
 		t.Helper()
 		if cfg.Source != netip.MustParseAddr(s) {
 			t.Errorf("Source = %v, want %s", cfg.Source, s)
@@ -244,8 +243,8 @@ func source(s string) func(*testing.T, check.Config) {
 	}
 }
 
-func verbosity(v int) func(*testing.T, check.Config) {
-	return func(t *testing.T, cfg check.Config) {
+func verbosity(v int) func(*testing.T, Config) {
+	return func(t *testing.T, cfg Config) {
 		t.Helper()
 		if cfg.Verbosity != v {
 			t.Errorf("Verbosity = %d, want %d", cfg.Verbosity, v)
@@ -253,8 +252,8 @@ func verbosity(v int) func(*testing.T, check.Config) {
 	}
 }
 
-func allowed(want map[mac.Addr]string) func(*testing.T, check.Config) {
-	return func(t *testing.T, cfg check.Config) {
+func allowed(want map[mac.Addr]string) func(*testing.T, Config) {
+	return func(t *testing.T, cfg Config) {
 		t.Helper()
 		l := cfg.Policy.Allowed
 		if l.Len() != len(want) {

@@ -12,7 +12,7 @@ import (
 
 	"github.com/alecthomas/kong"
 
-	"github.com/check-arp/check_arp/internal/verdict"
+	"github.com/check-arp/check_arp/internal/output"
 )
 
 // Examples are the command lines shown in EXAMPLES, each with what it
@@ -150,12 +150,12 @@ Monitoring engine definitions (Icinga 2, Nagios, NRPE, Sensu Go, Checkmk MRPE) a
 .IR /usr/share/doc/check\-arp/examples/ .
 `
 
-// perfLabels are the performance data labels, in the plugin's order, as
-// the verdict core emits them.
+// perfLabels are the performance data labels, in the plugin's order, from
+// the table the plugin prints them by.
 func perfLabels() []string {
-	var labels []string
-	for _, m := range verdict.Decide(verdict.Observation{}, verdict.Policy{}).Perfdata() {
-		labels = append(labels, m.Label)
+	labels := make([]string, len(output.PerfTable))
+	for i, m := range output.PerfTable {
+		labels[i] = m.Label
 	}
 	return labels
 }

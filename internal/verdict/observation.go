@@ -1,6 +1,7 @@
-// Package verdict turns what a probe run observed into a monitoring state,
-// a one-line summary, long output and performance data. It does no I/O: the
-// rules in rules.go can be audited and tested without a network.
+// Package verdict turns what a probe run observed into a monitoring state
+// and the findings that explain it, and exports the facts it worked from,
+// so that output formats only print. It does no I/O: the rules in rules.go
+// can be audited and tested without a network.
 package verdict
 
 import (
@@ -16,21 +17,28 @@ const (
 	ProtocolNDP = "NDP"
 )
 
+// ProtocolOf names the protocol that probes target: NDP for IPv6, ARP for
+// IPv4. It is the one place that choice is made.
+func ProtocolOf(target netip.Addr) string {
+	if target.Is6() {
+		return ProtocolNDP
+	}
+	return ProtocolARP
+}
+
 // vocabulary holds the words that differ between the probe protocols, so
 // that one set of rules reads naturally for both.
 type vocabulary struct {
 	// announcedBy says how an unsolicited claim arrived ("announced by
 	// gratuitous ARP from ...").
 	announcedBy string
-	// announcement names one such claim in the long output.
-	announcement string
 }
 
 func wordsFor(protocol string) vocabulary {
 	if protocol == ProtocolNDP {
-		return vocabulary{announcedBy: "unsolicited neighbor advertisement", announcement: "unsolicited advertisement"}
+		return vocabulary{announcedBy: "unsolicited neighbor advertisement"}
 	}
-	return vocabulary{announcedBy: "gratuitous ARP", announcement: "gratuitous announcement"}
+	return vocabulary{announcedBy: "gratuitous ARP"}
 }
 
 // Reply is one answer to one probe.

@@ -45,155 +45,238 @@ type Policy struct {
 	Warn, Crit threshold.Pair
 }
 
-// Finding is one thing the check noticed, with the state it calls for. Text
-// continues a sentence whose subject is the target address.
+// Finding is one thing the check noticed, with the state it calls for and
+// the rule that found it. Text continues a sentence whose subject is the
+// target address.
 type Finding struct {
 	State State
+	Rule  Rule
 	Text  string
 }
 
-// Decide applies the rules below to an observation. The worst finding sets
-// the state; findings are ordered worst first, and within a state in the
-// order the rules are listed.
-//
-// The rules:
-//  1. No reply at all: CRITICAL.
-//  2. More replies and announcements than the check records (a flood):
-//     CRITICAL, named first since it explains what else looks wrong.
-//  3. A reply or announcement from a MAC outside a non-empty allowlist:
-//     CRITICAL (IP conflict or hijack).
-//  4. Two or more MACs answering the same probe: CRITICAL (split brain, or
-//     every node answering), even when all of them are allowed.
-//  5. The answering MAC changes between probes: one change is WARNING
-//     (a failover during the check), two or more are CRITICAL (flapping).
-//     Probes answered by several MACs are left out of this sequence.
-//  6. An allowed MAC that did not answer announces the target (gratuitous
-//     ARP, unsolicited neighbor advertisement) while another MAC answers:
-//     WARNING (contested).
-//  7. A reply or announcement sent from a link-layer address other than
-//     the MAC it claims: WARNING (a sign of spoofing).
-//  8. Packet loss is judged by the pl part of -w/-c; without one, any lost
-//     probe is WARNING.
-//  9. The round-trip average is judged by the rta part of -w/-c, if given.
-//  10. Otherwise: OK, naming the one MAC that answered.
+// Result is the verdict on one observation.
+type Result struct {
+	// State is the worst state among the findings.
+	State State
+	// Findings are ordered worst first, and within a state in the order of
+	// the rules; the first one leads the summary.
+	Findings []Finding
+	// Facts are what the rules worked from.
+	Facts Facts
+}
+
+// Rule names one of the rules below, as Finding.Rule reports it.
+type Rule string
+
+// The rules, in the order Decide applies them. Within a state, findings
+// keep this order.
+const (
+	// Silence: no reply at all is CRITICAL.
+	Silence Rule = "silence"
+	// Flood: more replies and announcements than the check records is
+	// CRITICAL, named before the rest since it explains what else looks
+	// wrong.
+	Flood Rule = "flood"
+	// UnexpectedMAC: a reply or announcement from a MAC outside a
+	// non-empty allowlist is CRITICAL (IP conflict or hijack).
+	UnexpectedMAC Rule = "unexpected-mac"
+	// SplitBrain: two or more MACs answering the same probe is CRITICAL
+	// (split brain, or every node answering), even when all are allowed.
+	SplitBrain Rule = "split-brain"
+	// MACChange: the answering MAC changes between probes; once is
+	// WARNING (a failover during the check), twice or more CRITICAL
+	// (flapping). Probes answered by several MACs are left out.
+	MACChange Rule = "mac-change"
+	// Contested: an allowed MAC that did not answer announces the target
+	// (gratuitous ARP, unsolicited neighbor advertisement) while another
+	// answers: WARNING.
+	Contested Rule = "contested"
+	// Spoofing: a reply or announcement sent from a link-layer address
+	// other than the MAC it claims: WARNING.
+	Spoofing Rule = "spoofing"
+	// Loss is judged by the pl part of -w/-c; without one, any lost probe
+	// is WARNING.
+	Loss Rule = "loss"
+	// RoundTrip: the round-trip average is judged by the rta part of
+	// -w/-c, if given.
+	RoundTrip Rule = "rta"
+	// Owner: the one answering MAC is named (OK) unless another finding
+	// already did.
+	Owner Rule = "owner"
+)
+
+// rules are the checks Decide runs, in order. Each returns at most one
+// finding; ok is false when it has nothing to say.
+var rules = []struct {
+	name  Rule
+	check func(c *decision) (st State, text string, ok bool)
+}{
+	{Silence, silence},
+	{Flood, flood},
+	{UnexpectedMAC, unexpectedMAC},
+	{SplitBrain, splitBrain},
+	{MACChange, macChange},
+	{Contested, contested},
+	{Spoofing, spoofing},
+	{Loss, loss},
+	{RoundTrip, roundTrip},
+	{Owner, owner},
+}
+
+// decision is what a rule reads.
+type decision struct {
+	f     *Facts
+	d     *derived
+	pol   Policy
+	words vocabulary
+}
+
+// Decide applies the rules to an observation. The worst finding sets the
+// state; findings are ordered worst first, and within a state in the
+// order of the rules.
 func Decide(obs Observation, pol Policy) Result {
-	s := summarize(obs)
+	f, d := summarize(obs, pol)
+	c := &decision{f: &f, d: &d, pol: pol, words: wordsFor(obs.Protocol)}
 	var findings []Finding
-	add := func(st State, format string, args ...any) {
-		findings = append(findings, Finding{st, fmt.Sprintf(format, args...)})
-	}
-	name := func(a mac.Addr) string { return describeMAC(a, pol.Allowed) }
-	words := wordsFor(obs.Protocol)
-
-	// Rule 1.
-	if s.answered == 0 {
-		add(Critical, "did not answer")
-	}
-
-	// Rule 2: a flood explains whatever else looks wrong, so it leads.
-	if obs.Unrecorded > 0 {
-		recorded := len(obs.Replies) + len(obs.Announcements)
-		from := ""
-		if claimants := s.claimants(); len(claimants) > 0 {
-			from = fmt.Sprintf(", from at least %d MAC%s (%s)", len(claimants), plural(len(claimants), "", "s"),
-				listMACs(claimants, func(a mac.Addr) string { return a.String() }))
-		}
-		add(Critical, "is flooded: %d frames about it arrived%s; the check records %d", obs.Unrecorded+recorded, from, recorded)
-	}
-
-	// Rule 3.
-	var unexpected []mac.Addr
-	if pol.Allowed.Len() > 0 {
-		for _, m := range s.claimants() {
-			if !pol.Allowed.Allows(m) {
-				unexpected = append(unexpected, m)
-			}
-		}
-		if len(unexpected) > 0 {
-			how := "announced by " + words.announcedBy + " from"
-			for _, m := range unexpected {
-				if s.perMAC[m] != nil {
-					how = "claimed by"
-				}
-			}
-			add(Critical, "is %s %s (not in the allowlist), expected %s", how,
-				listMACs(unexpected, func(a mac.Addr) string { return a.String() }),
-				listMACs(pol.Allowed.Addrs(), name))
+	for _, r := range rules {
+		if st, text, ok := r.check(c); ok {
+			findings = append(findings, Finding{State: st, Rule: r.name, Text: text})
 		}
 	}
-
-	// Rule 4.
-	if s.multiMACProbes > 0 {
-		add(Critical, "is answered by %d MACs at once in %d of %d probes (split brain): %s",
-			s.maxMACsPerProbe, s.multiMACProbes, s.sent, listMACs(s.multiMACs, name))
-	}
-
-	// Rule 5.
-	switch {
-	case s.changes == 1:
-		add(Warning, "moved from %s to %s during the check (failover)", name(s.sequence[0]), name(s.sequence[len(s.sequence)-1]))
-	case s.changes > 1:
-		add(Critical, "is flapping between %s: its MAC changed %d times in %d probes", listMACs(distinct(s.sequence), name), s.changes, s.sent)
-	}
-
-	// Rule 6: an allowed MAC that announces the target while others answer
-	// for it contests the address (a takeover the old owner ignores, or
-	// two nodes that both think they lead).
-	if len(s.macOrder) > 0 {
-		var contesting []mac.Addr
-		for _, a := range s.announcers {
-			if s.perMAC[a] == nil && (pol.Allowed.Len() == 0 || pol.Allowed.Allows(a)) {
-				contesting = append(contesting, a)
-			}
-		}
-		if len(contesting) > 0 {
-			add(Warning, "was announced by %s from %s while %s answered", words.announcedBy, listMACs(contesting, name), listMACs(s.macOrder, name))
-		}
-	}
-
-	// Rule 7: a frame that claims one MAC but leaves another is forged.
-	if s.spoofed > 0 {
-		add(Warning, "got %d frame%s claiming %s sent from %s (a sign of spoofing)",
-			s.spoofed, plural(s.spoofed, "", "s"), s.spoofPair[0], s.spoofPair[1])
-	}
-
-	// Rule 8.
-	if s.answered > 0 && s.lost() > 0 {
-		st := Warning
-		if pol.Warn.HasPL || pol.Crit.HasPL {
-			st = judge(s.lossPercent(), pol.Warn.HasPL, pol.Warn.PL, pol.Crit.HasPL, pol.Crit.PL)
-		}
-		if st != OK {
-			add(st, "lost %d of %d probes (%s%%)", s.lost(), s.sent, formatPercent(s.lossPercent()))
-		}
-	}
-
-	// Rule 9.
-	if s.answered > 0 {
-		rta := ms(s.rta)
-		if st := judge(rta, pol.Warn.HasRTA, pol.Warn.RTA, pol.Crit.HasRTA, pol.Crit.RTA); st != OK {
-			r := pol.Warn.RTA
-			if st == Critical {
-				r = pol.Crit.RTA
-			}
-			add(st, "%s", describeRTA(rta, st, r))
-		}
-	}
-
-	// Rule 10: name the one answering MAC unless a finding already did.
-	if len(s.macOrder) == 1 && len(unexpected) == 0 && s.changes == 0 {
-		add(OK, "is at %s", name(s.macOrder[0]))
-	}
-
 	sort.SliceStable(findings, func(i, j int) bool { return findings[i].State > findings[j].State })
-	return Result{
-		State:    findings[0].State,
-		Findings: findings,
-		obs:      obs,
-		pol:      pol,
-		stats:    s,
-		unexp:    len(unexpected),
+	return Result{State: findings[0].State, Findings: findings, Facts: f}
+}
+
+func found(st State, format string, args ...any) (State, string, bool) {
+	return st, fmt.Sprintf(format, args...), true
+}
+
+func silence(c *decision) (State, string, bool) {
+	if c.f.Received > 0 {
+		return OK, "", false
 	}
+	return Critical, "did not answer", true
+}
+
+func flood(c *decision) (State, string, bool) {
+	f := c.f
+	if f.Unrecorded == 0 {
+		return OK, "", false
+	}
+	from := ""
+	if claimants := f.claimants(c.d); len(claimants) > 0 {
+		from = fmt.Sprintf(", from at least %d MAC%s (%s)", len(claimants), plural(len(claimants), "", "s"), listMACs(claimants, plainMAC))
+	}
+	return found(Critical, "is flooded: %d frames about it arrived%s; the check records %d", f.Unrecorded+f.Recorded, from, f.Recorded)
+}
+
+func unexpectedMAC(c *decision) (State, string, bool) {
+	f := c.f
+	if len(f.Unexpected) == 0 {
+		return OK, "", false
+	}
+	how := "announced by " + c.words.announcedBy + " from"
+	for _, m := range f.Unexpected {
+		if _, answered := c.d.perMAC[m.Addr]; answered {
+			how = "claimed by"
+		}
+	}
+	return found(Critical, "is %s %s (not in the allowlist), expected %s", how, listMACs(f.Unexpected, plainMAC), ListMACs(f.Allowed))
+}
+
+func splitBrain(c *decision) (State, string, bool) {
+	f := c.f
+	if f.MultiMACProbes == 0 {
+		return OK, "", false
+	}
+	return found(Critical, "is answered by %d MACs at once in %d of %d probes (split brain): %s",
+		c.d.maxMACsPerProbe, f.MultiMACProbes, f.Sent, ListMACs(c.d.multiMACs))
+}
+
+func macChange(c *decision) (State, string, bool) {
+	f, seq := c.f, c.d.sequence
+	switch {
+	case f.MACChanges == 1:
+		return found(Warning, "moved from %s to %s during the check (failover)", seq[0], seq[len(seq)-1])
+	case f.MACChanges > 1:
+		return found(Critical, "is flapping between %s: its MAC changed %d times in %d probes", ListMACs(distinct(seq)), f.MACChanges, f.Sent)
+	}
+	return OK, "", false
+}
+
+// contested: an allowed MAC that announces the target while others answer
+// for it contests the address (a takeover the old owner ignores, or two
+// nodes that both think they lead).
+func contested(c *decision) (State, string, bool) {
+	f := c.f
+	if len(f.Answerers) == 0 {
+		return OK, "", false
+	}
+	var contesting []MAC
+	for _, a := range f.Announcers {
+		if _, answered := c.d.perMAC[a.Addr]; !answered && a.Allowed {
+			contesting = append(contesting, a.MAC)
+		}
+	}
+	if len(contesting) == 0 {
+		return OK, "", false
+	}
+	answering := make([]MAC, len(f.Answerers))
+	for i, a := range f.Answerers {
+		answering[i] = a.MAC
+	}
+	return found(Warning, "was announced by %s from %s while %s answered", c.words.announcedBy, ListMACs(contesting), ListMACs(answering))
+}
+
+// spoofing: a frame that claims one MAC but leaves from another is forged.
+func spoofing(c *decision) (State, string, bool) {
+	n := c.f.Spoofed
+	if n == 0 {
+		return OK, "", false
+	}
+	return found(Warning, "got %d frame%s claiming %s sent from %s (a sign of spoofing)",
+		n, plural(n, "", "s"), c.d.spoofPair[0], c.d.spoofPair[1])
+}
+
+func loss(c *decision) (State, string, bool) {
+	f, pol := c.f, c.pol
+	if f.Received == 0 || f.Lost() == 0 {
+		return OK, "", false
+	}
+	st := Warning
+	if pol.Warn.HasPL || pol.Crit.HasPL {
+		st = judge(f.LossPercent, pol.Warn.HasPL, pol.Warn.PL, pol.Crit.HasPL, pol.Crit.PL)
+	}
+	if st == OK {
+		return OK, "", false
+	}
+	return found(st, "lost %d of %d probes (%s%%)", f.Lost(), f.Sent, formatPercent(f.LossPercent))
+}
+
+func roundTrip(c *decision) (State, string, bool) {
+	f, pol := c.f, c.pol
+	if f.Received == 0 {
+		return OK, "", false
+	}
+	rta := ms(f.RTA)
+	st := judge(rta, pol.Warn.HasRTA, pol.Warn.RTA, pol.Crit.HasRTA, pol.Crit.RTA)
+	if st == OK {
+		return OK, "", false
+	}
+	r := pol.Warn.RTA
+	if st == Critical {
+		r = pol.Crit.RTA
+	}
+	return st, describeRTA(rta, st, r), true
+}
+
+// owner names the one answering MAC unless a finding already did.
+func owner(c *decision) (State, string, bool) {
+	f := c.f
+	if len(f.Answerers) != 1 || len(f.Unexpected) > 0 || f.MACChanges > 0 {
+		return OK, "", false
+	}
+	return found(OK, "is at %s", f.Answerers[0].MAC)
 }
 
 // judge returns the state a value calls for under optional warn and crit
@@ -230,33 +313,25 @@ func formatPercent(p float64) string {
 	return strings.TrimSuffix(s, ".0")
 }
 
-// describeMAC renders a MAC with its label and, when an allowlist is in
-// force and the MAC is not on it, says so.
-func describeMAC(a mac.Addr, allowed allowlist.List) string {
-	switch {
-	case allowed.Len() == 0:
-		return a.String()
-	case !allowed.Allows(a):
-		return a.String() + " (not allowed)"
-	case allowed.Label(a) != "":
-		return a.String() + " (" + allowed.Label(a) + ")"
-	}
-	return a.String()
-}
-
 // maxListed bounds how many MACs one sentence names.
 const maxListed = 3
 
-// listMACs names up to maxListed MACs as "A", "A and B" or "A, B and C",
-// and counts the rest: "A, B, C and 4 more".
-func listMACs(addrs []mac.Addr, name func(mac.Addr) string) string {
+// ListMACs names up to three MACs as "A", "A and B" or "A, B and C", and
+// counts the rest: "A, B, C and 4 more". Each is named with its label, or
+// as not allowed.
+func ListMACs(macs []MAC) string { return listMACs(macs, MAC.String) }
+
+// plainMAC names a MAC by its address alone.
+func plainMAC(m MAC) string { return m.Addr.String() }
+
+func listMACs(macs []MAC, name func(MAC) string) string {
 	parts := make([]string, 0, maxListed+1)
-	for i, a := range addrs {
+	for i, m := range macs {
 		if i == maxListed {
-			parts = append(parts, fmt.Sprintf("%d more", len(addrs)-maxListed))
+			parts = append(parts, fmt.Sprintf("%d more", len(macs)-maxListed))
 			break
 		}
-		parts = append(parts, name(a))
+		parts = append(parts, name(m))
 	}
 	switch len(parts) {
 	case 0:
@@ -267,16 +342,23 @@ func listMACs(addrs []mac.Addr, name func(mac.Addr) string) string {
 	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
 }
 
-func distinct(addrs []mac.Addr) []mac.Addr {
-	seen := make(map[mac.Addr]bool, len(addrs))
-	var out []mac.Addr
-	for _, a := range addrs {
-		if !seen[a] {
-			seen[a] = true
-			out = append(out, a)
+func distinct(macs []MAC) []MAC {
+	seen := make(map[mac.Addr]bool, len(macs))
+	var out []MAC
+	for _, m := range macs {
+		if !seen[m.Addr] {
+			seen[m.Addr] = true
+			out = append(out, m)
 		}
 	}
 	return out
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -380,8 +380,8 @@ func (r *report) markdown() string {
 		for _, l := range r.goBench.lines {
 			p("| %s | %s | %s | %s |\n", l.name, l.nsOp, l.bOp, l.allocsOp)
 		}
-		p("\n- `BenchmarkDecide`, `BenchmarkVerdictOutput`: the pure verdict core on a healthy 3-probe observation\n")
-		p("  (deciding; deciding plus summary, long output and performance data).\n")
+		p("\n- `BenchmarkDecide`, `BenchmarkVerdictOutput`: the pure verdict core and the output on a healthy 3-probe\n")
+		p("  observation (deciding; deciding plus summary, long output and performance data).\n")
 		p("- `BenchmarkReceive*`: `arpprobe.Transport.Receive` over a socketpair standing in for the packet socket:\n")
 		p("  deadline, read, decode and classification of each reply, including a non-ARP frame skipped in between\n")
 		p("  (`Skip`) and a reader woken from another goroutine (`Wake`).\n\n")
@@ -598,7 +598,7 @@ func describeMachine(o options) []string {
 
 // ---- go test -bench ----
 
-var goBenchPkgs = []string{"./internal/verdict/", "./internal/arpprobe/"}
+var goBenchPkgs = []string{"./internal/verdict/", "./internal/output/", "./internal/arpprobe/"}
 
 type benchLine struct{ name, nsOp, bOp, allocsOp string }
 

@@ -1,7 +1,9 @@
-// Package check runs one check: it finds the path to the target, opens the
-// probe transport of the target's family (ARP for IPv4, NDP for IPv6), runs
-// the probe schedule and hands the observation to the verdict core.
-package check
+// Package observe is the observation step of a check: it finds the path to
+// the target (deadline-bounded), opens the probe transport of the target's
+// protocol (ARP for IPv4, NDP for IPv6), runs the probe schedule and
+// returns what it saw. It knows nothing of the policy the observation is
+// judged by or of how the result is printed.
+package observe
 
 import (
 	"context"
@@ -9,8 +11,6 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/check-arp/check_arp/internal/arpprobe"
@@ -22,86 +22,80 @@ import (
 	"github.com/check-arp/check_arp/internal/verdict"
 )
 
-// Config is a validated check configuration.
-type Config struct {
-	Target    netip.Addr // IPv4 (ARP) or IPv6 (NDP), without zone
-	Interface string     // "" to find it by route lookup
-	Source    netip.Addr // zero to pick one; 0.0.0.0 for RFC 5227 probes
-	Schedule  probe.Schedule
-	Timeout   time.Duration // for the whole check, from its start
-	Policy    verdict.Policy
-	Verbosity int
+// Request is one observation to make.
+type Request struct {
+	// Target is the address to probe and where to find it.
+	Target netpath.Request
+	// Schedule is when to send the probes.
+	Schedule probe.Schedule
+	// Start is when the check started and Timeout its length: the whole
+	// check, closing the sockets included, ends by Start+Timeout.
+	Start   time.Time
+	Timeout time.Duration
 }
 
-// Run performs the check described by cfg; start is when the plugin
-// started, so that cfg.Timeout bounds the whole run. An error means no
-// verdict could be reached (UNKNOWN); its message says why and how to fix
-// it; it is an *Error naming the protocol. A panic inside is turned into
-// such an error.
-func Run(ctx context.Context, cfg Config, start time.Time) (verdict.Result, error) {
-	return run(ctx, cfg, start, netpath.Resolve)
+// Run makes the observation req describes. An error means there is nothing
+// to judge; its message says why and how to fix it. When ctx was cancelled
+// with a cause (a signal), that cause is the error. A panic inside is
+// turned into an error.
+func Run(ctx context.Context, req Request) (verdict.Observation, error) {
+	return run(ctx, req, netpath.Resolve)
 }
 
 // resolver finds the path to the target; tests replace it.
 type resolver func(context.Context, netpath.Request) (netpath.Path, error)
 
-func run(ctx context.Context, cfg Config, start time.Time, resolve resolver) (res verdict.Result, err error) {
-	proto := verdict.ProtocolARP
-	if cfg.Target.Is6() {
-		proto = verdict.ProtocolNDP
-	}
-	defer func() {
-		if err != nil {
-			err = &Error{Protocol: proto, Err: err}
-		}
-	}()
+func run(ctx context.Context, req Request, resolve resolver) (obs verdict.Observation, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("internal error: %v; please report this with the command line that caused it", r)
 		}
 	}()
-	ctx, cancel := context.WithDeadline(ctx, start.Add(cfg.Timeout))
+	ctx, cancel := context.WithDeadline(ctx, req.Start.Add(req.Timeout))
 	defer cancel()
 	defer func() {
-		// Whatever failed, a signal is the reason to report.
-		var in *Interrupted
-		if err != nil && errors.As(context.Cause(ctx), &in) {
-			err = in
+		// Whatever failed, the reason the caller cancelled is the one to
+		// report.
+		if cause := context.Cause(ctx); err != nil && cause != nil &&
+			!errors.Is(cause, context.DeadlineExceeded) && !errors.Is(cause, context.Canceled) {
+			err = cause
 		}
 	}()
 
-	path, err := resolveWithin(ctx, resolve, netpath.Request{Target: cfg.Target, Interface: cfg.Interface, Source: cfg.Source})
+	target := req.Target.Target
+	path, err := resolveWithin(ctx, resolve, req.Target)
 	if err != nil {
-		return res, err
+		return obs, err
 	}
-	t, err := open(proto, path, cfg.Target)
+	proto := verdict.ProtocolOf(target)
+	t, err := open(proto, path, target)
 	if err != nil {
-		return res, err
+		return obs, err
 	}
 	defer t.Close()
 	// The sockets are open: nothing else needs privilege. A cgo build
 	// cannot drop it for every thread and keeps it; release builds are
 	// static.
 	if err := privilege.DropAll(); err != nil && !errors.Is(err, privilege.ErrUnsupported) {
-		return res, err
+		return obs, err
 	}
 
 	local, _ := mac.FromSlice(path.Interface.HardwareAddr)
-	obs := verdict.Observation{
+	obs = verdict.Observation{
 		Protocol:  proto,
-		Target:    cfg.Target,
+		Target:    target,
 		Interface: path.Interface.Name,
 		Source:    path.Source,
 		LocalMAC:  local,
 	}
 	// Closing the sockets takes an RCU grace period; stop probing early
 	// enough that the whole check still ends by its deadline.
-	probeCtx, cancelProbe := context.WithDeadline(ctx, start.Add(cfg.Timeout-teardownReserve(cfg.Timeout)))
+	probeCtx, cancelProbe := context.WithDeadline(ctx, req.Start.Add(req.Timeout-teardownReserve(req.Timeout)))
 	defer cancelProbe()
-	if err := probe.Run(probeCtx, t, cfg.Schedule, &obs); err != nil {
-		return res, err
+	if err := probe.Run(probeCtx, t, req.Schedule, &obs); err != nil {
+		return obs, err
 	}
-	return verdict.Decide(obs, cfg.Policy), nil
+	return obs, nil
 }
 
 // resolveWithin runs the route lookup but gives up at ctx's deadline even
@@ -159,17 +153,6 @@ func open(proto string, path netpath.Path, target netip.Addr) (transport, error)
 	return t, err
 }
 
-// Error is why a check reached no verdict. Protocol names the protocol the
-// check speaks (verdict.ProtocolARP or ProtocolNDP), so that the UNKNOWN
-// line starts as the check's verdicts do.
-type Error struct {
-	Protocol string
-	Err      error
-}
-
-func (e *Error) Error() string { return e.Err.Error() }
-func (e *Error) Unwrap() error { return e.Err }
-
 // PermissionError says how to grant what a raw socket needs.
 type PermissionError struct{ Socket, Interface, Binary string }
 
@@ -183,43 +166,4 @@ func permissionError(socket, ifName string) error {
 		bin = "/path/to/check_arp"
 	}
 	return &PermissionError{Socket: socket, Interface: ifName, Binary: bin}
-}
-
-// WithSignals returns a context that is cancelled, with the signal as its
-// cause, when SIGINT or SIGTERM arrives (a scheduler giving up on the
-// check). stop releases the signal handler.
-func WithSignals(parent context.Context) (ctx context.Context, stop func()) {
-	ctx, cancel := context.WithCancelCause(parent)
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() {
-		select {
-		case s := <-sigs:
-			cancel(&Interrupted{Signal: signalName(s)})
-		case <-done:
-		}
-	}()
-	return ctx, func() {
-		signal.Stop(sigs)
-		close(done)
-		cancel(nil)
-	}
-}
-
-// Interrupted is the error of a check stopped by a signal.
-type Interrupted struct{ Signal string }
-
-func (e *Interrupted) Error() string {
-	return fmt.Sprintf("check interrupted by %s before a verdict; if the scheduler's timeout killed it, give the check more time than -t", e.Signal)
-}
-
-func signalName(s os.Signal) string {
-	switch s {
-	case syscall.SIGTERM:
-		return "SIGTERM"
-	case syscall.SIGINT:
-		return "SIGINT"
-	}
-	return s.String()
 }

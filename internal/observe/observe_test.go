@@ -1,4 +1,4 @@
-package check
+package observe
 
 import (
 	"context"
@@ -17,13 +17,14 @@ func TestSlowRouteLookupKeepsTheDeadline(t *testing.T) {
 		time.Sleep(5 * time.Second) // a lookup that ignores its context
 		return netpath.Path{}, errors.New("too late")
 	}
-	cfg := Config{
-		Target:   netip.MustParseAddr("198.51.100.10"),
+	start := time.Now()
+	req := Request{
+		Target:   netpath.Request{Target: netip.MustParseAddr("198.51.100.10")},
 		Schedule: probe.Schedule{Count: 1, Interval: 10 * time.Millisecond},
+		Start:    start,
 		Timeout:  200 * time.Millisecond,
 	}
-	start := time.Now()
-	_, err := run(context.Background(), cfg, start, stuck)
+	_, err := run(context.Background(), req, stuck)
 	took := time.Since(start)
 	if err == nil || !strings.Contains(err.Error(), "finding the interface towards 198.51.100.10 took longer than the timeout; name it with -I") {
 		t.Fatalf("err = %v", err)
@@ -33,29 +34,35 @@ func TestSlowRouteLookupKeepsTheDeadline(t *testing.T) {
 	}
 }
 
-func TestSignalDuringRouteLookupIsReported(t *testing.T) {
+// stopped is a cancellation cause, as a signal handler gives one.
+type stopped struct{ why string }
+
+func (e *stopped) Error() string { return "stopped by " + e.why }
+
+func TestCancellationCauseDuringRouteLookupIsReported(t *testing.T) {
 	stuck := func(ctx context.Context, _ netpath.Request) (netpath.Path, error) {
 		<-ctx.Done()
 		return netpath.Path{}, ctx.Err()
 	}
 	ctx, cancel := context.WithCancelCause(context.Background())
-	time.AfterFunc(20*time.Millisecond, func() { cancel(&Interrupted{Signal: "SIGTERM"}) })
-	cfg := Config{
-		Target:   netip.MustParseAddr("198.51.100.10"),
+	time.AfterFunc(20*time.Millisecond, func() { cancel(&stopped{"SIGTERM"}) })
+	req := Request{
+		Target:   netpath.Request{Target: netip.MustParseAddr("198.51.100.10")},
 		Schedule: probe.Schedule{Count: 1, Interval: 10 * time.Millisecond},
+		Start:    time.Now(),
 		Timeout:  5 * time.Second,
 	}
-	_, err := run(ctx, cfg, time.Now(), stuck)
-	var in *Interrupted
-	if !errors.As(err, &in) || in.Signal != "SIGTERM" {
-		t.Fatalf("err = %v, want the interruption", err)
+	_, err := run(ctx, req, stuck)
+	var s *stopped
+	if !errors.As(err, &s) || s.why != "SIGTERM" {
+		t.Fatalf("err = %v, want the cancellation's cause", err)
 	}
 }
 
 func TestPanicInTheRouteLookupIsAnError(t *testing.T) {
 	boom := func(context.Context, netpath.Request) (netpath.Path, error) { panic("boom") }
-	cfg := Config{Target: netip.MustParseAddr("198.51.100.10"), Schedule: probe.Schedule{Count: 1, Interval: time.Second}, Timeout: time.Second}
-	_, err := run(context.Background(), cfg, time.Now(), boom)
+	req := Request{Target: netpath.Request{Target: netip.MustParseAddr("198.51.100.10")}, Schedule: probe.Schedule{Count: 1, Interval: time.Second}, Start: time.Now(), Timeout: time.Second}
+	_, err := run(context.Background(), req, boom)
 	if err == nil || !strings.HasPrefix(err.Error(), "internal error in the route lookup: boom") {
 		t.Fatalf("err = %v", err)
 	}

@@ -1,0 +1,88 @@
+package output
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/check-arp/check_arp/internal/threshold"
+	"github.com/check-arp/check_arp/internal/verdict"
+)
+
+// Metric is one performance data value, formatted and ready to print as
+// 'label'=value[uom];warn;crit;min;max.
+type Metric struct {
+	Label, Value, UOM, Warn, Crit, Min, Max string
+}
+
+// PerfMetric is one series of the performance data: its label and how its
+// value is read from a verdict's facts.
+type PerfMetric struct {
+	Label string
+	value func(f *verdict.Facts) Metric
+}
+
+// PerfTable is the performance data, in the order the plugin emits it:
+// check_icmp's rta, rtmin, rtmax and pl, then the counts that matter for
+// address ownership. The labels are the same for ARP and NDP (an
+// unsolicited neighbor advertisement counts as "gratuitous"), so graphs of
+// dual-stack VIPs line up. The man page lists its labels.
+var PerfTable = []PerfMetric{
+	{"rta", func(f *verdict.Facts) Metric {
+		return rtt(f, f.RTA, f.Warn.HasRTA, f.Warn.RTA, f.Crit.HasRTA, f.Crit.RTA)
+	}},
+	{"rtmin", func(f *verdict.Facts) Metric {
+		return rtt(f, f.RTMin, false, threshold.Range{}, false, threshold.Range{})
+	}},
+	{"rtmax", func(f *verdict.Facts) Metric {
+		return rtt(f, f.RTMax, false, threshold.Range{}, false, threshold.Range{})
+	}},
+	{"pl", func(f *verdict.Facts) Metric {
+		return Metric{Value: threshold.FormatNumber(f.LossPercent), UOM: "%",
+			Warn: rangeOf(f.Warn.HasPL, f.Warn.PL), Crit: rangeOf(f.Crit.HasPL, f.Crit.PL), Min: "0", Max: "100"}
+	}},
+	{"sent", func(f *verdict.Facts) Metric { return count(f.Sent) }},
+	{"received", func(f *verdict.Facts) Metric {
+		m := count(f.Received)
+		m.Max = strconv.Itoa(f.Sent)
+		return m
+	}},
+	{"macs", func(f *verdict.Facts) Metric { return count(len(f.Answerers)) }},
+	{"unexpected_macs", func(f *verdict.Facts) Metric { return count(len(f.Unexpected)) }},
+	{"multi_mac_probes", func(f *verdict.Facts) Metric { return count(f.MultiMACProbes) }},
+	{"mac_changes", func(f *verdict.Facts) Metric { return count(f.MACChanges) }},
+	{"gratuitous", func(f *verdict.Facts) Metric { return count(f.Announcements) }},
+	{"spoofed", func(f *verdict.Facts) Metric { return count(f.Spoofed) }},
+	{"time", func(f *verdict.Facts) Metric {
+		return Metric{Value: threshold.FormatNumber(f.Elapsed.Seconds()), UOM: "s", Min: "0"}
+	}},
+}
+
+// Perfdata returns the performance data of a verdict, as PerfTable lists it.
+func Perfdata(r verdict.Result) []Metric {
+	out := make([]Metric, len(PerfTable))
+	for i, pm := range PerfTable {
+		out[i] = pm.value(&r.Facts)
+		out[i].Label = pm.Label
+	}
+	return out
+}
+
+// rtt is a round-trip metric: "U" (unknown) when nothing answered.
+func rtt(f *verdict.Facts, d time.Duration, hasWarn bool, warn threshold.Range, hasCrit bool, crit threshold.Range) Metric {
+	m := Metric{Warn: rangeOf(hasWarn, warn), Crit: rangeOf(hasCrit, crit), Min: "0"}
+	if f.Received == 0 {
+		m.Value = "U"
+		return m
+	}
+	m.Value, m.UOM = threshold.FormatNumber(ms(d)), "ms"
+	return m
+}
+
+func count(n int) Metric { return Metric{Value: strconv.Itoa(n), Min: "0"} }
+
+func rangeOf(has bool, r threshold.Range) string {
+	if !has {
+		return ""
+	}
+	return r.String()
+}

@@ -1,0 +1,299 @@
+package verdict
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/check-arp/check_arp/internal/allowlist"
+	"github.com/check-arp/check_arp/internal/mac"
+	"github.com/check-arp/check_arp/internal/threshold"
+)
+
+// Facts are what the rules worked from, derived once from an observation
+// and the policy, as plain values: every output format (the Nagios line,
+// long output, performance data, and any other) prints from them without
+// recomputing anything.
+type Facts struct {
+	// Protocol, Target, Interface, Source, LocalMAC and Elapsed are copied
+	// from the observation.
+	Protocol  string
+	Target    netip.Addr
+	Interface string
+	Source    netip.Addr
+	LocalMAC  mac.Addr
+	Elapsed   time.Duration
+
+	// Sent counts the probes sent, Received those answered at least once.
+	Sent, Received int
+	// LossPercent is the share of probes without an answer (100 when none
+	// was sent).
+	LossPercent float64
+	// RTA, RTMin and RTMax are the average, lowest and highest round trip
+	// over the first reply to each answered probe; zero when Received is 0.
+	RTA, RTMin, RTMax time.Duration
+
+	// Answerers are the distinct MACs that answered, by first reply.
+	Answerers []Answerer
+	// Announcers are the distinct MACs that announced the target, by first
+	// announcement.
+	Announcers []Announcer
+	// Announcements counts the announcements (gratuitous ARP, unsolicited
+	// neighbor advertisements), repeats included.
+	Announcements int
+	// Unexpected are the MACs outside a non-empty allowlist that claimed
+	// the target, by reply or announcement.
+	Unexpected []MAC
+	// Owner is the MAC that alone answered the last probe answered by one
+	// MAC only: who holds the address now. HasOwner is false when every
+	// answered probe drew several MACs, or none was answered.
+	Owner    MAC
+	HasOwner bool
+	// MultiMACProbes counts probes answered by more than one MAC.
+	MultiMACProbes int
+	// MACChanges counts changes of the answering MAC between consecutive
+	// probes answered by one MAC.
+	MACChanges int
+	// Spoofed counts replies and announcements sent from a link-layer
+	// address other than the MAC they claim.
+	Spoofed int
+	// Recorded counts the replies and announcements in the observation;
+	// Unrecorded those that arrived beyond its recording limit.
+	Recorded, Unrecorded int
+
+	// Probes is the per-probe timeline, one entry per probe sent.
+	Probes []Probe
+
+	// Allowed is the allowlist in force, in ascending order; empty when
+	// any one MAC may answer.
+	Allowed []MAC
+	// Warn and Crit are the thresholds the round trips and the loss were
+	// judged by.
+	Warn, Crit threshold.Pair
+}
+
+// MAC is a link-layer address as the policy knows it.
+type MAC struct {
+	Addr mac.Addr
+	// Label is its allowlist label, "" when it has none.
+	Label string
+	// Allowed is true when the allowlist permits it, or when there is no
+	// allowlist.
+	Allowed bool
+}
+
+// String names the MAC as the plugin prints it: the address, then its
+// label or, on an allowlist that does not permit it, "(not allowed)".
+func (m MAC) String() string {
+	switch {
+	case !m.Allowed:
+		return m.Addr.String() + " (not allowed)"
+	case m.Label != "":
+		return m.Addr.String() + " (" + m.Label + ")"
+	}
+	return m.Addr.String()
+}
+
+// Answerer is what one answering MAC did.
+type Answerer struct {
+	MAC
+	// Replies counts its replies, duplicates included.
+	Replies int
+	// Probes are the 0-based indexes of the probes it answered, ascending.
+	Probes []int
+	// MinRTT and MaxRTT span its replies' round trips.
+	MinRTT, MaxRTT time.Duration
+}
+
+// Announcer is a MAC that announced the target.
+type Announcer struct {
+	MAC
+	// Count is how many announcements it sent; First is when the first
+	// arrived, from the start of the check.
+	Count int
+	First time.Duration
+}
+
+// Probe is one probe of the timeline.
+type Probe struct {
+	// At is when it was sent, from the start of the check.
+	At time.Duration
+	// Replies counts every reply credited to it, duplicates included.
+	Replies int
+	// Answers lists the distinct MACs that answered it, in arrival order.
+	Answers []Answer
+}
+
+// Answer is one MAC's answer to one probe.
+type Answer struct {
+	MAC
+	// RTT is the round trip of its first reply to the probe.
+	RTT time.Duration
+	// Replies counts its replies to the probe.
+	Replies int
+}
+
+// Lost counts the probes without an answer.
+func (f *Facts) Lost() int { return f.Sent - f.Received }
+
+// derived holds what only the rules need besides the facts.
+type derived struct {
+	perMAC          map[mac.Addr]int // index into Facts.Answerers
+	maxMACsPerProbe int
+	multiMACs       []MAC // distinct MACs seen in multi-MAC probes
+	// sequence has the one MAC of each probe answered by exactly one MAC,
+	// in probe order.
+	sequence  []MAC
+	spoofPair [2]mac.Addr // the first spoofed frame: claimed MAC, sender
+}
+
+// claimants returns every MAC that claimed the target, by reply or by
+// announcement.
+func (f *Facts) claimants(d *derived) []MAC {
+	out := make([]MAC, 0, len(f.Answerers)+len(f.Announcers))
+	for _, a := range f.Answerers {
+		out = append(out, a.MAC)
+	}
+	for _, a := range f.Announcers {
+		if _, ok := d.perMAC[a.Addr]; !ok {
+			out = append(out, a.MAC)
+		}
+	}
+	return out
+}
+
+func summarize(obs Observation, pol Policy) (Facts, derived) {
+	describe := func(a mac.Addr) MAC {
+		return MAC{Addr: a, Label: pol.Allowed.Label(a), Allowed: pol.Allowed.Len() == 0 || pol.Allowed.Allows(a)}
+	}
+	f := Facts{
+		Protocol:      obs.Protocol,
+		Target:        obs.Target,
+		Interface:     obs.Interface,
+		Source:        obs.Source,
+		LocalMAC:      obs.LocalMAC,
+		Elapsed:       obs.Elapsed,
+		Sent:          len(obs.ProbesSent),
+		Announcements: len(obs.Announcements),
+		Recorded:      len(obs.Replies) + len(obs.Announcements),
+		Unrecorded:    obs.Unrecorded,
+		Probes:        make([]Probe, len(obs.ProbesSent)),
+		Allowed:       allowed(pol.Allowed),
+		Warn:          pol.Warn,
+		Crit:          pol.Crit,
+	}
+	d := derived{perMAC: make(map[mac.Addr]int)}
+	for i, at := range obs.ProbesSent {
+		f.Probes[i].At = at
+	}
+	type probeMAC struct {
+		probe int
+		mac   mac.Addr
+	}
+	inProbe := make(map[probeMAC]int) // index into Answers; keeps a flood linear
+	spoof := func(claimed, via mac.Addr) {
+		if via.IsZero() || via == claimed {
+			return
+		}
+		if f.Spoofed == 0 {
+			d.spoofPair = [2]mac.Addr{claimed, via}
+		}
+		f.Spoofed++
+	}
+	for _, r := range obs.Replies {
+		if r.Probe < 0 || r.Probe >= f.Sent {
+			continue
+		}
+		spoof(r.MAC, r.Via)
+		p := &f.Probes[r.Probe]
+		p.Replies++
+		k := probeMAC{r.Probe, r.MAC}
+		if i, ok := inProbe[k]; ok {
+			p.Answers[i].Replies++
+		} else {
+			inProbe[k] = len(p.Answers)
+			p.Answers = append(p.Answers, Answer{MAC: describe(r.MAC), RTT: r.RTT, Replies: 1})
+		}
+		i, ok := d.perMAC[r.MAC]
+		if !ok {
+			i = len(f.Answerers)
+			d.perMAC[r.MAC] = i
+			f.Answerers = append(f.Answerers, Answerer{MAC: describe(r.MAC), MinRTT: r.RTT, MaxRTT: r.RTT})
+		}
+		a := &f.Answerers[i]
+		a.Replies++
+		if n := len(a.Probes); n == 0 || a.Probes[n-1] != r.Probe {
+			a.Probes = append(a.Probes, r.Probe)
+		}
+		a.MinRTT = min(a.MinRTT, r.RTT)
+		a.MaxRTT = max(a.MaxRTT, r.RTT)
+	}
+	var total time.Duration
+	inMulti := make(map[mac.Addr]bool)
+	for _, p := range f.Probes {
+		if p.Replies == 0 {
+			continue
+		}
+		first := p.Answers[0].RTT // the probe's first reply
+		if f.Received == 0 {
+			f.RTMin, f.RTMax = first, first
+		}
+		f.Received++
+		total += first
+		f.RTMin = min(f.RTMin, first)
+		f.RTMax = max(f.RTMax, first)
+		if len(p.Answers) > 1 {
+			f.MultiMACProbes++
+			d.maxMACsPerProbe = max(d.maxMACsPerProbe, len(p.Answers))
+			for _, a := range p.Answers {
+				if !inMulti[a.Addr] {
+					inMulti[a.Addr] = true
+					d.multiMACs = append(d.multiMACs, a.MAC)
+				}
+			}
+			continue
+		}
+		if n := len(d.sequence); n > 0 && d.sequence[n-1].Addr != p.Answers[0].Addr {
+			f.MACChanges++
+		}
+		d.sequence = append(d.sequence, p.Answers[0].MAC)
+	}
+	if f.Received > 0 {
+		f.RTA = total / time.Duration(f.Received)
+	}
+	if n := len(d.sequence); n > 0 {
+		f.Owner, f.HasOwner = d.sequence[n-1], true
+	}
+	f.LossPercent = 100
+	if f.Sent > 0 {
+		f.LossPercent = 100 * float64(f.Lost()) / float64(f.Sent)
+	}
+	announcer := make(map[mac.Addr]int)
+	for _, a := range obs.Announcements {
+		spoof(a.MAC, a.Via)
+		i, ok := announcer[a.MAC]
+		if !ok {
+			i = len(f.Announcers)
+			announcer[a.MAC] = i
+			f.Announcers = append(f.Announcers, Announcer{MAC: describe(a.MAC), First: a.At})
+		}
+		f.Announcers[i].Count++
+	}
+	if pol.Allowed.Len() > 0 {
+		for _, m := range f.claimants(&d) {
+			if !m.Allowed {
+				f.Unexpected = append(f.Unexpected, m)
+			}
+		}
+	}
+	return f, d
+}
+
+// allowed lists the allowlist as MACs, in its ascending order.
+func allowed(l allowlist.List) []MAC {
+	addrs := l.Addrs()
+	out := make([]MAC, len(addrs))
+	for i, a := range addrs {
+		out[i] = MAC{Addr: a, Label: l.Label(a), Allowed: true}
+	}
+	return out
+}
