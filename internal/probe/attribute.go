@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"slices"
 	"time"
 
 	"github.com/check-arp/check_arp/internal/mac"
@@ -11,14 +12,14 @@ import (
 // wire order, and the replies that followed them.
 //
 // ARP replies carry no request identifier, and every raw socket on a host
-// sees every reply. So a reply is credited to the latest request that left
-// before it, whoever sent that request. When requests of several processes
-// interleave faster than the target answers (request A, request B, reply
-// A, reply B), the latest request collects two replies from one MAC and the
-// one before it none: attribute then moves the surplus back to the
-// unanswered requests just before it, so neither check sees a loss that
-// did not happen, while a request that really went unanswered (A lost:
-// request A, request B, reply B) stays unanswered.
+// sees every reply. So a reply answers some request that left before it,
+// whoever sent that request, and not necessarily the latest: when requests
+// of several processes interleave faster than the target answers, or the
+// target answers late (a userspace responder behind under load, proxy ARP's
+// random delay), replies land after later requests. assign matches them by
+// count (see there), so that no check sees a loss that did not happen,
+// while a request that really went unanswered (A lost: request A, request
+// B, reply B) stays unanswered.
 type wire struct {
 	requests []wireRequest
 	replies  []wireReply
@@ -88,9 +89,25 @@ func (w *wire) reply(m, via mac.Addr, at time.Time, byArrival bool) {
 	w.replies = append(w.replies, wireReply{mac: m, via: via, at: at, request: req})
 }
 
-// assign maps each reply to a request: the latest before it, with surplus
-// replies of a MAC moved back to the run of requests just before that it
-// left unanswered, earliest reply to earliest request.
+// assign maps each reply to a request (-1: none).
+//
+// Each MAC's replies are matched to distinct requests sent before them, as
+// many as can be: a reply takes the latest request before it that none of
+// the MAC's earlier replies took. So a reply that lands after later
+// requests (a userspace responder falling behind under load, a proxy-ARP
+// router's random delay, requests of other checks interleaving) still
+// answers an earlier unanswered request, across answered ones too, while a
+// request is reported unanswered only when its MAC sent fewer replies than
+// there were requests: when every request got a reply, none is lost. What
+// stays unanswered is the earliest, since a prompt responder answers the
+// latest request before its reply (request A lost, request B, reply B).
+//
+// The matched requests are then paired with the matched replies in order,
+// earliest with earliest, as a responder that answers in turn does; any
+// matching of these sets is consistent with the wire, and this one gives
+// each request the round trip it really had when the responder keeps the
+// order. Replies beyond the requests (one MAC answering a request twice)
+// stay with the latest request before them.
 func (w *wire) assign() []int {
 	to := make([]int, len(w.replies))
 	perMAC := make(map[mac.Addr][]int) // MAC -> its reply indexes
@@ -100,32 +117,42 @@ func (w *wire) assign() []int {
 			perMAC[r.mac] = append(perMAC[r.mac], i)
 		}
 	}
-	byRequest := make(map[int][]int) // request -> reply indexes, for one MAC
+	var (
+		stack []span // unmatched requests not yet taken, ascending
+		reqs  []int
+		reps  []int
+	)
 	for _, replies := range perMAC {
-		if len(replies) < 2 {
-			continue // no surplus possible
-		}
-		clear(byRequest)
+		// By the latest request each may answer; arrival order within.
+		// For transports in wire order this is arrival order already.
+		slices.SortStableFunc(replies, func(a, b int) int { return w.replies[a].request - w.replies[b].request })
+		stack, reqs, reps = stack[:0], reqs[:0], reps[:0]
+		next := 0 // first request not yet on the stack
 		for _, i := range replies {
-			byRequest[w.replies[i].request] = append(byRequest[w.replies[i].request], i)
+			if b := w.replies[i].request; b >= next {
+				stack = append(stack, span{next, b})
+				next = b + 1
+			}
+			if len(stack) == 0 {
+				continue // a surplus: stays with the latest request before it
+			}
+			top := &stack[len(stack)-1]
+			reqs = append(reqs, top.hi)
+			reps = append(reps, i)
+			if top.hi--; top.hi < top.lo {
+				stack = stack[:len(stack)-1]
+			}
 		}
-		for j, reps := range byRequest {
-			if len(reps) < 2 {
-				continue
-			}
-			var targets []int
-			for k := j - 1; k >= 0 && len(targets) < len(reps)-1 && len(byRequest[k]) == 0; k-- {
-				targets = append(targets, k)
-			}
-			// targets run backwards from j; the earliest reply goes to the
-			// earliest request.
-			for n := range targets {
-				to[reps[n]] = targets[len(targets)-1-n]
-			}
+		slices.Sort(reqs)
+		for k, i := range reps {
+			to[i] = reqs[k]
 		}
 	}
 	return to
 }
+
+// span is a run of request indexes, lo to hi inclusive.
+type span struct{ lo, hi int }
 
 // attribute returns the replies to own probes, in arrival order.
 func (w *wire) attribute() []verdict.Reply {
@@ -146,15 +173,49 @@ func (w *wire) attribute() []verdict.Reply {
 
 // answered reports whether own probe p has a reply.
 func (w *wire) answered(p int) bool {
+	return w.answeredBy(w.assign(), p)
+}
+
+func (w *wire) answeredBy(to []int, p int) bool {
 	if w.position[p] < 0 {
 		return false
 	}
-	for i, req := range w.assign() {
+	for i, req := range to {
 		if req == w.position[p] && w.replies[i].at.After(w.sentAt[p]) {
 			return true
 		}
 	}
 	return false
+}
+
+// allAnswered reports whether every own probe sent has a reply.
+func (w *wire) allAnswered() bool {
+	to := w.assign()
+	for p := range w.sentAt {
+		if !w.answeredBy(to, p) {
+			return false
+		}
+	}
+	return true
+}
+
+// lateReplies counts the own probes whose first reply arrived after the
+// next own probe left: the target answers slower than the interval.
+func (w *wire) lateReplies() int {
+	first := make(map[int]time.Time)
+	for _, r := range w.attribute() {
+		at := w.sentAt[r.Probe].Add(r.RTT)
+		if f, ok := first[r.Probe]; !ok || at.Before(f) {
+			first[r.Probe] = at
+		}
+	}
+	n := 0
+	for p, at := range first {
+		if p+1 < len(w.sentAt) && at.After(w.sentAt[p+1]) {
+			n++
+		}
+	}
+	return n
 }
 
 // slowest returns the longest round trip among own probes' first replies.

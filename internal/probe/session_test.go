@@ -3,6 +3,7 @@ package probe
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -96,12 +97,11 @@ func runScripted(t *testing.T, timeout time.Duration, sched Schedule, script fun
 }
 
 func TestRunRecordsEveryReplyAgainstItsProbe(t *testing.T) {
-	// Probe 0: A; probe 1: A and B; probe 2: B twice.
+	// Probe 0: A and B; probe 1: A and B; probe 2: B twice. B's four
+	// replies to three requests leave one surplus, a duplicate of probe 2.
 	obs, _, err := runScripted(t, 2*time.Second, Schedule{Count: 3, Interval: 30 * time.Millisecond}, func(p int) []scriptedReply {
 		switch p {
-		case 0:
-			return []scriptedReply{{delay: time.Millisecond, mac: macA}}
-		case 1:
+		case 0, 1:
 			return []scriptedReply{{delay: time.Millisecond, mac: macA}, {delay: 10 * time.Millisecond, mac: macB}}
 		default:
 			return []scriptedReply{{delay: time.Millisecond, mac: macB}, {delay: 10 * time.Millisecond, mac: macB}}
@@ -126,26 +126,63 @@ func TestRunRecordsEveryReplyAgainstItsProbe(t *testing.T) {
 			t.Errorf("reply %+v: rtt out of range", r)
 		}
 	}
+	// The last B reply comes 70ms after the first probe, inside the
+	// FairWindow the run waits in any case.
 	want := []struct {
 		probe int
 		mac   mac.Addr
-	}{{0, macA}, {1, macA}, {1, macB}, {2, macB}}
-	// The second B reply to probe 2 may or may not beat the settle time
-	// (twice the slowest first reply); the first four are certain.
-	if len(got) < len(want) {
-		t.Fatalf("replies %v, want at least %v", got, want)
+	}{{0, macA}, {0, macB}, {1, macA}, {1, macB}, {2, macB}, {2, macB}}
+	if len(got) != len(want) {
+		t.Fatalf("replies %v, want %v", got, want)
 	}
 	for i := range want {
 		if got[i] != want[i] {
 			t.Fatalf("reply %d = %v, want %v (all: %v)", i, got[i], want[i], got)
 		}
 	}
+	if obs.LateReplies != 0 {
+		t.Errorf("LateReplies = %d, want 0: every reply came before the next probe", obs.LateReplies)
+	}
 }
 
-func TestRunStopsOnceTheLastProbeIsAnswered(t *testing.T) {
-	// Probe 0 is lost; the others are answered at once. The run must end
-	// right after probe 2's reply, not at the 5s deadline.
-	obs, took, err := runScripted(t, 5*time.Second, Schedule{Count: 3, Interval: 20 * time.Millisecond}, func(p int) []scriptedReply {
+func TestRunStopsOnceEveryProbeIsAnswered(t *testing.T) {
+	// Every probe answered at once: the run ends after the FairWindow
+	// that a late second claimant gets, not at the 5s deadline.
+	obs, took, err := runScripted(t, 5*time.Second, Schedule{Count: 3, Interval: 20 * time.Millisecond}, func(int) []scriptedReply {
+		return []scriptedReply{{delay: time.Millisecond, mac: macA}}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if took > time.Second || took < FairWindow {
+		t.Fatalf("run took %v; it should stop after the fair window (%v) once every probe is answered", took, FairWindow)
+	}
+	if len(obs.Replies) != 3 {
+		t.Fatalf("replies %+v, want 3", obs.Replies)
+	}
+}
+
+func TestRunGivesASecondClaimantAFairWindow(t *testing.T) {
+	// One probe, answered at once by A and 60ms later by B (a userspace
+	// responder behind under load): B must be seen, for every count.
+	for _, count := range []int{1, 2, 3} {
+		obs, _, err := runScripted(t, 2*time.Second, Schedule{Count: count, Interval: 10 * time.Millisecond}, func(p int) []scriptedReply {
+			return []scriptedReply{{delay: 100 * time.Microsecond, mac: macA}, {delay: 60 * time.Millisecond, mac: macB}}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.ContainsFunc(obs.Replies, func(r verdict.Reply) bool { return r.MAC == macB }) {
+			t.Errorf("-p %d: the late second claimant was not seen: %+v", count, obs.Replies)
+		}
+	}
+}
+
+func TestRunWaitsForUnansweredProbes(t *testing.T) {
+	// Probe 0 is lost; the others are answered at once. A reply to probe
+	// 0 may still come (late replies land after later requests), so the
+	// run goes to the deadline, and reports only probe 0 unanswered.
+	obs, took, err := runScripted(t, 400*time.Millisecond, Schedule{Count: 3, Interval: 20 * time.Millisecond}, func(p int) []scriptedReply {
 		if p == 0 {
 			return nil
 		}
@@ -154,11 +191,34 @@ func TestRunStopsOnceTheLastProbeIsAnswered(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if took > time.Second {
-		t.Fatalf("run took %v; it should stop after the last probe's reply", took)
+	if took < 390*time.Millisecond {
+		t.Fatalf("run took %v; with probe 0 unanswered it should wait for the deadline", took)
 	}
 	if len(obs.Replies) != 2 || obs.Replies[0].Probe != 1 || obs.Replies[1].Probe != 2 {
 		t.Fatalf("replies %+v, want probes 1 and 2", obs.Replies)
+	}
+}
+
+func TestRunCountsLateRepliesAsAnswers(t *testing.T) {
+	// A proxy-ARP router: every reply comes 150-250ms after its request,
+	// after the next request (interval 100ms). Every probe is answered by
+	// the deadline, so no loss, and the lateness is reported.
+	lags := []time.Duration{250 * time.Millisecond, 150 * time.Millisecond, 200 * time.Millisecond}
+	obs, _, err := runScripted(t, time.Second, Schedule{Count: 3, Interval: 100 * time.Millisecond}, func(p int) []scriptedReply {
+		return []scriptedReply{{delay: lags[p], mac: macA}}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	answered := map[int]bool{}
+	for _, r := range obs.Replies {
+		answered[r.Probe] = true
+	}
+	if len(answered) != 3 {
+		t.Fatalf("answered probes %v, want all 3: %+v", answered, obs.Replies)
+	}
+	if obs.LateReplies != 2 {
+		t.Errorf("LateReplies = %d, want 2 (probes 1 and 2 each answered after the next request)", obs.LateReplies)
 	}
 }
 

@@ -91,6 +91,11 @@ type Observation struct {
 	// Unrecorded counts replies and announcements that arrived after the
 	// recording limit was reached (a flood); they are not in the lists.
 	Unrecorded int
+	// LateReplies counts the probes whose first reply arrived after the
+	// next probe left: the target answers slower than the interval (a
+	// proxy-ARP router's random delay), and a longer interval would show
+	// each reply with its own request.
+	LateReplies int
 	// Elapsed is the duration of the probe run.
 	Elapsed time.Duration
 }

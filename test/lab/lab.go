@@ -46,6 +46,7 @@ type Lab struct {
 	namespaces []string
 	procs      []*exec.Cmd
 	ports      int
+	cleanups   []func()
 }
 
 // Available reports why labs cannot be built here, or nil if they can.
@@ -175,13 +176,70 @@ func (l *Lab) Start(ns string, argv ...string) error {
 	}
 }
 
+// Spawn runs argv inside ns in the background until Close, for daemons
+// that do not announce readiness (the caller polls for their effect).
+// Their output goes to the returned buffer.
+func (l *Lab) Spawn(ns string, argv ...string) (*SyncBuffer, error) {
+	cmd := exec.Command("ip", append([]string{"netns", "exec", ns}, argv...)...)
+	out := &SyncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting %s in %s: %w", argv[0], ns, err)
+	}
+	l.mu.Lock()
+	l.procs = append(l.procs, cmd)
+	l.mu.Unlock()
+	return out, nil
+}
+
+// SyncBuffer is a bytes.Buffer safe for one writer and concurrent readers.
+type SyncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *SyncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// String returns what was written so far.
+func (b *SyncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// Output runs argv inside ns and returns its standard output.
+func (l *Lab) Output(ns string, argv ...string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
+	defer cancel()
+	out, err := l.Command(ctx, ns, argv...).Output()
+	if err != nil {
+		return "", fmt.Errorf("%s in %s: %w", strings.Join(argv, " "), ns, err)
+	}
+	return string(out), nil
+}
+
+// OnClose registers f to run first thing in Close (stopping daemons the
+// way they want to be stopped, before their namespaces go).
+func (l *Lab) OnClose(f func()) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.cleanups = append(l.cleanups, f)
+}
+
 // Close stops the lab's processes and deletes its namespaces, which takes
 // their interfaces, bridge and nftables rules with them.
 func (l *Lab) Close() error {
 	l.mu.Lock()
-	procs, nss := l.procs, l.namespaces
-	l.procs, l.namespaces = nil, nil
+	procs, nss, cleanups := l.procs, l.namespaces, l.cleanups
+	l.procs, l.namespaces, l.cleanups = nil, nil, nil
 	l.mu.Unlock()
+	for i := len(cleanups) - 1; i >= 0; i-- {
+		cleanups[i]()
+	}
 	for _, p := range procs {
 		_ = p.Process.Kill()
 		_ = p.Wait()

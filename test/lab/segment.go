@@ -71,6 +71,10 @@ type Segment struct {
 	Sim string
 	// Allowlist is a file listing node-a, node-b and node-c with labels.
 	Allowlist string
+	// responder is the arpresponder binary, for the peers of peers.go.
+	responder string
+	// dir holds files the peers need (configurations).
+	dir string
 }
 
 // NewSegment builds the standard segment. responder is the path of the
@@ -80,7 +84,7 @@ func NewSegment(responder, dir string) (*Segment, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Segment{Lab: l}
+	s := &Segment{Lab: l, responder: responder, dir: dir}
 	if err := s.build(responder, dir); err != nil {
 		l.Close()
 		return nil, err

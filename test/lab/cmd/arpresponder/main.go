@@ -3,14 +3,17 @@
 // Solicitations for one IPv6 address, in ways a kernel will not (late, from
 // a MAC that changes from request to request, with gratuitous ARP or
 // unsolicited neighbor advertisements), so that the check's verdicts on
-// those cases can be tested end to end. It runs inside a lab namespace only
-// and exits by itself after -lifetime.
+// those cases can be tested end to end. With -metallb it behaves as
+// MetalLB's layer-2 speaker does (see there). It runs inside a lab
+// namespace only and exits by itself after -lifetime.
 package main
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/netip"
 	"os"
@@ -39,6 +42,10 @@ type responder interface {
 	next() (reply func(from net.HardwareAddr) error, err error)
 	// announce claims the address for a MAC, unsolicited, to everyone.
 	announce(m net.HardwareAddr) error
+	// takeover sends one round of the announcements a new MetalLB leader
+	// sends: for ARP a gratuitous request and a gratuitous reply, for NDP
+	// one unsolicited advertisement.
+	takeover(m net.HardwareAddr) error
 	Close() error
 }
 
@@ -52,8 +59,21 @@ func run() error {
 		annAfter = flag.Duration("announce-after", 20*time.Millisecond, "when to send the announcement")
 		idle     = flag.Duration("reset-after", 500*time.Millisecond, "start the MAC sequence again after this long without requests")
 		lifetime = flag.Duration("lifetime", 10*time.Minute, "exit after this long")
+		lagMin   = flag.Duration("lag-min", 0, "with -lag-max: each reply waits a random lag in [lag-min, lag-max], and replies leave in turn, so a burst of requests puts them behind (a userspace responder under load)")
+		lagMax   = flag.Duration("lag-max", 0, "see -lag-min")
+		metallb  = flag.Bool("metallb", false, "behave as MetalLB's layer-2 speaker: answer ARP requests only when broadcast or sent to this interface's MAC, and send solicited advertisements without the Override flag")
+		rounds   = flag.Int("takeover-rounds", 0, "on start, announce the address from the first -macs MAC this many times, as a new MetalLB leader does (ARP: two frames per round, NDP: one)")
+		every    = flag.Duration("takeover-every", 1100*time.Millisecond, "time between takeover rounds")
+		seed     = flag.Uint64("seed", 0, "seed of the lag's randomness (0: from the clock)")
 	)
 	flag.Parse()
+	if *lagMax < *lagMin {
+		return fmt.Errorf("-lag-max %v is shorter than -lag-min %v", *lagMax, *lagMin)
+	}
+	if *seed == 0 {
+		*seed = uint64(time.Now().UnixNano())
+	}
+	rng := rand.New(rand.NewPCG(*seed, 0))
 	target, err := netip.ParseAddr(*ipStr)
 	if err != nil {
 		return fmt.Errorf("-ip %q: need an IPv4 or IPv6 address", *ipStr)
@@ -79,9 +99,9 @@ func run() error {
 	deadline := time.Now().Add(*lifetime)
 	var r responder
 	if target.Is4() {
-		r, err = newARP(ifi, target, deadline)
+		r, err = newARP(ifi, target, deadline, *metallb)
 	} else {
-		r, err = newNDP(ifi, target, deadline)
+		r, err = newNDP(ifi, target, deadline, !*metallb)
 	}
 	if err != nil {
 		return err
@@ -90,12 +110,30 @@ func run() error {
 	fmt.Println("ready")
 
 	var (
-		mu      sync.Mutex
-		n       int
-		last    time.Time
-		pending sync.WaitGroup
+		mu        sync.Mutex
+		n         int
+		last      time.Time
+		lastReply time.Time // when the latest scheduled reply leaves
+		pending   sync.WaitGroup
 	)
 	defer pending.Wait()
+	if *rounds > 0 {
+		pending.Add(1)
+		go func() {
+			defer pending.Done()
+			for i := range *rounds {
+				if i > 0 {
+					time.Sleep(*every)
+				}
+				mu.Lock()
+				err := r.takeover(macs[0])
+				mu.Unlock()
+				if err != nil {
+					fmt.Fprintln(os.Stderr, "arpresponder: takeover:", err)
+				}
+			}
+		}()
+	}
 	for {
 		reply, err := r.next()
 		if err != nil {
@@ -112,8 +150,20 @@ func run() error {
 		from := macs[min(n, len(macs)-1)]
 		first := n == 0
 		n++
+		wait := *delay
+		if *lagMax > 0 {
+			// In turn, like one goroutine answering from a queue: a
+			// reply never overtakes the one before it.
+			lag := *lagMin + time.Duration(rng.Int64N(int64(*lagMax-*lagMin)+1))
+			at := now.Add(wait + lag)
+			if at.Before(lastReply) {
+				at = lastReply.Add(10 * time.Microsecond)
+			}
+			lastReply = at
+			wait = at.Sub(now)
+		}
 		pending.Add(1)
-		time.AfterFunc(*delay, func() {
+		time.AfterFunc(wait, func() {
 			defer pending.Done()
 			mu.Lock()
 			defer mu.Unlock()
@@ -139,9 +189,12 @@ func run() error {
 type arpResponder struct {
 	c      *arp.Client
 	target netip.Addr
+	// own is the interface's MAC when only broadcast requests and those
+	// sent to it are answered, as MetalLB's speaker does.
+	own net.HardwareAddr
 }
 
-func newARP(ifi *net.Interface, target netip.Addr, deadline time.Time) (*arpResponder, error) {
+func newARP(ifi *net.Interface, target netip.Addr, deadline time.Time, metallb bool) (*arpResponder, error) {
 	conn, err := packet.Listen(ifi, packet.Raw, unix.ETH_P_ARP, nil)
 	if err != nil {
 		return nil, err
@@ -155,16 +208,23 @@ func newARP(ifi *net.Interface, target netip.Addr, deadline time.Time) (*arpResp
 		c.Close()
 		return nil, err
 	}
-	return &arpResponder{c: c, target: target}, nil
+	r := &arpResponder{c: c, target: target}
+	if metallb {
+		r.own = ifi.HardwareAddr
+	}
+	return r, nil
 }
 
 func (r *arpResponder) next() (func(net.HardwareAddr) error, error) {
 	for {
-		req, _, err := r.c.Read()
+		req, frame, err := r.c.Read()
 		if err != nil {
 			return nil, err
 		}
 		if req.Operation != arp.OperationRequest || req.TargetIP != r.target || req.SenderIP == r.target {
+			continue
+		}
+		if r.own != nil && !bytes.Equal(frame.Destination, ethernet.Broadcast) && !bytes.Equal(frame.Destination, r.own) {
 			continue
 		}
 		return func(from net.HardwareAddr) error { return r.c.Reply(req, from, r.target) }, nil
@@ -179,20 +239,39 @@ func (r *arpResponder) announce(m net.HardwareAddr) error {
 	return r.c.WriteTo(garp, ethernet.Broadcast)
 }
 
+func (r *arpResponder) takeover(m net.HardwareAddr) error {
+	for _, op := range []arp.Operation{arp.OperationRequest, arp.OperationReply} {
+		garp, err := arp.NewPacket(op, m, r.target, ethernet.Broadcast, r.target)
+		if err != nil {
+			return err
+		}
+		if err := r.c.WriteTo(garp, ethernet.Broadcast); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (r *arpResponder) Close() error { return r.c.Close() }
 
 // ndpResponder answers Neighbor Solicitations as a MetalLB speaker does:
 // only those with a source link-layer address, with a solicited
 // advertisement that carries the MAC in its target link-layer address
-// option, sent to the solicitor.
+// option, sent to the solicitor. It joins the target's solicited-node
+// group and does not own the target address, so the kernel never hands it
+// a solicitation sent unicast to the target: as MetalLB's speaker, it
+// answers multicast solicitations only (upstream issue metallb#2920).
+// override is false for MetalLB's solicited advertisements, which do not
+// set the Override flag.
 type ndpResponder struct {
-	c      *ndp.Conn
-	target netip.Addr
+	c        *ndp.Conn
+	target   netip.Addr
+	override bool
 }
 
 var allNodes = netip.MustParseAddr("ff02::1")
 
-func newNDP(ifi *net.Interface, target netip.Addr, deadline time.Time) (*ndpResponder, error) {
+func newNDP(ifi *net.Interface, target netip.Addr, deadline time.Time, override bool) (*ndpResponder, error) {
 	c, _, err := ndp.Listen(ifi, ndp.LinkLocal)
 	if err != nil {
 		return nil, err
@@ -208,7 +287,7 @@ func newNDP(ifi *net.Interface, target netip.Addr, deadline time.Time) (*ndpResp
 		c.Close()
 		return nil, err
 	}
-	return &ndpResponder{c: c, target: target}, nil
+	return &ndpResponder{c: c, target: target, override: override}, nil
 }
 
 func (r *ndpResponder) next() (func(net.HardwareAddr) error, error) {
@@ -229,10 +308,12 @@ func (r *ndpResponder) announce(m net.HardwareAddr) error {
 	return r.advertise(m, false, allNodes)
 }
 
+func (r *ndpResponder) takeover(m net.HardwareAddr) error { return r.announce(m) }
+
 func (r *ndpResponder) advertise(m net.HardwareAddr, solicited bool, to netip.Addr) error {
 	return r.c.WriteTo(&ndp.NeighborAdvertisement{
 		Solicited:     solicited,
-		Override:      true,
+		Override:      !solicited || r.override,
 		TargetAddress: r.target,
 		Options:       []ndp.Option{&ndp.LinkLayerAddress{Direction: ndp.Target, Addr: m}},
 	}, nil, to)

@@ -1,0 +1,281 @@
+package lab
+
+// Peers that behave as the responders people run do, for the scenarios of
+// real responders: MetalLB's speaker, a proxy-ARP router, keepalived with
+// a virtual MAC, a macvlan host. Each is added to a standard Segment on
+// demand, since most tests do not need them.
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Addresses of the real-responder scenarios (documentation ranges only).
+const (
+	SpeakerIP   = "198.51.100.60" // a MetalLB-like speaker answers, 5-80ms late
+	SpeakerIP6  = "2001:db8::60"
+	Speaker2IP  = "198.51.100.61" // two MetalLB-like speakers answer (split brain, one late)
+	Speaker2IP6 = "2001:db8::61"
+	ProxiedIP   = "198.51.100.30" // a proxy-ARP router answers after proxy_delay
+	ProxiedIP6  = "2001:db8::30"
+	VRRPIP      = "198.51.100.51" // keepalived VIP, VRID 51 (0x33), use_vmac
+	VRRPIP6     = "2001:db8::51"
+	MacvlanIP   = "198.51.100.81" // a macvlan child of mvhost's eth0
+	MacvlanIP6  = "2001:db8::81"
+
+	SpeakerMAC  = "02:00:00:00:00:60"
+	Speaker2MAC = "02:00:00:00:00:61"
+	RouterMAC   = "02:00:00:00:00:fe"
+	MacvlanMAC  = "02:00:00:00:00:81"
+	// VRRPMAC and VRRPMAC6 are VRID 51's virtual MACs (RFC 5798).
+	VRRPMAC  = "00:00:5e:00:01:33"
+	VRRPMAC6 = "00:00:5e:00:02:33"
+	VRID     = 51
+)
+
+// Speaker describes a MetalLB-like layer-2 speaker.
+type Speaker struct {
+	// Role names the namespace; MAC is its interface's MAC, the one it
+	// answers from; Host is its own address, last octet / last group.
+	Role string
+	MAC  string
+	Host int
+	// IPs are the VIPs it answers for.
+	IPs []string
+	// LagMin and LagMax bound the random lag of each reply; replies
+	// leave in turn, so a burst of requests puts it behind.
+	LagMin, LagMax time.Duration
+	// TakeoverRounds is how many announcement rounds it sends on start,
+	// TakeoverEvery apart (MetalLB: for 5 s after it becomes leader).
+	TakeoverRounds int
+	TakeoverEvery  time.Duration
+}
+
+// AddSpeaker adds a host that answers for the VIPs as MetalLB's layer-2
+// speaker does, from userspace and from its own interface's MAC: ARP
+// requests only when broadcast or sent to that MAC; IPv6 solicitations
+// only when sent to the VIP's solicited-node group (it does not own the
+// VIP, so the kernel never hands it a unicast solicitation, metallb#2920);
+// solicited advertisements without the Override flag; each reply after a
+// random lag, in turn. It returns the namespace.
+func (s *Segment) AddSpeaker(sp Speaker) (string, error) {
+	ns, err := s.AddHost(sp.Role, sp.MAC, fmt.Sprintf("198.51.100.%d/24", sp.Host), fmt.Sprintf("2001:db8::%d/64", sp.Host))
+	if err != nil {
+		return "", err
+	}
+	// The NDP socket binds to the link-local address, which the kernel
+	// adds a moment after the link comes up.
+	for i := 0; ; i++ {
+		out, err := s.Output(ns, "ip", "-6", "-o", "addr", "show", "dev", "eth0", "scope", "link")
+		if err == nil && strings.Contains(out, "fe80:") {
+			break
+		}
+		if i == 100 {
+			return "", fmt.Errorf("no link-local address on %s's eth0 after 5s", ns)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	for _, ip := range sp.IPs {
+		argv := []string{s.responder, "-metallb", "-ip", ip, "-macs", sp.MAC,
+			"-lag-min", sp.LagMin.String(), "-lag-max", sp.LagMax.String()}
+		if sp.TakeoverRounds > 0 {
+			argv = append(argv, "-takeover-rounds", strconv.Itoa(sp.TakeoverRounds), "-takeover-every", sp.TakeoverEvery.String())
+		}
+		if err := s.Start(ns, argv...); err != nil {
+			return "", err
+		}
+	}
+	return ns, nil
+}
+
+// AddProxyARPRouter adds a Linux router that answers for targets it routes
+// elsewhere with proxy ARP (IPv4) and proxy NDP (IPv6), from its own MAC
+// (RouterMAC), with the kernel's default proxy_delay: each reply to a
+// broadcast or multicast request waits a random 0-0.8 s (requests sent to
+// the router's MAC are answered at once). It returns the namespace.
+func (s *Segment) AddProxyARPRouter(targets ...string) (string, error) {
+	ns, err := s.AddHost("router", RouterMAC, "198.51.100.253/24", "2001:db8::fd/64")
+	if err != nil {
+		return "", err
+	}
+	steps := [][]string{
+		// eth1 leads to the network the targets live in.
+		{"ip", "-n", ns, "link", "add", "eth1", "type", "veth", "peer", "name", "eth1p"},
+		{"ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.eth1.disable_ipv6=0", "net.ipv6.conf.eth1p.disable_ipv6=0"},
+		{"ip", "-n", ns, "link", "set", "eth1p", "up"},
+		{"ip", "-n", ns, "link", "set", "eth1", "up"},
+		{"ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv4.ip_forward=1", "net.ipv4.conf.eth0.proxy_arp=1",
+			"net.ipv6.conf.all.forwarding=1", "net.ipv6.conf.eth0.proxy_ndp=1"},
+	}
+	for _, t := range targets {
+		if strings.Contains(t, ":") {
+			steps = append(steps,
+				[]string{"ip", "-n", ns, "-6", "route", "add", t + "/128", "dev", "eth1"},
+				[]string{"ip", "-n", ns, "-6", "neigh", "add", "proxy", t, "dev", "eth0"})
+		} else {
+			steps = append(steps, []string{"ip", "-n", ns, "route", "add", t + "/32", "dev", "eth1"})
+		}
+	}
+	if err := s.runAll(steps); err != nil {
+		return "", err
+	}
+	return ns, nil
+}
+
+// AddVRRPSplitBrain adds two keepalived 2.2.7 hosts (vrrp-a, vrrp-b) that
+// share VRRPIP and VRRPIP6 with use_vmac, VRID 51, partitioned by nftables
+// (each drops the other's VRRP advertisements), so that both become
+// MASTER and both answer every request from the virtual MACs VRRPMAC and
+// VRRPMAC6. It returns when both hold both VIPs on their virtual MAC
+// interfaces.
+func (s *Segment) AddVRRPSplitBrain() ([2]string, error) {
+	var nss [2]string
+	if _, err := exec.LookPath("keepalived"); err != nil {
+		return nss, errors.New("the VRRP scenario needs keepalived (apt-get install keepalived)")
+	}
+	for i, role := range []string{"vrrp-a", "vrrp-b"} {
+		host := 71 + i
+		ns := s.Name + "-" + role
+		if err := s.addNamespace(ns); err != nil {
+			return nss, err
+		}
+		nss[i] = ns
+		// The virtual MAC interfaces keepalived creates need IPv6, and the
+		// base interface must leave the VIP to them: arp_ignore=1 as
+		// keepalived's documentation asks for use_vmac.
+		if err := s.runAll([][]string{
+			{"ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=0", "net.ipv6.conf.default.accept_dad=0"},
+		}); err != nil {
+			return nss, err
+		}
+		if err := s.Plug(ns, "eth0", fmt.Sprintf("02:00:00:00:00:%d", host), fmt.Sprintf("198.51.100.%d/24", host), fmt.Sprintf("2001:db8::%d/64", host)); err != nil {
+			return nss, err
+		}
+		if err := s.runAll([][]string{
+			{"ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv4.conf.eth0.arp_ignore=1", "net.ipv4.conf.all.arp_ignore=1"},
+			{"ip", "netns", "exec", ns, "nft", "add", "table", "inet", "partition"},
+			{"ip", "netns", "exec", ns, "nft", "add", "chain", "inet", "partition", "in", "{ type filter hook input priority 0; }"},
+			{"ip", "netns", "exec", ns, "nft", "add", "rule", "inet", "partition", "in", "meta", "l4proto", "112", "drop"},
+		}); err != nil {
+			return nss, err
+		}
+		dir := filepath.Join(s.dir, ns)
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nss, err
+		}
+		conf := filepath.Join(dir, "keepalived.conf")
+		if err := os.WriteFile(conf, []byte(keepalivedConf(role, 100-10*i)), 0o600); err != nil {
+			return nss, err
+		}
+		pids := []string{filepath.Join(dir, "keepalived.pid"), filepath.Join(dir, "vrrp.pid")}
+		if _, err := s.Spawn(ns, "keepalived", "--dont-fork", "--log-console", "--vrrp",
+			"--use-file", conf, "--pid", pids[0], "--vrrp_pid", pids[1]); err != nil {
+			return nss, err
+		}
+		s.OnClose(func() { stopByPIDFile(pids[0]) })
+	}
+	// Both become MASTER after 3 missed advertisements (0.3 s) plus skew.
+	deadline := time.Now().Add(15 * time.Second)
+	for _, ns := range nss {
+		for {
+			out, _ := s.Output(ns, "ip", "-o", "addr", "show")
+			if strings.Contains(out, " "+VRRPIP+"/") && strings.Contains(out, " "+VRRPIP6+"/") {
+				break
+			}
+			if time.Now().After(deadline) {
+				return nss, fmt.Errorf("keepalived in %s did not take the VIPs in 15s: %s", ns, out)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	return nss, nil
+}
+
+// keepalivedConf is one node's configuration: VRRPv3 every 100 ms, the
+// IPv4 and IPv6 VIPs each on its own virtual MAC interface.
+func keepalivedConf(role string, priority int) string {
+	return fmt.Sprintf(`global_defs {
+	router_id %[1]s
+	vrrp_version 3
+	enable_script_security
+}
+vrrp_instance v4 {
+	state BACKUP
+	interface eth0
+	virtual_router_id %[2]d
+	priority %[3]d
+	advert_int 0.1
+	use_vmac vrrp4.%[2]d
+	virtual_ipaddress {
+		%[4]s/24
+	}
+}
+vrrp_instance v6 {
+	state BACKUP
+	interface eth0
+	virtual_router_id %[2]d
+	priority %[3]d
+	advert_int 0.1
+	use_vmac vrrp6.%[2]d
+	virtual_ipaddress {
+		%[5]s/64
+	}
+}
+`, role, VRID, priority, VRRPIP, VRRPIP6)
+}
+
+// stopByPIDFile sends SIGTERM to the process in file and waits up to 2 s
+// for it to go, so a daemon removes what it created.
+func stopByPIDFile(file string) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 1 {
+		return
+	}
+	if syscall.Kill(pid, syscall.SIGTERM) != nil {
+		return
+	}
+	for range 20 {
+		if syscall.Kill(pid, 0) != nil {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// AddMacvlanHost adds a host (mvhost: eth0, 198.51.100.80, 2001:db8::80)
+// whose eth0 is the parent of a macvlan in bridge mode that lives in a
+// second namespace (mvchild: MacvlanMAC, MacvlanIP, MacvlanIP6), as a
+// container on that host. The kernel never delivers frames between a
+// macvlan's parent and its children, so a check run on mvhost's eth0
+// towards MacvlanIP gets no answer, while one from the client does. It
+// returns the parent's and the child's namespaces.
+func (s *Segment) AddMacvlanHost() (parent, child string, err error) {
+	if parent, err = s.AddHost("mvhost", "02:00:00:00:00:80", "198.51.100.80/24", "2001:db8::80/64"); err != nil {
+		return "", "", err
+	}
+	child = s.Name + "-mvchild"
+	if err = s.addNamespace(child); err != nil {
+		return "", "", err
+	}
+	err = s.runAll([][]string{
+		{"ip", "-n", parent, "link", "add", "mv0", "link", "eth0", "type", "macvlan", "mode", "bridge"},
+		{"ip", "-n", parent, "link", "set", "mv0", "netns", child},
+		{"ip", "-n", child, "link", "set", "mv0", "address", MacvlanMAC},
+		{"ip", "netns", "exec", child, "sysctl", "-qw", "net.ipv6.conf.mv0.disable_ipv6=0", "net.ipv6.conf.mv0.accept_dad=0", "net.ipv6.conf.lo.disable_ipv6=0"},
+		{"ip", "-n", child, "addr", "add", MacvlanIP + "/24", "dev", "mv0"},
+		{"ip", "-n", child, "addr", "add", MacvlanIP6 + "/64", "dev", "mv0"},
+		{"ip", "-n", child, "link", "set", "mv0", "up"},
+	})
+	return parent, child, err
+}
