@@ -20,7 +20,7 @@ NFPM              := $(GO) tool -modfile=tools/go.mod nfpm
 # Tools the lab and the tests use, by Debian package.
 DEPS     := ip:iproute2 nft:nftables setcap:libcap2-bin setpriv:util-linux
 
-.PHONY: all build test unit fuzz fuzz-corpus demo bench lint deps clean man package e2e
+.PHONY: all build test unit parsers fuzz fuzz-corpus demo bench lint deps clean man package e2e
 
 all: build
 
@@ -37,10 +37,18 @@ test: deps
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt would change:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
+	$(MAKE) parsers
 	$(MAKE) fuzz
 
 unit:
 	$(GO) test -count=1 ./internal/...
+
+# The ecosystem's own parsers (Sensu Go's resource types, Telegraf's nagios
+# parser) read contrib/ and captured outputs. A module of its own
+# (test/parsers/go.mod), so that their dependencies stay out of go.mod; the
+# first run downloads them through the Go module proxy.
+parsers:
+	cd test/parsers && $(GO) vet ./... && $(GO) test -count=1 ./...
 
 # Each fuzz target for FUZZTIME; found crashers land in testdata/fuzz and
 # stay there as regression cases.
@@ -95,6 +103,7 @@ lint:
 	$(GO) vet -tags e2e ./...
 	$(GO) tool -modfile=tools/go.mod staticcheck ./...
 	$(GO) tool -modfile=tools/go.mod staticcheck -tags e2e ./...
+	cd test/parsers && $(GO) tool -modfile=../../tools/go.mod staticcheck ./...
 
 # The man page, generated from the command line definition.
 man:
