@@ -110,12 +110,12 @@ man:
 	@mkdir -p $(BIN)
 	SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) $(GO) run ./internal/manpage/cmd/genman -version '$(PKG_VERSION)' -o $(BIN)/check_arp.1
 
-# packaging/copyright: the licences of check_arp and of every module its
-# static binary links (go list -deps, the modules' licence files), and the
+# packaging/copyright (deb) and copyright.full (rpm): the licences of
+# check_arp and of every module its static binary links (go list -deps, the modules' licence files), and the
 # SPDX expression for the rpm's License tag in packaging/nfpm.yaml. A test
 # (internal/release/copyright) fails while either is out of date.
 copyright:
-	$(GO) run ./internal/release/cmd/gencopyright -o packaging/copyright
+	$(GO) run ./internal/release/cmd/gencopyright -d packaging
 
 # deb and rpm in $(DIST): the plugin in the distributions' plugin
 # directories, the man page, contrib/ as examples, a postinstall that

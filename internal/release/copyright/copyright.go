@@ -176,8 +176,10 @@ type group struct {
 
 // Write writes the copyright file for check_arp, whose own licence is
 // selfLicence, linking mods, and returns the SPDX expression of the whole
-// binary for the rpm's License tag.
-func Write(w io.Writer, selfLicence string, mods []Module) (string, error) {
+// binary for the rpm's License tag. With debian set, licences that Debian
+// ships in /usr/share/common-licenses (Apache-2.0) are referred to there,
+// as Debian policy 12.5 asks; without, every text is written out.
+func Write(w io.Writer, selfLicence string, mods []Module, debian bool) (string, error) {
 	self, err := Identify(selfLicence)
 	if err != nil {
 		return "", fmt.Errorf("check_arp's LICENSE: %w", err)
@@ -223,7 +225,7 @@ func Write(w io.Writer, selfLicence string, mods []Module) (string, error) {
 	b.WriteString(" `make copyright` from `go list -deps` and the modules' licence files.\n")
 	b.WriteString("\nFiles: *\n")
 	writeField(&b, "Copyright", Holders(selfLicence))
-	writeLicence(&b, self, selfLicence)
+	writeLicence(&b, self, selfLicence, debian)
 	for _, g := range ordered {
 		var files, names []string
 		for _, m := range g.modules {
@@ -241,7 +243,7 @@ func Write(w io.Writer, selfLicence string, mods []Module) (string, error) {
 			holders = []string{"the authors of " + strings.Join(files, ", ")}
 		}
 		writeField(&b, "Copyright", holders)
-		writeLicence(&b, g.licence, g.text)
+		writeLicence(&b, g.licence, g.text, debian)
 		comment := "Go module"
 		if len(names) > 1 {
 			comment += "s"
@@ -271,9 +273,16 @@ func writeField(b *strings.Builder, name string, values []string) {
 	}
 }
 
+// commonLicences are the licences of Debian's /usr/share/common-licenses
+// that check_arp's modules use.
+var commonLicences = map[string]string{apache2.SPDX: "Apache-2.0"}
+
 // writeLicence writes a License field: the short name, then the full text
-// as continuation lines.
-func writeLicence(b *strings.Builder, l Licence, text string) {
+// (or, for Debian, the common-licenses file) as continuation lines.
+func writeLicence(b *strings.Builder, l Licence, text string, debian bool) {
+	if f, ok := commonLicences[l.SPDX]; ok && debian {
+		text = "On Debian systems the full text of this licence is in\n/usr/share/common-licenses/" + f + "."
+	}
 	writeText(b, "License: "+l.Debian, text)
 }
 
