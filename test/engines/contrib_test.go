@@ -239,7 +239,8 @@ func TestIcingaExampleAllowlistParses(t *testing.T) {
 }
 
 // TestPackagesShipContrib checks that nfpm.yaml installs every contrib
-// file as an example.
+// file as an example, in the rpm marked as documentation (nfpm expands no
+// globs in doc entries, so the rpm names each file).
 func TestPackagesShipContrib(t *testing.T) {
 	nfpm := readRepo(t, "packaging/nfpm.yaml")
 	err := filepath.WalkDir(filepath.Join(root, "contrib"), func(path string, d os.DirEntry, err error) error {
@@ -250,6 +251,10 @@ func TestPackagesShipContrib(t *testing.T) {
 		dir := filepath.Dir(rel)
 		if !strings.Contains(nfpm, "src: "+rel+"\n") && !strings.Contains(nfpm, "src: "+dir+"/*\n") {
 			t.Errorf("packaging/nfpm.yaml does not ship %s", rel)
+		}
+		rpmDoc := "src: " + rel + "\n    dst: /usr/share/doc/check-arp/examples/" + strings.TrimPrefix(filepath.ToSlash(rel), "contrib/") + "\n    packager: rpm\n    type: doc\n"
+		if !strings.Contains(nfpm, rpmDoc) {
+			t.Errorf("packaging/nfpm.yaml does not ship %s as documentation in the rpm", rel)
 		}
 		return nil
 	})
