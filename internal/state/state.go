@@ -26,7 +26,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -171,8 +170,7 @@ func (s *Store) load(key Key, name string) (Loaded, error) {
 	case err != nil:
 		return Loaded{}, fmt.Errorf("cannot read %s as %s (%v); remove it or %s", path, s.user, err, s.fix())
 	}
-	f := os.NewFile(uintptr(fd), path)
-	defer f.Close()
+	defer unix.Close(fd)
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
 		return Loaded{}, fmt.Errorf("cannot stat %s: %w", path, err)
@@ -180,10 +178,26 @@ func (s *Store) load(key Key, name string) (Loaded, error) {
 	if st.Mode&unix.S_IFMT != unix.S_IFREG {
 		return Loaded{}, fmt.Errorf("%s is not a regular file; remove it", path)
 	}
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
-	if err != nil {
-		return Loaded{}, fmt.Errorf("cannot read %s: %w", path, err)
+	// The size from fstat plus one byte, bounded by one byte past the
+	// limit (to tell a file at the limit from a larger one). Writers
+	// replace the file by rename and never grow it in place, so a reader
+	// that fills the buffer has all there is to decode.
+	data := make([]byte, min(st.Size+1, MaxFileSize+1))
+	n := 0
+	for n < len(data) {
+		m, err := unix.Read(fd, data[n:])
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return Loaded{}, fmt.Errorf("cannot read %s: %w", path, err)
+		}
+		if m == 0 {
+			break
+		}
+		n += m
 	}
+	data = data[:n]
 	rec, reset := decode(key, data)
 	l := Loaded{Record: rec, Found: true}
 	if reset != "" {
@@ -258,24 +272,25 @@ func (s *Store) lock(ctx context.Context, name string) (func(), error) {
 
 // write replaces name with data atomically: a fixed temporary name (the
 // caller holds the lock, so nobody else uses it, and a crash leaves at most
-// one stale temporary file, which the next write replaces), fsync, rename,
-// fsync of the directory.
+// one stale temporary file, which the next write truncates), fsync,
+// rename, fsync of the directory. Plain system calls, not os.File: a
+// regular file gains nothing from the poller.
 func (s *Store) write(name string, data []byte) error {
 	tmp := name + ".tmp"
 	path := filepath.Join(s.dir, name)
-	if err := unix.Unlinkat(s.fd, tmp, 0); err != nil && !errors.Is(err, unix.ENOENT) {
-		return s.writeError(path, err)
-	}
-	fd, err := unix.Openat(s.fd, tmp, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
+	fd, err := unix.Openat(s.fd, tmp, unix.O_WRONLY|unix.O_CREAT|unix.O_TRUNC|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
 	if err != nil {
 		return s.writeError(path, err)
 	}
-	f := os.NewFile(uintptr(fd), filepath.Join(s.dir, tmp))
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
+	for rest := data; err == nil && len(rest) > 0; {
+		var n int
+		n, err = unix.Write(fd, rest)
+		rest = rest[n:]
 	}
-	if cerr := f.Close(); err == nil {
+	if err == nil {
+		err = unix.Fsync(fd)
+	}
+	if cerr := unix.Close(fd); err == nil {
 		err = cerr
 	}
 	if err == nil {
