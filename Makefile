@@ -18,7 +18,7 @@ SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
 DIST              ?= dist
 NFPM              := $(GO) tool -modfile=tools/go.mod nfpm
 # Tools the lab and the tests use, by Debian package.
-DEPS     := ip:iproute2 nft:nftables setcap:libcap2-bin setpriv:util-linux keepalived:keepalived strace:strace
+DEPS     := ip:iproute2 nft:nftables setcap:libcap2-bin setpriv:util-linux keepalived:keepalived strace:strace jq:jq
 
 .PHONY: all build test unit parsers copyright fuzz fuzz-corpus demo bench lint deps clean man package e2e
 
