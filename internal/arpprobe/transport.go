@@ -8,9 +8,6 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"sync"
-	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/mdlayher/arp"
@@ -21,50 +18,26 @@ import (
 
 	"github.com/check-arp/check_arp/internal/mac"
 	"github.com/check-arp/check_arp/internal/probe"
+	"github.com/check-arp/check_arp/internal/rawsock"
 )
-
-// Config says where and how to probe.
-type Config struct {
-	// Interface is the Ethernet interface to probe on.
-	Interface *net.Interface
-	// Source is the sender IPv4 address; 0.0.0.0 sends RFC 5227 probes.
-	Source netip.Addr
-	// Target is the IPv4 address to resolve.
-	Target netip.Addr
-}
 
 // Transport is an open ARP raw socket for one check. It implements
 // probe.Transport.
 type Transport struct {
-	conn        socket // receives ARP frames about the target
-	sender      socket // sends our requests, receives nothing
-	raw         syscall.RawConn
-	request     []byte
-	sent        uint16
-	broadcast   net.Addr
-	classifier  classifier
-	interrupted atomic.Bool
-	closeOnce   sync.Once
-	opened      time.Time
-
-	// read state, kept here so that the read callback is built once and
-	// the loop does not allocate per frame.
-	rd     *reader
-	readFn func(fd uintptr) bool
+	rd         *rawsock.Reader // receives ARP frames about the target
+	sender     socket          // sends our requests, receives nothing
+	request    []byte
+	sent       uint16
+	broadcast  net.Addr
+	classifier classifier
 }
 
-// socket is what the transport uses of a packet socket: a *packet.Conn on
-// a real interface, a socketpair in the read loop's tests and benchmarks.
+// socket is what the transport sends with: a *packet.Conn on a real
+// interface, a socketpair in the read loop's tests and benchmarks.
 type socket interface {
 	WriteTo(b []byte, addr net.Addr) (int, error)
-	SetReadDeadline(t time.Time) error
-	SyscallConn() (syscall.RawConn, error)
 	Close() error
 }
-
-// ErrPermission is wrapped when the raw socket cannot be opened for lack of
-// privilege (CAP_NET_RAW).
-var ErrPermission = errors.New("permission denied")
 
 // snapLen is how much of each frame the kernel hands over: an ARP frame is
 // 42 bytes, padded to 60 on the wire.
@@ -74,8 +47,10 @@ const snapLen = 64
 // through their own socket, so that the receiving socket, which listens to
 // all protocols, sees them leave in wire order with everybody else's; its
 // kernel filter passes only ARP frames from or for the target, so unrelated
-// traffic never wakes the check.
-func Open(cfg Config) (*Transport, error) {
+// traffic never wakes the check. When a socket cannot be opened the error
+// wraps the system's: errors.Is(err, os.ErrPermission) means the check
+// lacks CAP_NET_RAW.
+func Open(cfg probe.Link) (*Transport, error) {
 	ifi := cfg.Interface
 	local, ok := mac.FromSlice(ifi.HardwareAddr)
 	if !ok {
@@ -137,29 +112,12 @@ func Open(cfg Config) (*Transport, error) {
 
 // newTransport wraps open sockets: sender sends request to dst, conn
 // receives the frames that c classifies.
-func newTransport(conn, sender socket, request []byte, dst net.Addr, c classifier) (*Transport, error) {
-	raw, err := conn.SyscallConn()
+func newTransport(conn rawsock.Conn, sender socket, request []byte, dst net.Addr, c classifier) (*Transport, error) {
+	rd, err := rawsock.New(conn, snapLen, 0, sender)
 	if err != nil {
-		return nil, fmt.Errorf("raw access to the ARP socket: %w", err)
+		return nil, fmt.Errorf("the ARP socket: %w", err)
 	}
-	// Receive timestamps give round trips from when a reply arrived, not
-	// from when a busy check got around to reading it; without them (an
-	// old kernel) a frame counts as arriving when it is read.
-	_ = raw.Control(func(fd uintptr) {
-		_ = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1)
-	})
-	t := &Transport{
-		conn:       conn,
-		sender:     sender,
-		raw:        raw,
-		request:    request,
-		broadcast:  dst,
-		classifier: c,
-		opened:     time.Now(),
-		rd:         newReader(snapLen),
-	}
-	t.readFn = t.rd.read
-	return t, nil
+	return &Transport{rd: rd, sender: sender, request: request, broadcast: dst, classifier: c}, nil
 }
 
 // bpfRet is the classic BPF "return constant" opcode: with K 0 the socket
@@ -169,9 +127,6 @@ const bpfRet = 0x06
 func listen(ifi *net.Interface, proto int, filter []bpf.RawInstruction) (*packet.Conn, error) {
 	conn, err := packet.Listen(ifi, packet.Raw, proto, &packet.Config{Filter: filter})
 	if err != nil {
-		if errors.Is(err, os.ErrPermission) || errors.Is(err, unix.EPERM) || errors.Is(err, unix.EACCES) {
-			return nil, fmt.Errorf("opening an ARP socket on %s: %w", ifi.Name, ErrPermission)
-		}
 		return nil, fmt.Errorf("opening an ARP socket on %s: %w", ifi.Name, err)
 	}
 	return conn, nil
@@ -223,31 +178,23 @@ func (t *Transport) ReportsRequests() bool { return true }
 // deadline. The answer's At is when the frame arrived (the kernel's receive
 // timestamp).
 func (t *Transport) Receive(deadline time.Time) (probe.Answer, error) {
-	if err := t.conn.SetReadDeadline(deadline); err != nil {
-		return probe.Answer{}, fmt.Errorf("setting the read deadline: %w", err)
+	if err := t.rd.SetDeadline(deadline); err != nil {
+		return probe.Answer{}, err
 	}
 	for {
-		// Checked after setting the deadline: an Interrupt racing with
-		// this call either is seen here or moves the deadline after us.
-		if t.interrupted.Load() {
-			return probe.Answer{}, probe.ErrTimeout
-		}
-		if err := t.raw.Read(t.readFn); err != nil {
+		d, err := t.rd.Read()
+		if err != nil {
 			if errors.Is(err, os.ErrDeadlineExceeded) {
 				return probe.Answer{}, probe.ErrTimeout
 			}
 			return probe.Answer{}, err
 		}
-		if t.rd.err != nil {
-			return probe.Answer{}, t.rd.err
-		}
-		f, ok := parseFrame(t.rd.buf[:t.rd.n])
+		f, ok := parseFrame(d.Data)
 		if !ok {
 			continue
 		}
 		if kind, p := t.classifier.classify(f); kind != 0 {
-			at := arrival(time.Now(), t.opened, t.rd.stamp, t.rd.ok)
-			a := probe.Answer{Kind: kind, MAC: f.sha, At: at, Probe: p}
+			a := probe.Answer{Kind: kind, MAC: f.sha, At: d.At, Probe: p}
 			if f.ethSrc != f.sha {
 				a.Via = f.ethSrc
 			}
@@ -257,20 +204,7 @@ func (t *Transport) Receive(deadline time.Time) (probe.Answer, error) {
 }
 
 // Interrupt makes a blocked Receive return probe.ErrTimeout at once.
-func (t *Transport) Interrupt() {
-	t.interrupted.Store(true)
-	_ = t.conn.SetReadDeadline(time.Now())
-}
+func (t *Transport) Interrupt() { t.rd.Interrupt() }
 
-// Close releases the socket. It may be called more than once.
-func (t *Transport) Close() error {
-	var err error
-	t.closeOnce.Do(func() {
-		// Closing a packet socket waits for an RCU grace period (tens of
-		// milliseconds on a busy host); closing both at once waits once.
-		done := make(chan error, 1)
-		go func() { done <- t.sender.Close() }()
-		err = errors.Join(t.conn.Close(), <-done)
-	})
-	return err
-}
+// Close releases the sockets. It may be called more than once.
+func (t *Transport) Close() error { return t.rd.Close() }

@@ -7,7 +7,6 @@ import (
 	"os"
 	"testing"
 	"time"
-	"unsafe"
 
 	"github.com/mdlayher/arp"
 	"golang.org/x/sys/unix"
@@ -232,55 +231,3 @@ func TestReceiveReportsWhenTheFrameArrived(t *testing.T) {
 	}
 }
 
-func TestTimestampOf(t *testing.T) {
-	ts := unix.NsecToTimespec(1_700_000_000_123_456_789)
-	good := make([]byte, stampSpace)
-	h := (*unix.Cmsghdr)(unsafe.Pointer(&good[0]))
-	h.Level, h.Type = unix.SOL_SOCKET, unix.SCM_TIMESTAMPNS
-	h.SetLen(unix.CmsgLen(sizeofTimespec))
-	*(*unix.Timespec)(unsafe.Pointer(&good[unix.CmsgLen(0)])) = ts
-	if got, ok := timestampOf(good); !ok || got != ts {
-		t.Fatalf("timestampOf = %v, %v; want %v", got, ok, ts)
-	}
-	other := append([]byte(nil), good...)
-	(*unix.Cmsghdr)(unsafe.Pointer(&other[0])).Type = unix.SCM_RIGHTS
-	for name, b := range map[string][]byte{
-		"empty":        nil,
-		"short header": good[:unix.SizeofCmsghdr-1],
-		"truncated":    good[:unix.CmsgLen(0)+2],
-		"other type":   other,
-	} {
-		if got, ok := timestampOf(b); ok {
-			t.Errorf("%s: timestampOf = %v, want none", name, got)
-		}
-	}
-	bad := append([]byte(nil), good...)
-	(*unix.Cmsghdr)(unsafe.Pointer(&bad[0])).SetLen(1 << 20)
-	if _, ok := timestampOf(bad); ok {
-		t.Error("a length beyond the buffer was trusted")
-	}
-}
-
-func TestArrival(t *testing.T) {
-	opened := time.Now()
-	now := opened.Add(time.Second)
-	stampAt := func(d time.Duration) unix.Timespec { return unix.NsecToTimespec(now.Add(d).UnixNano()) }
-	if got := arrival(now, opened, stampAt(-300*time.Millisecond), true); got.Sub(now) != -300*time.Millisecond {
-		t.Errorf("300ms-old stamp gives %v", got.Sub(now))
-	}
-	if got := arrival(now, opened, stampAt(-300*time.Millisecond), true); got.Sub(opened) != 700*time.Millisecond {
-		t.Errorf("arrival is not on the monotonic clock: %v after opening", got.Sub(opened))
-	}
-	for name, c := range map[string]struct {
-		stamp unix.Timespec
-		ok    bool
-	}{
-		"no stamp":              {stampAt(-time.Millisecond), false},
-		"from the future":       {stampAt(time.Millisecond), true},
-		"older than the socket": {stampAt(-2 * time.Second), true},
-	} {
-		if got := arrival(now, opened, c.stamp, c.ok); !got.Equal(now) {
-			t.Errorf("%s: arrival %v before now, want now", name, now.Sub(got))
-		}
-	}
-}
