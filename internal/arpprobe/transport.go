@@ -137,9 +137,11 @@ func listen(ifi *net.Interface, proto int, filter []bpf.RawInstruction) (*packet
 func targetFilter(target netip.Addr) ([]bpf.RawInstruction, error) {
 	t := target.As4()
 	ip := uint32(t[0])<<24 | uint32(t[1])<<16 | uint32(t[2])<<8 | uint32(t[3])
+	// The failing tests skip to the last instruction (drop), the
+	// sender's address matching skips to the one before it (accept).
 	prog, err := bpf.Assemble([]bpf.Instruction{
 		bpf.LoadAbsolute{Off: offEtherType, Size: 2},
-		bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: etherTypeARP, SkipTrue: 4},
+		bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: etherTypeARP, SkipTrue: 5},
 		bpf.LoadAbsolute{Off: offSPA, Size: 4},
 		bpf.JumpIf{Cond: bpf.JumpEqual, Val: ip, SkipTrue: 2},
 		bpf.LoadAbsolute{Off: offTPA, Size: 4},

@@ -7,6 +7,7 @@ import (
 	"os"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/mdlayher/arp"
 	"golang.org/x/sys/unix"
@@ -231,3 +232,47 @@ func TestReceiveReportsWhenTheFrameArrived(t *testing.T) {
 	}
 }
 
+// TestTargetFilterInTheKernel runs the socket filter where it runs for a
+// check, in the kernel, on a socketpair: frames about the target pass, cut
+// to snapLen; others never reach the read loop.
+func TestTargetFilterInTheKernel(t *testing.T) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ours, peer := os.NewFile(uintptr(fds[0]), "filtered"), os.NewFile(uintptr(fds[1]), "peer")
+	defer ours.Close()
+	defer peer.Close()
+	prog, err := targetFilter(targetIP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fprog := unix.SockFprog{Len: uint16(len(prog)), Filter: (*unix.SockFilter)(unsafe.Pointer(&prog[0]))}
+	if err := unix.SetsockoptSockFprog(fds[0], unix.SOL_SOCKET, unix.SO_ATTACH_FILTER, &fprog); err != nil {
+		t.Fatal(err)
+	}
+	reply := replyFrame(t)
+	padded := append(append([]byte(nil), reply...), make([]byte, 100)...)
+	asking := frame(t, arp.OperationRequest, broadcast, nodeA, otherIP, mac.Addr{}, targetIP)
+	ipv4 := append([]byte(nil), reply...)
+	ipv4[offEtherType], ipv4[offEtherType+1] = 0x08, 0x00
+	feed(t, peer, noiseFrames(t)[1], ipv4, reply, noiseFrames(t)[0], padded, asking)
+	var got [][]byte
+	buf := make([]byte, 256)
+	for {
+		n, err := unix.Read(fds[0], buf)
+		if err != nil {
+			break
+		}
+		got = append(got, append([]byte(nil), buf[:n]...))
+	}
+	want := [][]byte{reply, padded[:snapLen], asking}
+	if len(got) != len(want) {
+		t.Fatalf("the filter passed %d frames, want %d (the reply, the padded reply, the request for the target): %x", len(got), len(want), got)
+	}
+	for i := range want {
+		if !bytes.Equal(got[i], want[i]) {
+			t.Errorf("frame %d passed as %x, want %x", i, got[i], want[i])
+		}
+	}
+}
