@@ -133,13 +133,22 @@ func listen(ifi *net.Interface, proto int, filter []bpf.RawInstruction) (*packet
 }
 
 // targetFilter returns a classic BPF program that accepts ARP frames whose
-// sender or target protocol address is target, truncated to snapLen.
+// sender or target protocol address is target, truncated to snapLen, and
+// that did not arrive in a VLAN. On a trunk's parent interface the kernel
+// takes the 802.1Q tag out of the frame into its metadata, so a tagged
+// frame looks untagged to the rest of the program: another VLAN reusing
+// the address would otherwise count on the untagged one. The VLAN ID, not
+// the tag's presence, decides: VLAN 0 (a priority tag only) belongs to the
+// untagged network, as the kernel's own receive path treats it.
 func targetFilter(target netip.Addr) ([]bpf.RawInstruction, error) {
 	t := target.As4()
 	ip := uint32(t[0])<<24 | uint32(t[1])<<16 | uint32(t[2])<<8 | uint32(t[3])
 	// The failing tests skip to the last instruction (drop), the
 	// sender's address matching skips to the one before it (accept).
 	prog, err := bpf.Assemble([]bpf.Instruction{
+		bpf.LoadExtension{Num: bpf.ExtVLANTag}, // 0 without a tag
+		bpf.ALUOpConstant{Op: bpf.ALUOpAnd, Val: vlanIDMask},
+		bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: 0, SkipTrue: 7},
 		bpf.LoadAbsolute{Off: offEtherType, Size: 2},
 		bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: etherTypeARP, SkipTrue: 5},
 		bpf.LoadAbsolute{Off: offSPA, Size: 4},
@@ -154,6 +163,9 @@ func targetFilter(target netip.Addr) ([]bpf.RawInstruction, error) {
 	}
 	return prog, nil
 }
+
+// vlanIDMask is the VLAN ID in an 802.1Q tag control field.
+const vlanIDMask = 0x0fff
 
 // Send broadcasts the next ARP request for the target, tagged with its
 // probe index, and returns when it was handed to the kernel.
