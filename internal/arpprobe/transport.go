@@ -3,11 +3,9 @@ package arpprobe
 import (
 	"crypto/rand"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"net"
 	"net/netip"
-	"os"
 	"time"
 
 	"github.com/mdlayher/arp"
@@ -30,6 +28,7 @@ type Transport struct {
 	sent       uint16
 	broadcast  net.Addr
 	classifier classifier
+	decodeFn   func(rawsock.Datagram) (probe.Answer, bool) // decode, bound once
 }
 
 // socket is what the transport sends with: a *packet.Conn on a real
@@ -117,7 +116,9 @@ func newTransport(conn rawsock.Conn, sender socket, request []byte, dst net.Addr
 	if err != nil {
 		return nil, fmt.Errorf("the ARP socket: %w", err)
 	}
-	return &Transport{rd: rd, sender: sender, request: request, broadcast: dst, classifier: c}, nil
+	t := &Transport{rd: rd, sender: sender, request: request, broadcast: dst, classifier: c}
+	t.decodeFn = t.decode
+	return t, nil
 }
 
 // bpfRet is the classic BPF "return constant" opcode: with K 0 the socket
@@ -192,29 +193,24 @@ func (t *Transport) ReportsRequests() bool { return true }
 // deadline. The answer's At is when the frame arrived (the kernel's receive
 // timestamp).
 func (t *Transport) Receive(deadline time.Time) (probe.Answer, error) {
-	if err := t.rd.SetDeadline(deadline); err != nil {
-		return probe.Answer{}, err
+	return rawsock.Receive(t.rd, deadline, t.decodeFn)
+}
+
+// decode reports what a frame means for the check, if anything.
+func (t *Transport) decode(d rawsock.Datagram) (probe.Answer, bool) {
+	f, ok := parseFrame(d.Data)
+	if !ok {
+		return probe.Answer{}, false
 	}
-	for {
-		d, err := t.rd.Read()
-		if err != nil {
-			if errors.Is(err, os.ErrDeadlineExceeded) {
-				return probe.Answer{}, probe.ErrTimeout
-			}
-			return probe.Answer{}, err
-		}
-		f, ok := parseFrame(d.Data)
-		if !ok {
-			continue
-		}
-		if kind, p := t.classifier.classify(f); kind != 0 {
-			a := probe.Answer{Kind: kind, MAC: f.sha, At: d.At, Probe: p}
-			if f.ethSrc != f.sha {
-				a.Via = f.ethSrc
-			}
-			return a, nil
-		}
+	kind, p := t.classifier.classify(f)
+	if kind == 0 {
+		return probe.Answer{}, false
 	}
+	a := probe.Answer{Kind: kind, MAC: f.sha, At: d.At, Probe: p}
+	if f.ethSrc != f.sha {
+		a.Via = f.ethSrc
+	}
+	return a, true
 }
 
 // Interrupt makes a blocked Receive return probe.ErrTimeout at once.

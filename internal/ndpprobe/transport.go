@@ -36,7 +36,8 @@ type Transport struct {
 	classifier classifier
 	// meta reads the kernel's control messages: parseControl on an ICMPv6
 	// socket; a socketpair in tests carries none, so its tests supply it.
-	meta func(control []byte) meta
+	meta     func(control []byte) meta
+	decodeFn func(rawsock.Datagram) (probe.Answer, bool) // decode, bound once
 
 	// write state, kept here so that the write callback is built once.
 	writeFn func(fd uintptr) bool
@@ -111,6 +112,7 @@ func newTransport(conn rawsock.Conn, solicit []byte, dst unix.Sockaddr, c classi
 		return nil, fmt.Errorf("raw access to the ICMPv6 socket: %w", err)
 	}
 	t := &Transport{rd: rd, raw: raw, solicit: solicit, group: dst, classifier: c, meta: meta}
+	t.decodeFn = t.decode
 	t.writeFn = func(fd uintptr) bool {
 		t.werr = unix.Sendto(int(fd), t.solicit, 0, t.group)
 		return !errors.Is(t.werr, unix.EAGAIN)
@@ -239,25 +241,20 @@ func (t *Transport) Send() (time.Time, error) {
 // deadline. The answer's At is when the advertisement arrived (the
 // kernel's receive timestamp).
 func (t *Transport) Receive(deadline time.Time) (probe.Answer, error) {
-	if err := t.rd.SetDeadline(deadline); err != nil {
-		return probe.Answer{}, err
+	return rawsock.Receive(t.rd, deadline, t.decodeFn)
+}
+
+// decode reports what an ICMPv6 message means for the check, if anything.
+func (t *Transport) decode(d rawsock.Datagram) (probe.Answer, bool) {
+	a, ok := parseAdvert(d.Data)
+	if !ok {
+		return probe.Answer{}, false
 	}
-	for {
-		d, err := t.rd.Read()
-		if err != nil {
-			if errors.Is(err, os.ErrDeadlineExceeded) {
-				return probe.Answer{}, probe.ErrTimeout
-			}
-			return probe.Answer{}, err
-		}
-		a, ok := parseAdvert(d.Data)
-		if !ok {
-			continue
-		}
-		if kind := t.classifier.classify(a, t.meta(d.Control)); kind != 0 {
-			return probe.Answer{Kind: kind, MAC: a.tlla, At: d.At}, nil
-		}
+	kind := t.classifier.classify(a, t.meta(d.Control))
+	if kind == 0 {
+		return probe.Answer{}, false
 	}
+	return probe.Answer{Kind: kind, MAC: a.tlla, At: d.At}, true
 }
 
 // Interrupt makes a blocked Receive return probe.ErrTimeout at once.

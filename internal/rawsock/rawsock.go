@@ -177,3 +177,24 @@ func (r *Reader) Close() error {
 	})
 	return r.closeErr
 }
+
+// Receive reads datagrams until decode accepts one, and returns what decode
+// made of it; at the deadline, and after Interrupt, it returns
+// os.ErrDeadlineExceeded. decode must not keep the datagram's slices. A
+// decode built once (a method value kept in a field, not a fresh closure
+// per call) keeps the loop free of allocations.
+func Receive[T any](r *Reader, deadline time.Time, decode func(Datagram) (T, bool)) (T, error) {
+	var none T
+	if err := r.SetDeadline(deadline); err != nil {
+		return none, err
+	}
+	for {
+		d, err := r.Read()
+		if err != nil {
+			return none, err
+		}
+		if v, ok := decode(d); ok {
+			return v, nil
+		}
+	}
+}
