@@ -234,3 +234,23 @@ func BenchmarkRead(b *testing.B) {
 		}
 	}
 }
+
+func TestReceiveSkipsWhatDecodeRejects(t *testing.T) {
+	r, peer := pair(t, 8)
+	for _, m := range []string{"noise", "x", "wanted", "later"} {
+		write(t, peer, []byte(m))
+	}
+	decode := func(d Datagram) (string, bool) {
+		s := string(d.Data)
+		return s, s == "wanted" || s == "later"
+	}
+	deadline := time.Now().Add(time.Second)
+	for _, want := range []string{"wanted", "later"} {
+		if got, err := Receive(r, deadline, decode); err != nil || got != want {
+			t.Fatalf("Receive = %q, %v; want %q", got, err, want)
+		}
+	}
+	if got, err := Receive(r, time.Now().Add(20*time.Millisecond), decode); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("with nothing queued: %q, %v; want os.ErrDeadlineExceeded", got, err)
+	}
+}
