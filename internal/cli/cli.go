@@ -54,10 +54,10 @@ func (c Config) Protocol() string { return verdict.ProtocolOf(c.Target) }
 
 // Flags is the command line as kong reads it.
 type Flags struct {
-	Host       string           `short:"H" placeholder:"ADDRESS" help:"IPv4 or IPv6 address to check (required). An IPv6 link-local address needs its interface, as a zone (fe80::1%eth0) or with -I."`
+	Host       string           `name:"hostname" short:"H" aliases:"host" placeholder:"ADDRESS" help:"IPv4 or IPv6 address to check (required). An IPv6 link-local address needs its interface, as a zone (fe80::1%eth0) or with -I. --host is the same option."`
 	Interface  string           `short:"I" placeholder:"NAME" help:"Interface on the target's segment. Default: the interface of the route to the target, which must be directly connected."`
 	Source     string           `short:"S" placeholder:"ADDRESS" help:"Sender address, of the target's family; must belong to the interface. Default: its address in the target's subnet (IPv6: else its link-local address). 0.0.0.0 sends RFC 5227 probes."`
-	Packets    int              `short:"p" aliases:"count" default:"3" placeholder:"N" help:"Number of requests (ARP requests, IPv6 neighbor solicitations) to send (1-${max_packets}; default ${default})."`
+	Packets    int              `short:"p" aliases:"count" default:"3" placeholder:"N" help:"Number of requests (ARP requests, IPv6 neighbor solicitations) to send (1-${max_packets}; default ${default}). --count is the same option."`
 	Interval   Duration         `short:"i" default:"100ms" placeholder:"DURATION" help:"Time between requests, in seconds (0.5) or with a unit (200ms). Default ${default}."`
 	Timeout    Duration         `short:"t" default:"1s" placeholder:"DURATION" help:"Deadline for the whole check, in seconds (10, 2.5) or with a unit (1500ms). Requests unanswered by then are lost. Default ${default}."`
 	Expect     []string         `short:"e" placeholder:"MAC[=LABEL]" help:"Allowed MAC address with an optional label (a node name); repeatable and comma-separated. Any other answering MAC is CRITICAL."`
@@ -134,12 +134,75 @@ func newParser(f *Flags, out io.Writer, version string) (*kong.Kong, error) {
 		kong.Writers(out, io.Discard),
 		kong.Exit(func(int) { panic(exitSignal{}) }),
 		kong.Vars{"version": "check_arp " + version, "max_packets": fmt.Sprint(MaxPackets)},
-		kong.ConfigureHelp(kong.HelpOptions{Compact: true, NoExpandSubcommands: true}),
+		kong.ConfigureHelp(kong.HelpOptions{Compact: true, NoExpandSubcommands: true, NoAppSummary: true}),
+		kong.Help(func(options kong.HelpOptions, ctx *kong.Context) error {
+			fmt.Fprintf(ctx.Stdout, "check_arp %s\n\n%s", version, wrapUsage(Synopsis(ctx.Model), 80))
+			return kong.DefaultHelpPrinter(options, ctx)
+		}),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("building the command line parser: %w", err)
 	}
 	return parser, nil
+}
+
+// Synopsis is the command line in one line, as --help prints it under the
+// version: the target first, the other options in brackets, the options
+// that print and exit last.
+func Synopsis(app *kong.Application) string {
+	parts := []string{app.Name}
+	var exits []string
+	for _, f := range app.Flags {
+		if f.Hidden {
+			continue
+		}
+		form := "--" + f.Name
+		if f.Short != 0 {
+			form = "-" + string(f.Short)
+		}
+		if !f.IsBool() && !f.IsCounter() {
+			form += " " + f.FormatPlaceHolder()
+		}
+		switch {
+		case f.Name == "help" || f.Name == "version":
+			exits = append(exits, form)
+		case f.Name == "hostname":
+			parts = append(parts, form)
+		case f.IsCounter():
+			parts = append(parts, "["+form+"...]")
+		default:
+			parts = append(parts, "["+form+"]")
+		}
+	}
+	return strings.Join(parts, " ") + "\n" + app.Name + " " + strings.Join(exits, " | ")
+}
+
+// wrapUsage prints each synopsis line after "Usage: ", wrapped at width
+// between options and indented under the first option.
+func wrapUsage(synopsis string, width int) string {
+	const lead = "Usage: "
+	var b strings.Builder
+	for i, line := range strings.Split(synopsis, "\n") {
+		words := strings.Split(line, " [")
+		prefix := lead
+		if i > 0 {
+			prefix = strings.Repeat(" ", len(lead))
+		}
+		name, _, _ := strings.Cut(line, " ")
+		indent := strings.Repeat(" ", len(lead)+len(name)+1)
+		cur := prefix + words[0]
+		for _, w := range words[1:] {
+			w = "[" + w
+			if len(cur)+1+len(w) > width {
+				b.WriteString(cur + "\n")
+				cur = indent + w
+				continue
+			}
+			cur += " " + w
+		}
+		b.WriteString(cur + "\n")
+	}
+	return b.String()
 }
 
 // Model returns kong's model of the command line (name, description and
