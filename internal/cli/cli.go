@@ -16,6 +16,7 @@ import (
 	"github.com/alecthomas/kong"
 
 	"github.com/check-arp/check_arp/internal/allowlist"
+	"github.com/check-arp/check_arp/internal/output"
 	"github.com/check-arp/check_arp/internal/threshold"
 	"github.com/check-arp/check_arp/internal/verdict"
 )
@@ -47,6 +48,11 @@ type Config struct {
 	Policy verdict.Policy
 	// Verbosity is the number of -v (at most 3).
 	Verbosity int
+	// Output is the --output format; Parse sets it even when it returns a
+	// usage error, so that the error is reported in that format.
+	Output output.Format
+	// Write is the --write file, "" for standard output.
+	Write string
 }
 
 // Protocol is the protocol the check speaks for the target.
@@ -65,6 +71,8 @@ type Flags struct {
 	Warning    string           `short:"w" placeholder:"RTA,PL%" help:"WARNING threshold: round-trip average in ms and packet loss in %, as check_icmp (200,40%); each part may be a range (~:200, @10:20)."`
 	Critical   string           `short:"c" placeholder:"RTA,PL%" help:"CRITICAL threshold, as -w. Without a loss threshold any lost request is WARNING."`
 	Verbose    int              `short:"v" type:"counter" help:"More long output: -v adds a per-request timeline, -vv the sending side."`
+	Output     string           `enum:"${formats}" default:"nagios" placeholder:"FORMAT" help:"Output format: nagios (the Monitoring Plugins text), checkmk (a Checkmk local check line), json, or openmetrics (Prometheus text for node_exporter's textfile collector). The exit code is the plugin's in every format. Default ${default}."`
+	Write      string           `placeholder:"FILE" help:"Write the json or openmetrics output to FILE instead of standard output, atomically (a temporary file renamed over it); standard output gets the one-line summary. FILE may not be a symbolic link."`
 	Version    kong.VersionFlag `short:"V" help:"Print the version and exit."`
 }
 
@@ -117,12 +125,51 @@ func Parse(args []string, out io.Writer, version string) (cfg Config, err error)
 		}
 	}()
 	if _, err := parser.Parse(args); err != nil {
+		// kong stops at an unknown flag before it sets any field: read
+		// --output from args, so the error comes in the chosen format.
+		cfg.Output = Flags{Output: lastOutput(args)}.format()
 		if m := missingValue.FindStringSubmatch(err.Error()); m != nil {
 			return cfg, usage("%s needs a value; see check_arp --help", m[1])
 		}
 		return cfg, usage("%s; see check_arp --help", strings.TrimSuffix(err.Error(), "."))
 	}
 	return f.config()
+}
+
+// lastOutput is the value of the last --output in args, "" without one.
+func lastOutput(args []string) string {
+	var v string
+	for i, a := range args {
+		if a == "--" {
+			break
+		}
+		if val, ok := strings.CutPrefix(a, "--output="); ok {
+			v = val
+		} else if a == "--output" && i+1 < len(args) {
+			v = args[i+1]
+		}
+	}
+	return v
+}
+
+// formatList is the --output enum.
+func formatList() string {
+	names := make([]string, len(output.Formats))
+	for i, f := range output.Formats {
+		names[i] = string(f)
+	}
+	return strings.Join(names, ",")
+}
+
+// format is the --output format as far as it was read: the default
+// until a valid one was given.
+func (f Flags) format() output.Format {
+	for _, known := range output.Formats {
+		if string(known) == f.Output {
+			return known
+		}
+	}
+	return output.FormatNagios
 }
 
 // newParser builds the kong parser of f. Parse and Model share it, so the
@@ -133,7 +180,7 @@ func newParser(f *Flags, out io.Writer, version string) (*kong.Kong, error) {
 		kong.Description("Checks that an IPv4 or IPv6 address is answered at Layer 2 (ARP, or NDP neighbor discovery for IPv6) by the machine(s) that should answer it. Run it on a host in the target's segment. Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN."),
 		kong.Writers(out, io.Discard),
 		kong.Exit(func(int) { panic(exitSignal{}) }),
-		kong.Vars{"version": "check_arp " + version, "max_packets": fmt.Sprint(MaxPackets)},
+		kong.Vars{"version": "check_arp " + version, "max_packets": fmt.Sprint(MaxPackets), "formats": formatList()},
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true, NoExpandSubcommands: true, NoAppSummary: true}),
 		kong.Help(func(options kong.HelpOptions, ctx *kong.Context) error {
 			fmt.Fprintf(ctx.Stdout, "check_arp %s\n\n%s", version, wrapUsage(Synopsis(ctx.Model), 80))
@@ -217,7 +264,14 @@ func Model(version string) (*kong.Application, error) {
 
 // config validates the flags and turns them into a Config.
 func (f Flags) config() (Config, error) {
-	var cfg Config
+	cfg := Config{Output: f.format()}
+	switch {
+	case f.Write != "" && cfg.Output != output.FormatJSON && cfg.Output != output.FormatOpenMetrics:
+		return cfg, usage("--write takes the json or openmetrics output; add --output openmetrics or --output json, or leave --write out")
+	case f.Write != "" && strings.HasSuffix(f.Write, "/"):
+		return cfg, usage("--write %s names a directory; name the file to write, e.g. %scheck_arp.prom", f.Write, f.Write)
+	}
+	cfg.Write = f.Write
 	if f.Host == "" {
 		return cfg, usage("no target: name the IPv4 or IPv6 address to check with -H, e.g. -H 198.51.100.10 or -H 2001:db8::10")
 	}

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"errors"
+	"io"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/check-arp/check_arp/internal/mac"
+	"github.com/check-arp/check_arp/internal/output"
 	"github.com/check-arp/check_arp/internal/threshold"
 )
 
@@ -111,6 +113,16 @@ func TestParseValid(t *testing.T) {
 		{"--hostname, the guidelines' long form of -H", []string{"--hostname", target}, func(t *testing.T, cfg Config) {
 			if cfg.Target != netip.MustParseAddr(target) {
 				t.Errorf("Target = %v", cfg.Target)
+			}
+		}},
+		{"--output and --write", []string{"-H", target, "--output", "openmetrics", "--write", "/tmp/x.prom"}, func(t *testing.T, cfg Config) {
+			if cfg.Output != output.FormatOpenMetrics || cfg.Write != "/tmp/x.prom" {
+				t.Errorf("Output %q, Write %q", cfg.Output, cfg.Write)
+			}
+		}},
+		{"--output defaults to nagios", []string{"-H", target}, func(t *testing.T, cfg Config) {
+			if cfg.Output != output.FormatNagios || cfg.Write != "" {
+				t.Errorf("Output %q, Write %q", cfg.Output, cfg.Write)
 			}
 		}},
 		{"long host flag", []string{"--host=" + target}, func(t *testing.T, cfg Config) {
@@ -370,6 +382,29 @@ func TestParseErrors(t *testing.T) {
 				t.Errorf("Parse wrote %q", buf.String())
 			}
 		})
+	}
+}
+
+func TestParseOutputErrors(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+		out  output.Format
+	}{
+		{[]string{"-H", target, "--output", "xml"}, `--output must be one of "nagios","checkmk","json","openmetrics" but got "xml"`, output.FormatNagios},
+		{[]string{"-H", target, "--write", "/tmp/x"}, "--write takes the json or openmetrics output", output.FormatNagios},
+		{[]string{"-H", target, "--output", "checkmk", "--write", "/tmp/x"}, "--write takes the json or openmetrics output", output.FormatCheckmk},
+		{[]string{"-H", target, "--output", "json", "--write", "/tmp/"}, "--write /tmp/ names a directory", output.FormatJSON},
+		// The format is known before a later mistake, which it reports.
+		{[]string{"--output", "json", "-p", "0", "-H", target}, "-p 0 is out of range", output.FormatJSON},
+		{[]string{"--output", "checkmk", "--no-such-flag"}, "unknown flag --no-such-flag", output.FormatCheckmk},
+	}
+	for _, tt := range tests {
+		cfg, err := Parse(tt.args, io.Discard, "test")
+		var ue *UsageError
+		if !errors.As(err, &ue) || !strings.Contains(err.Error(), tt.want) || cfg.Output != tt.out {
+			t.Errorf("Parse(%q): output %q, error %v; want %q and %q", tt.args, cfg.Output, err, tt.out, tt.want)
+		}
 	}
 }
 

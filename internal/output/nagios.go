@@ -18,6 +18,11 @@ import (
 // cutting long -v output at 1 KB, where data after the long output would
 // be lost with the end of the text.
 func Nagios(w io.Writer, r verdict.Result, verbosity int) int {
+	return emit(w, strings.TrimSuffix(NagiosText(r, verbosity), "\n"), r.State)
+}
+
+// NagiosText is the text Nagios prints, ending in a newline.
+func NagiosText(r verdict.Result, verbosity int) string {
 	text := oneLine(Summary(r))
 	if perf := FormatPerfdata(Perfdata(r)); perf != "" {
 		text += " | " + perf
@@ -25,7 +30,7 @@ func Nagios(w io.Writer, r verdict.Result, verbosity int) int {
 	if long := cleanLines(LongOutput(r, verbosity)); long != "" {
 		text += "\n" + long
 	}
-	return emit(w, text, r.State)
+	return text + "\n"
 }
 
 // Unknown prints why a check reached no verdict as one UNKNOWN line and
