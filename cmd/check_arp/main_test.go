@@ -1018,10 +1018,10 @@ func TestCommandLineFuzz(t *testing.T) {
 				}
 				first, _, _ := strings.Cut(stdout.String(), "\n")
 				// Help or version, however asked for (-h, -vV, --help=1):
-				// exit 3 with kong's usage text or the version line.
+				// exit 3 with the usage text or the version line.
 				out := stdout.String()
-				shown := strings.HasPrefix(out, "Usage: check_arp") ||
-					regexp.MustCompile(`^check_arp \S+\n$`).MatchString(out)
+				// --help starts with the version line, then the usage.
+				shown := regexp.MustCompile(`^check_arp \S+\n(\nUsage: check_arp |$)`).MatchString(out)
 				var problem string
 				switch {
 				case code < 0 || code > 3:

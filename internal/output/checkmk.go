@@ -3,6 +3,7 @@ package output
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/check-arp/check_arp/internal/threshold"
 	"github.com/check-arp/check_arp/internal/verdict"
@@ -58,9 +59,9 @@ func checkmkMetrics(f *verdict.Facts) string {
 		items = append(items, item)
 	}
 	if f.Received > 0 {
-		add("rta", seconds(f.RTA.Seconds()), "")
-		add("rtmin", seconds(f.RTMin.Seconds()), "")
-		add("rtmax", seconds(f.RTMax.Seconds()), "")
+		add("rta", seconds(f.RTA), "")
+		add("rtmin", seconds(f.RTMin), "")
+		add("rtmax", seconds(f.RTMax), "")
 	}
 	add("pl", threshold.FormatNumber(f.LossPercent), "100")
 	add("sent", strconv.Itoa(f.Sent), "")
@@ -71,7 +72,7 @@ func checkmkMetrics(f *verdict.Facts) string {
 	add("mac_changes", strconv.Itoa(f.MACChanges), "")
 	add("gratuitous", strconv.Itoa(f.Announcements), "")
 	add("spoofed", strconv.Itoa(f.Spoofed), "")
-	add("time", seconds(f.Elapsed.Seconds()), "")
+	add("time", seconds(f.Elapsed), "")
 	return strings.Join(items, "|")
 }
 
@@ -86,6 +87,9 @@ func checkmkFailure(fail Failure) string {
 	return checkmkLine(verdict.Unknown, service, "", oneLine(fail.Err.Error()))
 }
 
-// seconds prints a duration in seconds with microsecond resolution, the
-// precision the round trips are measured to.
-func seconds(s float64) string { return strconv.FormatFloat(s, 'f', -1, 64) }
+// seconds prints a duration in seconds, to the microsecond as the Nagios
+// format prints milliseconds to three decimals.
+func seconds(d time.Duration) string { return strconv.FormatFloat(sec(d), 'f', -1, 64) }
+
+// sec is a duration in seconds, rounded to the microsecond.
+func sec(d time.Duration) float64 { return d.Round(time.Microsecond).Seconds() }

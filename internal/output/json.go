@@ -133,7 +133,7 @@ func jsonAddressOf(r verdict.Result, verbosity int) jsonAddress {
 		Requests:       &jsonRequests{Sent: f.Sent, Answered: f.Received, LossPercent: f.LossPercent},
 		MultiMACProbes: f.MultiMACProbes, MACChanges: f.MACChanges, Announcements: f.Announcements,
 		Spoofed: f.Spoofed, Unrecorded: f.Unrecorded,
-		Source: f.Source.String(), LocalMAC: f.LocalMAC.String(), Elapsed: f.Elapsed.Seconds(),
+		Source: f.Source.String(), LocalMAC: f.LocalMAC.String(), Elapsed: sec(f.Elapsed),
 	}
 	for i, fd := range r.Findings {
 		a.Findings[i] = jsonFinding{State: fd.State.String(), Rule: string(fd.Rule), Text: fd.Text}
@@ -147,22 +147,22 @@ func jsonAddressOf(r verdict.Result, verbosity int) jsonAddress {
 		for j, p := range an.Probes {
 			probes[j] = p + 1
 		}
-		a.MACs[i] = jsonAnswerer{jsonMACOf(an.MAC), an.Replies, probes, an.MinRTT.Seconds(), an.MaxRTT.Seconds()}
+		a.MACs[i] = jsonAnswerer{jsonMACOf(an.MAC), an.Replies, probes, sec(an.MinRTT), sec(an.MaxRTT)}
 	}
 	for i, an := range f.Announcers {
-		a.Announcers[i] = jsonAnnouncer{jsonMACOf(an.MAC), an.Count, an.First.Seconds()}
+		a.Announcers[i] = jsonAnnouncer{jsonMACOf(an.MAC), an.Count, sec(an.First)}
 	}
 	if f.Received > 0 {
-		a.RTT = &jsonRTT{Avg: f.RTA.Seconds(), Min: f.RTMin.Seconds(), Max: f.RTMax.Seconds()}
+		a.RTT = &jsonRTT{Avg: sec(f.RTA), Min: sec(f.RTMin), Max: sec(f.RTMax)}
 	}
 	if verbosity >= 1 {
 		a.Timeline = make([]jsonProbe, len(f.Probes))
 		for i, p := range f.Probes {
 			answers := make([]jsonAnswer, len(p.Answers))
 			for j, an := range p.Answers {
-				answers[j] = jsonAnswer{jsonMACOf(an.MAC), an.RTT.Seconds(), an.Replies}
+				answers[j] = jsonAnswer{jsonMACOf(an.MAC), sec(an.RTT), an.Replies}
 			}
-			a.Timeline[i] = jsonProbe{At: p.At.Seconds(), Replies: p.Replies, Answers: answers}
+			a.Timeline[i] = jsonProbe{At: sec(p.At), Replies: p.Replies, Answers: answers}
 		}
 	}
 	return a

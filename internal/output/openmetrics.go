@@ -26,7 +26,7 @@ func one(v string) []sample { return []sample{{value: v}} }
 
 func gauge(n int) []sample { return one(strconv.Itoa(n)) }
 
-func secs(d time.Duration) string { return seconds(d.Seconds()) }
+func secs(d time.Duration) string { return seconds(d) }
 
 // openMetrics are the families, in output order. All are gauges: each
 // run reports its own values, which are no running totals.
