@@ -76,8 +76,9 @@ fuzz-corpus:
 
 # A throwaway namespace lab with one target per scenario; every scenario's
 # command, output and exit code is shown, then the lab is removed.
+# DEMO_ARGS are added to every check, e.g. DEMO_ARGS="--output json".
 demo: deps build $(BIN)/arpresponder
-	$(GO) run ./test/lab/cmd/demo -check $(BIN)/check_arp -responder $(BIN)/arpresponder
+	$(GO) run ./test/lab/cmd/demo -check $(BIN)/check_arp -responder $(BIN)/arpresponder -args "$(DEMO_ARGS)"
 
 # check_arp against iputils arping and the classic arping script in a
 # throwaway namespace lab: wall time, CPU and peak RSS side by side,

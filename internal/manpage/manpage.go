@@ -107,7 +107,7 @@ func Write(w io.Writer, app *kong.Application, version string, date time.Time) e
 		}
 		fmt.Fprintf(&b, "\\fB%s\\fR%s\n", escape(l), sep)
 	}
-	b.WriteString("Round trips are in ms, loss in %, the duration in s: the labels and units of check_icmp.\n")
+	b.WriteString("Round trips are in ms, loss in %, the duration in s: the labels and units of check_icmp. When nothing answered, rta, rtmin and rtmax are left out rather than given as U, which some engines report as an error.\n")
 	b.WriteString(notes)
 	b.WriteString(".SH EXAMPLES\n.ad l\n")
 	for _, e := range Examples {

@@ -267,3 +267,44 @@ func TestPackagesShipContrib(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckmkLocalCheckParses runs the local check's command line for each
+// of its addresses through check_arp's parser, and asserts the format.
+func TestCheckmkLocalCheckParses(t *testing.T) {
+	script := readRepo(t, "contrib/checkmk/check_arp_local")
+	var addresses, args []string
+	for _, l := range strings.Split(script, "\n") {
+		l = strings.TrimSpace(l)
+		if rest, ok := strings.CutPrefix(l, "for address in "); ok {
+			addresses = strings.Fields(strings.TrimSuffix(rest, "; do"))
+		}
+		if rest, ok := strings.CutPrefix(l, `"$plugin" `); ok {
+			args = strings.Fields(rest)
+		}
+	}
+	if len(addresses) == 0 || !slices.Contains(args, "checkmk") {
+		t.Fatalf("contrib/checkmk/check_arp_local: addresses %q, arguments %q", addresses, args)
+	}
+	for _, a := range addresses {
+		parses(t, "contrib/checkmk/check_arp_local", strings.Fields(strings.ReplaceAll(strings.Join(args, " "), `"$address"`, a)))
+	}
+}
+
+// TestSystemdUnitCommandsParse runs each ExecStart of the textfile
+// service through check_arp's parser.
+func TestSystemdUnitCommandsParse(t *testing.T) {
+	n := 0
+	for _, l := range strings.Split(readRepo(t, "contrib/systemd/check-arp-textfile.service"), "\n") {
+		if strings.HasPrefix(l, "ExecStart=") {
+			n++
+			args := pluginArgs(t, "contrib/systemd", l)
+			if !slices.Contains(args, "--write") || !slices.Contains(args, "openmetrics") {
+				t.Errorf("contrib/systemd: %q writes no openmetrics file", l)
+			}
+			parses(t, "contrib/systemd", args)
+		}
+	}
+	if n == 0 {
+		t.Error("contrib/systemd: no ExecStart")
+	}
+}
