@@ -325,7 +325,7 @@ func (s *Set) addRange(first, last netip.Addr, entry, label, where string) error
 			if errors.As(err, &ae) && ae.Addr.Is6() && ae.Addr.IsLinkLocalUnicast() {
 				return fail("%s%s is a range of link-local addresses, which every link has; name their interface with -I", where, entry)
 			}
-			return fail("%s%s includes %s, which cannot be checked (it %s); %s", where, entry, ae.Addr, strings.TrimPrefix(ae.Reason, "is "), ae.Fix)
+			return fail("%s%s includes %s, which cannot be checked (it %s); %s", where, entry, ae.Addr, ae.Reason, ae.Fix)
 		}
 		if a == last {
 			break

@@ -105,7 +105,7 @@ func TestParseFlags(t *testing.T) {
 		{name: "IPv6 unspecified", hosts: []string{"::"}, err: "is the unspecified address, which cannot own a MAC address; give the unicast IPv6 address to check"},
 		{name: "IPv6 multicast", hosts: []string{"ff02::1"}, err: "is a multicast address"},
 		{name: "range reaching the limited broadcast", hosts: []string{"255.255.255.240/28"}, err: "-H 255.255.255.240/28 includes 255.255.255.255, which cannot be checked (it cannot own a MAC address); give the unicast IPv4 address to check"},
-		{name: "range touching loopback", hosts: []string{"126.255.255.254-127.0.0.1"}, err: "-H 126.255.255.254-127.0.0.1 includes 127.0.0.0, which cannot be checked (it a loopback address"},
+		{name: "range touching loopback", hosts: []string{"126.255.255.254-127.0.0.1"}, err: "-H 126.255.255.254-127.0.0.1 includes 127.0.0.0, which cannot be checked (it is a loopback address, which never appears on a network segment); give an address of the segment"},
 		{name: "control characters are escaped", hosts: []string{"198.51.100.1\n0"}, err: `"198.51.100.1\n0"`},
 	}
 	for _, tt := range tests {
