@@ -27,8 +27,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/check-arp/check_arp/test/lab"
 	"github.com/check-arp/check_arp/internal/verdict"
+	"github.com/check-arp/check_arp/test/lab"
 )
 
 //go:embed classic.sh

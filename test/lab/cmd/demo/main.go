@@ -15,8 +15,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/check-arp/check_arp/test/lab"
 	"github.com/check-arp/check_arp/internal/verdict"
+	"github.com/check-arp/check_arp/test/lab"
 )
 
 func main() {
