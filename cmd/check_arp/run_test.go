@@ -204,8 +204,8 @@ func (r result) expectPerf(t *testing.T, want perf) {
 		t.Errorf("pl perfdata %+v, want %%;...;0;100", p)
 	}
 	for _, label := range []string{"rta", "rtmin", "rtmax"} {
-		if p, ok := r.perf[label]; ok && p.value != "U" && p.uom != "ms" {
-			t.Errorf("%s perfdata %+v, want a value in ms", label, p)
+		if p, ok := r.perf[label]; ok && ((p.value != "U" && p.uom != "ms") || p.min != "0") {
+			t.Errorf("%s perfdata %+v, want a value in ms with minimum 0", label, p)
 		}
 	}
 }
