@@ -108,13 +108,17 @@ func scenarios(f family) []scenario {
 			name: "wrong MAC", args: allow("-H", f.conflict), state: "CRITICAL",
 			says: []string{lab.RogueMAC + " (not in the allowlist)"}, perf: perf{"unexpected_macs": "1"},
 		},
+		// The check stops at its last reply plus twice the slowest one, so
+		// the second claimant's reply to the last probe can come too late
+		// when the kernel defers its softirqs; the probes before have the
+		// whole interval for both replies.
 		{
 			name: "two claimants", args: allow("-H", f.split), state: "CRITICAL",
-			says: []string{"split brain", nodeA, nodeB}, perf: perf{"macs": "2", "multi_mac_probes": "3"},
+			says: []string{"split brain", nodeA, nodeB}, perf: perf{"macs": "2", "multi_mac_probes": ">=2"},
 		},
 		{
 			name: "two claimants without allowlist", args: []string{"-H", f.split}, state: "CRITICAL",
-			says: []string{"split brain"}, perf: perf{"macs": "2", "multi_mac_probes": "3"},
+			says: []string{"split brain"}, perf: perf{"macs": "2", "multi_mac_probes": ">=2"},
 		},
 		{
 			name: "lossy without thresholds", args: allow("-H", f.lossy), state: "WARNING",
