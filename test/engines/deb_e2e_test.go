@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/check-arp/check_arp/test/lab"
 )
 
 const (
@@ -28,7 +30,7 @@ const (
 func TestDebPackage(t *testing.T) {
 	require(t, "make", "dpkg", "dpkg-deb", "getcap", "setpriv", "ip")
 	if out, _ := exec.Command("dpkg-query", "-W", "-f=${Status}", pkgName).Output(); strings.Contains(string(out), "installed") && !strings.Contains(string(out), "not-installed") {
-		if inCI() {
+		if lab.InCI() {
 			t.Fatalf("%s is already installed (%s) on the CI machine", pkgName, out)
 		}
 		t.Skipf("skipping: %s is already installed here (%s), and this test would replace and purge it", pkgName, out)
@@ -178,7 +180,7 @@ func debPaths(t *testing.T, deb string) []string {
 func checkRPM(t *testing.T, rpm string) {
 	t.Helper()
 	if _, err := exec.LookPath("rpm"); err != nil {
-		if inCI() {
+		if lab.InCI() {
 			t.Fatalf("rpm is not installed, and CI must check the rpm (.ci/run installs it)")
 		}
 		t.Logf("rpm is not installed: not reading %s", filepath.Base(rpm))

@@ -135,27 +135,17 @@ func systemState() string {
 	return b.String()
 }
 
-// inCI reports whether the tests run in CI, where a missing daemon is a
-// failure: CI installs them, so missing means broken.
-func inCI() bool { return os.Getenv("CI") == "true" }
-
 // require skips (locally) or fails (in CI) the test unless the lab can be
 // built and every program is installed.
 func require(t *testing.T, programs ...string) {
 	t.Helper()
 	if setupErr != nil {
-		if inCI() {
-			t.Fatalf("cannot run in CI: %v", setupErr)
-		}
-		t.Skipf("skipping: %v", setupErr)
+		lab.Missing(t, setupErr)
 	}
 	for _, p := range programs {
 		// An absolute path is a program outside PATH, such as check_nrpe.
 		if _, err := exec.LookPath(p); err != nil {
-			if inCI() {
-				t.Fatalf("%s is not installed, and CI must run this test (.ci/run installs it)", p)
-			}
-			t.Skipf("skipping: %s is not installed (Debian: apt-get install icinga2 nagios4 nagios-nrpe-server nagios-nrpe-plugin)", p)
+			lab.Missing(t, fmt.Errorf("%s is not installed (Debian: apt-get install icinga2 nagios4 nagios-nrpe-server nagios-nrpe-plugin; .ci/run installs them)", p))
 		}
 	}
 }
