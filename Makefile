@@ -25,7 +25,7 @@ NFPM              := $(GO) tool -modfile=tools/go.mod nfpm
 # Tools the lab and the tests use, by Debian package.
 DEPS     := ip:iproute2 nft:nftables setcap:libcap2-bin setpriv:util-linux keepalived:keepalived strace:strace jq:jq
 
-.PHONY: all build test unit parsers copyright fuzz fuzz-corpus demo bench lint deps clean man package e2e
+.PHONY: all build test unit parsers copyright fuzz fuzz-corpus demo samples bench lint deps clean man package e2e
 
 all: build
 
@@ -94,6 +94,12 @@ fuzz-corpus:
 # DEMO_ARGS are added to every check, e.g. DEMO_ARGS="--output json".
 demo: deps build $(BIN)/arpresponder
 	$(GO) run ./test/lab/cmd/demo -check $(BIN)/check_arp -responder $(BIN)/arpresponder -args "$(DEMO_ARGS)"
+
+# The committed samples of check_arp's output, one scenario per state, which
+# the ecosystem's parsers read in test/parsers (testdata/outputs/README.md).
+# A lab test (cmd/check_arp) fails when they no longer match the binary.
+samples: deps build $(BIN)/arpresponder
+	$(GO) run ./test/lab/cmd/demo -check $(BIN)/check_arp -responder $(BIN)/arpresponder -capture test/parsers/testdata/outputs
 
 # check_arp against iputils arping and the classic arping script in a
 # throwaway namespace lab: wall time, CPU and peak RSS side by side,
