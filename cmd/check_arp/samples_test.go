@@ -7,6 +7,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/check-arp/check_arp/test/lab"
 )
 
 // samplesDir holds the committed samples of the plugin's output that the
@@ -58,7 +61,11 @@ func TestSamplesMatchTheBinary(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%v: run make samples", err)
 				}
-				got := runCheck(t, args...)
+				// A scripted responder starts its MAC sequence again only
+				// after it has been idle for its reset time: wait that out,
+				// so that each format's run sees the scenario from its start.
+				time.Sleep(lab.ResponderReset + 100*time.Millisecond)
+				got := runCheck(args...)
 				if untimed(got.stdout) != untimed(string(want)) {
 					t.Errorf("check_arp %s prints\n%s\nbut %s%s is\n%s\n(times aside); run make samples", strings.Join(args, " "), got.stdout, sample.Name, f.suffix, want)
 				}

@@ -73,7 +73,7 @@ func (s *Segment) AddSpeaker(sp Speaker) (string, error) {
 	// The NDP socket binds to the link-local address, which the kernel
 	// adds a moment after the link comes up.
 	for i := 0; ; i++ {
-		out, err := s.Output(ns, "ip", "-6", "-o", "addr", "show", "dev", "eth0", "scope", "link")
+		out, err := s.Output(ns, "ip", "-6", "-o", "addr", "show", "dev", "eth0", "scope", "link", "-tentative")
 		if err == nil && strings.Contains(out, "fe80:") {
 			break
 		}
