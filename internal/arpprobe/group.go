@@ -91,6 +91,7 @@ func OpenGroup(ctx context.Context, ifi *net.Interface, source netip.Addr, targe
 		return nil, nil, err
 	}
 	g.sender = sender
+	rawsock.GrowBuffer(conn, rawsock.PoolBuffer(2*len(targets)*expectedRequests))
 	if g.rd, err = rawsock.New(conn, snapLen, 0, sender); err != nil {
 		conn.Close()
 		sender.Close()
@@ -181,6 +182,10 @@ func (g *Group) Close() error {
 	}
 	return err
 }
+
+// expectedRequests is how many requests per address a group sizes its
+// receive buffer for: the default schedule.
+const expectedRequests = 3
 
 // maxIntervals is how many runs of consecutive addresses the kernel
 // filter lists one by one; a set in more runs is filtered by the range

@@ -101,6 +101,8 @@ func OpenGroup(ctx context.Context, ifi *net.Interface, source netip.Addr, targe
 		file.Close()
 		return nil, nil, fmt.Errorf("raw access to the ICMPv6 socket: %w", err)
 	}
+	// An advertisement per request of each address (the default three).
+	rawsock.GrowBuffer(file, rawsock.PoolBuffer(3*len(targets)))
 	if g.rd, err = rawsock.New(file, bufLen, controlLen); err != nil {
 		file.Close()
 		return nil, nil, fmt.Errorf("the ICMPv6 socket: %w", err)
