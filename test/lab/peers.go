@@ -175,7 +175,7 @@ func (s *Segment) AddVRRPSplitBrain() ([2]string, error) {
 			return nss, err
 		}
 		pids := []string{filepath.Join(dir, "keepalived.pid"), filepath.Join(dir, "vrrp.pid")}
-		if _, err := s.Spawn(ns, "keepalived", "--dont-fork", "--log-console", "--vrrp",
+		if _, err := s.Daemon(ns, "keepalived", "--dont-fork", "--log-console", "--vrrp",
 			"--use-file", conf, "--pid", pids[0], "--vrrp_pid", pids[1]); err != nil {
 			return nss, err
 		}
