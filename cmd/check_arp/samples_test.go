@@ -58,7 +58,7 @@ func TestSamplesMatchTheBinary(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%v: run make samples", err)
 				}
-				got := runCheck(t, args...)
+				got := runCheck(args...)
 				if untimed(got.stdout) != untimed(string(want)) {
 					t.Errorf("check_arp %s prints\n%s\nbut %s%s is\n%s\n(times aside); run make samples", strings.Join(args, " "), got.stdout, sample.Name, f.suffix, want)
 				}
