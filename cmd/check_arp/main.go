@@ -48,6 +48,9 @@ func run(args []string, w io.Writer, start time.Time) int {
 		return fail(w, cfg, output.Failure{Target: cfg.Target, Err: err})
 	}
 
+	if len(cfg.Targets) > 1 {
+		return runPool(w, cfg, start)
+	}
 	ctx, stop := interrupt.OnSignal(context.Background())
 	obs, err := observe.Run(ctx, observe.Request{
 		Target:   netpath.Request{Target: cfg.Target, Interface: cfg.Interface, Source: cfg.Source},
@@ -68,6 +71,48 @@ func run(args []string, w io.Writer, start time.Time) int {
 	doc, err := output.Render(cfg.Output, r, cfg.Verbosity)
 	if err != nil {
 		return output.Unknown(w, cfg.Protocol(), fmt.Errorf("internal error: rendering %s output: %w", cfg.Output, err))
+	}
+	return deliver(w, cfg, doc)
+}
+
+// runPool checks several addresses in one run: each is observed through
+// its interface's shared socket and judged alone, by the same rules and
+// allowlist; the output has one entry per address and the exit code is the
+// worst state.
+func runPool(w io.Writer, cfg cli.Config, start time.Time) int {
+	reqs := make([]netpath.Request, len(cfg.Targets))
+	for i, t := range cfg.Targets {
+		reqs[i] = netpath.Request{Target: t.Addr, Interface: t.Interface, Source: cfg.Source}
+	}
+	ctx, stop := interrupt.OnSignal(context.Background())
+	outcomes, err := observe.RunPool(ctx, observe.PoolRequest{
+		Targets:  reqs,
+		Schedule: probe.Schedule{Count: cfg.Count, Interval: cfg.Interval},
+		Rate:     cfg.Rate,
+		Start:    start,
+		Timeout:  cfg.Timeout,
+	})
+	stop()
+	if err != nil {
+		// Interrupted: no address has a verdict.
+		return fail(w, cfg, output.Failure{Err: err})
+	}
+	entries := make([]output.Entry, len(outcomes))
+	for i, o := range outcomes {
+		t := cfg.Targets[i]
+		entries[i].Label = t.Label
+		if o.Err != nil {
+			entries[i].Failure = output.Failure{Protocol: verdict.ProtocolOf(t.Addr), Target: t.Addr, Interface: t.Interface, Err: o.Err}
+			continue
+		}
+		entries[i].Result = verdict.Decide(o.Obs, cfg.Policy)
+	}
+	if cfg.Output == output.FormatNagios {
+		return output.NagiosPool(w, entries, cfg.Verbosity)
+	}
+	doc, err := output.RenderPool(cfg.Output, entries, cfg.Verbosity)
+	if err != nil {
+		return output.Unknown(w, "", fmt.Errorf("internal error: rendering %s output: %w", cfg.Output, err))
 	}
 	return deliver(w, cfg, doc)
 }

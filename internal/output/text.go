@@ -19,14 +19,26 @@ import (
 // "ARP OK - 198.51.100.10 is at 02:00:00:00:00:10 (node-a) on eth0: 3/3 replies, rta 0.041ms"
 // or, for IPv6, "NDP OK - 2001:db8::10 is at ...": the findings, worst
 // first, as one sentence about the target.
-func Summary(r verdict.Result) string {
+func Summary(r verdict.Result) string { return summaryNamed(r, "") }
+
+// summaryNamed is Summary with the address's label after it, if any:
+// "198.51.100.13 (web) is answered by ...".
+func summaryNamed(r verdict.Result, label string) string {
 	texts := make([]string, len(r.Findings))
 	for i, f := range r.Findings {
 		texts[i] = f.Text
 	}
 	f := &r.Facts
 	return fmt.Sprintf("%s %s - %s %s on %s: %s",
-		f.Protocol, r.State, f.Target, strings.Join(texts, "; "), f.Interface, counts(f))
+		f.Protocol, r.State, named(f.Target.String(), label), strings.Join(texts, "; "), f.Interface, counts(f))
+}
+
+// named is an address with its label, if any.
+func named(address, label string) string {
+	if label == "" {
+		return address
+	}
+	return address + " (" + label + ")"
 }
 
 func counts(f *verdict.Facts) string {
