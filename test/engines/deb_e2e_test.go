@@ -217,7 +217,7 @@ func lintPackages(t *testing.T, deb, rpm string) {
 	t.Helper()
 	for _, tool := range []string{"lintian", "rpmlint"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			if inCI() {
+			if lab.InCI() {
 				t.Fatalf("%s is not installed, and CI must lint the packages (.ci/run installs it)", tool)
 			}
 			t.Logf("%s is not installed: the packages are not linted (Debian: apt-get install lintian rpmlint)", tool)
