@@ -167,7 +167,7 @@ func TestSummary(t *testing.T) {
 // healthyPerf is the performance data of healthy3 without thresholds, in
 // the compact form of perfString: the baseline that test cases override.
 const healthyPerf = "rta=0.4ms rtmin=0.3ms rtmax=0.5ms pl=0% sent=3 received=3 macs=1 unexpected_macs=0 " +
-	"multi_mac_probes=0 mac_changes=0 gratuitous=0 spoofed=0 time=1s"
+	"multi_mac_probes=0 mac_changes=0 gratuitous=0 spoofed=0 owner_changes=U owner_age=U time=1s"
 
 // perfString renders performance data compactly for exact comparison:
 // label=valueUOM, plus ;warn;crit when either is set.
@@ -252,6 +252,8 @@ func TestPerfdataFields(t *testing.T) {
 		{Label: "mac_changes", Value: "0", Min: "0"},
 		{Label: "gratuitous", Value: "0", Min: "0"},
 		{Label: "spoofed", Value: "0", Min: "0"},
+		{Label: "owner_changes", Value: "U", Min: "0"},
+		{Label: "owner_age", Value: "U", Min: "0"},
 		{Label: "time", Value: "1", UOM: "s", Min: "0"},
 	}
 	if !reflect.DeepEqual(got, want) {
@@ -412,7 +414,7 @@ func TestNagiosOneLineWithPerfdata(t *testing.T) {
 	obs := elapsed(observe(2, rep(0, macA, us(400)), rep(1, macA, us(600))), 101*time.Millisecond)
 	code := Nagios(&b, verdict.Decide(obs, verdict.Policy{}), 0)
 	want := "ARP OK - 198.51.100.10 is at " + sA + " on eth0: 2/2 replies, rta 0.5ms | " +
-		"'gratuitous'=0;;;0; 'mac_changes'=0;;;0; 'macs'=1;;;0; 'multi_mac_probes'=0;;;0; 'pl'=0%;;;0;100 " +
+		"'gratuitous'=0;;;0; 'mac_changes'=0;;;0; 'macs'=1;;;0; 'multi_mac_probes'=0;;;0; 'owner_age'=U;;;0; 'owner_changes'=U;;;0; 'pl'=0%;;;0;100 " +
 		"'received'=2;;;0;2 'rta'=0.5ms;;;0; 'rtmax'=0.6ms;;;0; 'rtmin'=0.4ms;;;0; 'sent'=2;;;0; 'spoofed'=0;;;0; 'time'=0.101s;;;0; 'unexpected_macs'=0;;;0; \n"
 	if code != 0 || b.String() != want {
 		t.Fatalf("exit %d, output\n%q\nwant\n%q", code, b.String(), want)

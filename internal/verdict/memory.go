@@ -80,6 +80,17 @@ func describeMAC(pol Policy, a mac.Addr) MAC {
 	return MAC{Addr: a, Label: pol.Allowed.Label(a), Allowed: pol.Allowed.Len() == 0 || pol.Allowed.Allows(a)}
 }
 
+// Describe names a MAC as the policy in force knows it (label, allowed),
+// for renderers that print MACs memory names.
+func (f *Facts) Describe(a mac.Addr) MAC {
+	for _, m := range f.Allowed {
+		if m.Addr == a {
+			return m
+		}
+	}
+	return MAC{Addr: a, Allowed: len(f.Allowed) == 0}
+}
+
 // shortName names a MAC by its label when it has one, else by address:
 // the words of sentences that list several MACs.
 func shortName(m MAC) string {
@@ -130,7 +141,10 @@ func Span(d time.Duration) string {
 	return out
 }
 
-// ago says when t was, seen from now: "10:31:02 (58s ago)".
+// Ago says when t was, seen from now: "10:31:02 (58s ago)", with the
+// date when it was not today.
+func Ago(t, now time.Time) string { return ago(t, now) }
+
 func ago(t, now time.Time) string {
 	return fmt.Sprintf("%s (%s ago)", clock(t, now), Span(now.Sub(t)))
 }
