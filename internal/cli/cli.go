@@ -76,14 +76,18 @@ type Flags struct {
 	Warning    string           `short:"w" placeholder:"RTA,PL%" help:"WARNING threshold: round-trip average in ms and packet loss in %, as check_icmp (200,40%); each part may be a range (~:200, @10:20)."`
 	Critical   string           `short:"c" placeholder:"RTA,PL%" help:"CRITICAL threshold, as -w. Without a loss threshold any lost request is WARNING."`
 	Verbose    int              `short:"v" type:"counter" help:"More long output: -v adds a per-request timeline, -vv the sending side."`
+	Memory     MemoryFlags      `embed:""`
+	Version    kong.VersionFlag `short:"V" help:"Print the version and exit."`
+}
 
-	// Memory between runs.
+// MemoryFlags are the flags of the memory between runs and of the owner
+// the control plane expects.
+type MemoryFlags struct {
 	ExpectOwner string `placeholder:"LABEL|MAC" help:"The node that should hold the address (the keepalived primary, the node MetalLB's ServiceL2Status names): an allowlist label or a MAC. Another allowed node holding it is WARNING; a MAC outside the allowlist stays CRITICAL."`
 	Moved       string `placeholder:"STATE" default:"warning" help:"State when the owner changed since the last check: ok, warning or critical (default ${default}). With ok an expected failover stays in the text but not in the state."`
 	Flap        string `placeholder:"COUNT/DURATION" default:"3/1h" help:"COUNT changes of owner within DURATION, over many checks, are CRITICAL (flapping), e.g. 5/30m or 10/1d. Default ${default}."`
 	StateDir    string `placeholder:"DIR" help:"Directory of the memory between runs: one small JSON file per target, safe to delete. Created with mode 0700 when missing; refused (a WARNING, the Layer 2 verdict stands) when it is a symbolic link, owned by another user or writable by others. Default: $XDG_STATE_HOME/check_arp, else ~/.local/state/check_arp in a home directory the user running the check owns, else /var/tmp/check_arp-UID."`
 	NoState     bool   `help:"Keep no memory between runs: nothing is read or written, --moved and --flap have no effect and owner_changes and owner_age are U."`
-	Version    kong.VersionFlag `short:"V" help:"Print the version and exit."`
 }
 
 // ErrShown is returned by Parse after it printed help or the version. The
@@ -257,7 +261,7 @@ func (f Flags) config() (Config, error) {
 		}
 	}
 	cfg.Verbosity = min(f.Verbose, 3)
-	if err := f.memory(&cfg); err != nil {
+	if err := f.Memory.memory(&cfg); err != nil {
 		return cfg, err
 	}
 	return cfg, nil
@@ -266,7 +270,7 @@ func (f Flags) config() (Config, error) {
 // memory validates the flags of the memory between runs and
 // --expect-owner. It runs after the allowlist is read, since a label
 // names allowlist entries.
-func (f Flags) memory(cfg *Config) error {
+func (f MemoryFlags) memory(cfg *Config) error {
 	switch strings.ToLower(strings.TrimSpace(f.Moved)) {
 	case "ok":
 		cfg.Policy.Moved = verdict.OK
