@@ -38,6 +38,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -95,6 +96,13 @@ func Open(dir string) (*Store, error) {
 		}
 		return nil, fmt.Errorf("%s is not a directory; %s", abs, s.fix())
 	case err != nil:
+		// The check has dropped its capabilities by now, so even root
+		// cannot open another user's private directory: say whose it is.
+		if fi, lerr := os.Lstat(abs); lerr == nil {
+			if st, ok := fi.Sys().(*syscall.Stat_t); ok && int(st.Uid) != uid {
+				return nil, s.foreign(int(st.Uid))
+			}
+		}
 		return nil, fmt.Errorf("cannot open %s as %s (%v); %s", abs, s.user(), err, s.fix())
 	}
 	var st unix.Stat_t
@@ -105,8 +113,7 @@ func Open(dir string) (*Store, error) {
 	switch {
 	case int(st.Uid) != uid:
 		unix.Close(fd)
-		return nil, fmt.Errorf("%s is owned by %s, not by %s, who runs the check; another user could change its memory. Remove it if nobody should have created it, or %s",
-			abs, userName(int(st.Uid)), s.user(), s.fix())
+		return nil, s.foreign(int(st.Uid))
 	case st.Mode&0o022 != 0:
 		unix.Close(fd)
 		return nil, fmt.Errorf("%s may be written by its group or others (mode %04o); run chmod 0700 %s", abs, st.Mode&0o7777, abs)
@@ -124,6 +131,12 @@ func Open(dir string) (*Store, error) {
 // user names the user running the check, for messages only: looking it
 // up reads the user database, which a check that goes well never needs.
 func (s *Store) user() string { return userName(s.uid) }
+
+// foreign is the error for a directory owned by owner, another user.
+func (s *Store) foreign(owner int) error {
+	return fmt.Errorf("%s is owned by %s, not by %s, who runs the check; another user could change its memory. Remove it if nobody should have created it, or %s",
+		s.dir, userName(owner), s.user(), s.fix())
+}
 
 // fix is the standard advice for a state directory that cannot be used.
 func (s *Store) fix() string {
