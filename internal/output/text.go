@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/check-arp/check_arp/internal/ownership"
 	"github.com/check-arp/check_arp/internal/threshold"
 	"github.com/check-arp/check_arp/internal/verdict"
 )
@@ -53,7 +54,7 @@ func counts(f *verdict.Facts) string {
 // timeline, -vv the sending side.
 func LongOutput(r verdict.Result, verbosity int) string {
 	f := &r.Facts
-	quiet := r.State == verdict.OK && len(f.Answerers) <= 1 && len(f.Announcers) == 0 && f.Unrecorded == 0
+	quiet := r.State == verdict.OK && len(f.Answerers) <= 1 && len(f.Announcers) == 0 && f.Unrecorded == 0 && f.Memory.Reset == ""
 	if verbosity == 0 && quiet {
 		return ""
 	}
@@ -72,14 +73,60 @@ func LongOutput(r verdict.Result, verbosity int) string {
 	if r.State != verdict.OK && len(f.Allowed) > 0 {
 		lines = append(lines, "allowed: "+verdict.ListMACs(f.Allowed))
 	}
+	if f.Memory.Reset != "" {
+		lines = append(lines, "memory reset: "+f.Memory.Reset)
+	}
 	if verbosity >= 1 {
 		lines = append(lines, timeline(f)...)
+		if f.Memory.Used {
+			lines = append(lines, memoryLine(f))
+		}
 	}
 	if verbosity >= 2 {
 		lines = append(lines, fmt.Sprintf("probes sent from %s (%s) on %s; the run took %s",
 			f.Source, f.LocalMAC, f.Interface, formatDuration(f.Elapsed)))
 	}
 	return strings.Join(lines, "\n")
+}
+
+// memoryLine says what memory holds after this run: the owner and for how
+// long, the changes, and the check before this one.
+func memoryLine(f *verdict.Facts) string {
+	m, ev := &f.Memory, &f.Memory.Events
+	var b strings.Builder
+	b.WriteString("memory: ")
+	if ev.OwnerKnown {
+		atLeast := ""
+		if !ev.OwnerSinceObserved {
+			atLeast = "at least "
+		}
+		fmt.Fprintf(&b, "owner %s for %s%s, ", f.Describe(ev.Owner), atLeast, verdict.Span(ev.OwnerAge))
+	} else {
+		b.WriteString("no owner seen yet, ")
+	}
+	fmt.Fprintf(&b, "%d change%s of owner within %s, %d in total; ",
+		len(ev.WindowChanges), plural(len(ev.WindowChanges), "", "s"), verdict.Span(ev.Flap.Window), ev.OwnerChanges)
+	if !ev.Remembered {
+		b.WriteString("this is the first check remembered")
+	} else {
+		fmt.Fprintf(&b, "the last check at %s saw %s", verdict.Ago(ev.PrevRun, m.At), outcomeWords(ev.PrevOutcome))
+	}
+	return b.String()
+}
+
+// outcomeWords says what a remembered run saw.
+func outcomeWords(o ownership.Outcome) string {
+	switch o {
+	case ownership.OutcomeOwner:
+		return "one owner"
+	case ownership.OutcomeNoReply:
+		return "no reply"
+	case ownership.OutcomeSplitBrain:
+		return "a split brain"
+	case ownership.OutcomeFlood:
+		return "a flood"
+	}
+	return string(o)
 }
 
 // announcement names one unsolicited claim of the target in the
