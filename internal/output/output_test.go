@@ -431,7 +431,7 @@ func TestNagiosOneLineWithPerfdata(t *testing.T) {
 	var b bytes.Buffer
 	obs := elapsed(observe(2, rep(0, macA, us(400)), rep(1, macA, us(600))), 101*time.Millisecond)
 	code := Nagios(&b, verdict.Decide(obs, verdict.Policy{}), 0)
-	want := "ARP OK - 198.51.100.10 is at " + sA + " on eth0: 2/2 replies, rta 0.5ms | " +
+	want := "ARP OK - 198.51.100.10 is at " + sA + " on eth0: 2/2 replies, rta 0.5ms|" +
 		"rta=0.5ms;;;0 rtmin=0.4ms;;;0 rtmax=0.6ms;;;0 pl=0%;;;0;100 sent=2;;;0 received=2;;;0;2 macs=1;;;0 " +
 		"unexpected_macs=0;;;0 multi_mac_probes=0;;;0 mac_changes=0;;;0 gratuitous=0;;;0 spoofed=0;;;0 time=0.101s;;;0\n"
 	if code != 0 || b.String() != want {
@@ -439,27 +439,58 @@ func TestNagiosOneLineWithPerfdata(t *testing.T) {
 	}
 }
 
-// TestNagiosLongOutputAfterPerfdata: the performance data stays on the
-// first line, where NRPE's 1 KB cut cannot reach it, and the long output
-// follows line by line.
-func TestNagiosLongOutputAfterPerfdata(t *testing.T) {
+// TestNagiosPerfdataAfterLongOutput: with long output the summary stands
+// alone on the first line and the performance data follow the last long
+// output line, as the Monitoring Plugins guidelines lay it out; Sensu
+// reads everything after the first '|' as performance data.
+func TestNagiosPerfdataAfterLongOutput(t *testing.T) {
 	var b bytes.Buffer
 	code := Nagios(&b, verdict.Decide(observe(2, rep(0, macA, us(400))), policy("1", "", nodeA)), 1)
-	want := "ARP WARNING - 198.51.100.10 lost 1 of 2 probes (50%); is at " + sA + " (node-a) on eth0: 1/2 replies, rta 0.4ms | " +
-		"rta=0.4ms;1;;0 rtmin=0.4ms;;;0 rtmax=0.4ms;;;0 pl=50%;;;0;100 sent=2;;;0 received=1;;;0;2 macs=1;;;0 " +
-		"unexpected_macs=0;;;0 multi_mac_probes=0;;;0 mac_changes=0;;;0 gratuitous=0;;;0 spoofed=0;;;0 time=1s;;;0\n" +
+	want := "ARP WARNING - 198.51.100.10 lost 1 of 2 probes (50%); is at " + sA + " (node-a) on eth0: 1/2 replies, rta 0.4ms\n" +
 		sA + " (node-a) answered probe 1 with 1 reply, rtt 0.4ms\n" +
 		"allowed: " + sA + " (node-a)\n" +
 		"probe 1 at +0ms: " + sA + " (node-a) in 0.4ms\n" +
-		"probe 2 at +100ms: no reply\n"
+		"probe 2 at +100ms: no reply|" +
+		"rta=0.4ms;1;;0 rtmin=0.4ms;;;0 rtmax=0.4ms;;;0 pl=50%;;;0;100 sent=2;;;0 received=1;;;0;2 macs=1;;;0 " +
+		"unexpected_macs=0;;;0 multi_mac_probes=0;;;0 mac_changes=0;;;0 gratuitous=0;;;0 spoofed=0;;;0 time=1s;;;0\n"
 	if code != 1 || b.String() != want {
 		t.Fatalf("exit %d, output\n%s\nwant\n%s", code, b.String(), want)
 	}
 }
 
-// TestNagiosCleanLines: whatever the verdict, no line ends in whitespace,
-// none is empty, the text ends in one newline, and only the first line
-// holds a "|".
+// checkNagiosLayout fails t unless out is laid out as nagiosLayout
+// promises: one newline at the end, no empty line, no line ending in
+// whitespace, exactly one '|' (at the end of the last line, without
+// spaces around it) when there are performance data, none otherwise. It
+// returns the lines before the performance data and the performance data.
+func checkNagiosLayout(t *testing.T, name, out string, wantPerf bool) (lines []string, perf string) {
+	t.Helper()
+	if !strings.HasSuffix(out, "\n") || strings.HasSuffix(out, "\n\n") {
+		t.Errorf("%s: output does not end in exactly one newline: %q", name, out)
+	}
+	lines = strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	for i, l := range lines {
+		if l == "" || strings.TrimRight(l, " \t") != l {
+			t.Errorf("%s: line %d is empty or ends in whitespace: %q", name, i+1, l)
+		}
+	}
+	if n := strings.Count(out, "|"); n != map[bool]int{true: 1, false: 0}[wantPerf] {
+		t.Errorf("%s: %d '|' in the output, want %v performance data:\n%s", name, n, wantPerf, out)
+		return lines, ""
+	}
+	if !wantPerf {
+		return lines, ""
+	}
+	last, perf, _ := strings.Cut(lines[len(lines)-1], "|")
+	if strings.HasSuffix(last, " ") || strings.HasPrefix(perf, " ") || perf == "" {
+		t.Errorf("%s: spaces around the '|' or no performance data after it: %q", name, lines[len(lines)-1])
+	}
+	lines[len(lines)-1] = last
+	return lines, perf
+}
+
+// TestNagiosCleanLines: whatever the verdict and verbosity, the text is
+// laid out as checkNagiosLayout says, and the first line is the summary.
 func TestNagiosCleanLines(t *testing.T) {
 	results := []verdict.Result{
 		verdict.Decide(observe(3, healthy3(macA)...), verdict.Policy{}),
@@ -470,18 +501,50 @@ func TestNagiosCleanLines(t *testing.T) {
 		for v := 0; v <= 3; v++ {
 			var b bytes.Buffer
 			Nagios(&b, r, v)
-			out := b.String()
-			if !strings.HasSuffix(out, "\n") || strings.HasSuffix(out, "\n\n") {
-				t.Errorf("-v%d: output does not end in exactly one newline: %q", v, out)
+			lines, _ := checkNagiosLayout(t, fmt.Sprintf("%s -v%d", r.State, v), b.String(), true)
+			if lines[0] != oneLine(Summary(r)) {
+				t.Errorf("-v%d: first line %q, want the summary %q", v, lines[0], oneLine(Summary(r)))
 			}
-			for i, l := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
-				if l == "" || strings.TrimRight(l, " \t") != l {
-					t.Errorf("-v%d: line %d is empty or ends in whitespace: %q", v, i+1, l)
-				}
-				if i > 0 && strings.Contains(l, "|") {
-					t.Errorf("-v%d: long output line %d holds a '|': %q", v, i+1, l)
-				}
+		}
+	}
+}
+
+// TestNagiosPoolLayout: a run of several addresses is laid out as one
+// address is, the performance data after the last address's line, also
+// with -v's indented long output under each.
+func TestNagiosPoolLayout(t *testing.T) {
+	second := observe(3)
+	second.Target = netip.MustParseAddr("198.51.100.11")
+	entries := []Entry{
+		{Result: verdict.Decide(observe(3, healthy3(macA)...), policy("", "", nodeA)), Label: "web"},
+		{Result: verdict.Decide(second, verdict.Policy{})},
+		{Failure: Failure{Target: netip.MustParseAddr("2001:db8::11"), Err: errors.New("2001:db8::11 is not on a directly connected network")}},
+	}
+	for v := 0; v <= 2; v++ {
+		var b bytes.Buffer
+		code := NagiosPool(&b, entries, v)
+		lines, perf := checkNagiosLayout(t, fmt.Sprintf("-v%d", v), b.String(), true)
+		if code != 2 || lines[0] != PoolSummary(entries) {
+			t.Errorf("-v%d: exit %d, first line %q, want 2, %q", v, code, lines[0], PoolSummary(entries))
+		}
+		if !strings.HasPrefix(perf, "addresses=3;;;0 ok=1;;;0;3 warning=0;;;0;3 critical=1;;;0;3 unknown=1;;;0;3 rta_198.51.100.10=") {
+			t.Errorf("-v%d: performance data %q", v, perf)
+		}
+		// Worst first: the CRITICAL address, the UNKNOWN one, then the OK
+		// one, whose line (or, with -v, its last long output line) ends
+		// the text.
+		var addrLines []string
+		for _, l := range lines[1:] {
+			if !strings.HasPrefix(l, "  ") {
+				addrLines = append(addrLines, l)
 			}
+		}
+		if len(addrLines) != 3 || !strings.HasPrefix(addrLines[0], "ARP CRITICAL - 198.51.100.11 ") ||
+			!strings.HasPrefix(addrLines[1], "NDP UNKNOWN - 2001:db8::11 ") || !strings.HasPrefix(addrLines[2], "ARP OK - 198.51.100.10 (web) ") {
+			t.Errorf("-v%d: address lines %q", v, addrLines)
+		}
+		if indented := len(lines) - 1 - len(addrLines); (v == 0) != (indented == 0) {
+			t.Errorf("-v%d: %d indented long output lines", v, indented)
 		}
 	}
 }
@@ -491,10 +554,9 @@ func TestNagiosCleanLines(t *testing.T) {
 func TestNagiosSilentHasNoUndefinedValues(t *testing.T) {
 	var b bytes.Buffer
 	code := Nagios(&b, verdict.Decide(observe(3), policy("200,40%", "500,80%")), 0)
-	first, _, _ := strings.Cut(b.String(), "\n")
-	_, perf, ok := strings.Cut(first, " | ")
-	if code != 2 || !ok {
-		t.Fatalf("exit %d, first line %q", code, first)
+	_, perf := checkNagiosLayout(t, "CRITICAL", b.String(), true)
+	if code != 2 {
+		t.Fatalf("exit %d, output %q", code, b.String())
 	}
 	if strings.Contains(perf, "=U") || strings.Contains(perf, "rt") {
 		t.Errorf("performance data names round trips or U values: %q", perf)
