@@ -638,3 +638,24 @@ func TestBenchmarkBodies(t *testing.T) {
 		t.Fatal("no output")
 	}
 }
+
+// A flood of answering MACs is named up to maxListed, then counted, so
+// that the long output stays small enough for Nagios and NRPE to carry the
+// performance data after it.
+func TestLongOutputBoundsAFlood(t *testing.T) {
+	var answers []verdict.Reply
+	for i := range 500 {
+		m := mac.Addr{0x02, 0, 0, 0, byte(i >> 8), byte(i)}
+		answers = append(answers, verdict.Reply{MAC: m, Probe: 0, RTT: time.Millisecond})
+	}
+	r := verdict.Decide(observe(1, answers...), policy("", ""))
+	for _, v := range []int{0, 1} {
+		long := LongOutput(r, v)
+		if strings.Count(long, "\n") > maxListed+4 {
+			t.Errorf("-v%d: %d long output lines for a flood of 500 MACs", v, strings.Count(long, "\n")+1)
+		}
+		if !strings.Contains(long, "and 484 more MACs") {
+			t.Errorf("-v%d long output does not count the MACs it leaves out:\n%s", v, long)
+		}
+	}
+}
