@@ -60,6 +60,7 @@ func LongOutput(r verdict.Result, verbosity int) string {
 	if r.State != verdict.OK && len(f.Allowed) > 0 {
 		lines = append(lines, "allowed: "+verdict.ListMACs(f.Allowed))
 	}
+	lines = append(lines, r.Notes...)
 	if verbosity >= 1 {
 		lines = append(lines, timeline(f)...)
 	}

@@ -2,6 +2,8 @@ package verdict
 
 import (
 	"net/netip"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/check-arp/check_arp/internal/allowlist"
@@ -38,8 +40,12 @@ type Facts struct {
 	// announcement.
 	Announcers []Announcer
 	// Announcements counts the announcements (gratuitous ARP, unsolicited
-	// neighbor advertisements), repeats included.
-	Announcements int
+	// neighbor advertisements): each MAC's frames within AnnouncementBurst
+	// of the first frame of its burst count once, so that one takeover
+	// round counts once in both families (MetalLB sends two ARP frames per
+	// round but one IPv6 advertisement; keepalived a burst of five).
+	// AnnouncementFrames counts every frame.
+	Announcements, AnnouncementFrames int
 	// Unexpected are the MACs outside a non-empty allowlist that claimed
 	// the target, by reply or announcement.
 	Unexpected []MAC
@@ -53,6 +59,20 @@ type Facts struct {
 	// MACChanges counts changes of the answering MAC between consecutive
 	// probes answered by one MAC.
 	MACChanges int
+	// RepeatProbes counts the probes that one MAC answered more than once,
+	// its second reply within RepeatWindow of its first: two hosts behind
+	// one MAC. It stays 0 when RepeatsAmbiguous.
+	RepeatProbes int
+	// RepeatsAmbiguous is true when other processes on this host asked for
+	// the target during the check and the transport cannot tell their
+	// answers from ours (NDP): a repeat then proves nothing.
+	RepeatsAmbiguous bool
+	// LateReplies counts the probes whose first reply arrived after the
+	// next probe left (copied from the observation).
+	LateReplies int
+	// MacvlanChildren names the macvlan interfaces of Interface (copied
+	// from the observation).
+	MacvlanChildren []string
 	// Spoofed counts replies and announcements sent from a link-layer
 	// address other than the MAC they claim.
 	Spoofed int
@@ -81,16 +101,25 @@ type MAC struct {
 	Allowed bool
 }
 
-// String names the MAC as the plugin prints it: the address, then its
-// label or, on an allowlist that does not permit it, "(not allowed)".
+// String names the MAC as the plugin prints it: the address, then in
+// parentheses its label, what the address itself says (a VRRP virtual MAC
+// and its VRID) and, on an allowlist that does not permit it, "not
+// allowed": 00:00:5e:00:01:33 (vip-a, VRRP virtual MAC, VRID 51).
 func (m MAC) String() string {
-	switch {
-	case !m.Allowed:
-		return m.Addr.String() + " (not allowed)"
-	case m.Label != "":
-		return m.Addr.String() + " (" + m.Label + ")"
+	notes := make([]string, 0, 3)
+	if m.Allowed && m.Label != "" {
+		notes = append(notes, m.Label)
 	}
-	return m.Addr.String()
+	if k := m.Addr.Kind(); k != "" {
+		notes = append(notes, k)
+	}
+	if !m.Allowed {
+		notes = append(notes, "not allowed")
+	}
+	if len(notes) == 0 {
+		return m.Addr.String()
+	}
+	return m.Addr.String() + " (" + strings.Join(notes, ", ") + ")"
 }
 
 // Answerer is what one answering MAC did.
@@ -107,8 +136,9 @@ type Answerer struct {
 // Announcer is a MAC that announced the target.
 type Announcer struct {
 	MAC
-	// Count is how many announcements it sent; First is when the first
-	// arrived, from the start of the check.
+	// Count is how many announcements it sent (bursts, as
+	// Facts.Announcements counts them); First is when the first arrived,
+	// from the start of the check.
 	Count int
 	First time.Duration
 }
@@ -130,7 +160,24 @@ type Answer struct {
 	RTT time.Duration
 	// Replies counts its replies to the probe.
 	Replies int
+	// Repeat is how long after its first reply its second arrived; 0 when
+	// it replied once.
+	Repeat time.Duration
 }
+
+// RepeatWindow is how close together one MAC's two replies to one request
+// must arrive to count as two hosts answering: two kernels answering the
+// same broadcast answer within a millisecond or two of each other, even
+// on loaded hosts; a responder catching up on a backlog, or a reply to
+// another request, is rarely this close in most probes.
+const RepeatWindow = 20 * time.Millisecond
+
+// AnnouncementBurst is how long after the first frame of a MAC's
+// announcement burst its further frames count as the same announcement:
+// MetalLB sends its two ARP frames back to back, keepalived its
+// garp_master_repeat frames in one go, and both repeat rounds a second or
+// more apart.
+const AnnouncementBurst = 100 * time.Millisecond
 
 // Lost counts the probes without an answer.
 func (f *Facts) Lost() int { return f.Sent - f.Received }
@@ -144,6 +191,12 @@ type derived struct {
 	// in probe order.
 	sequence  []MAC
 	spoofPair [2]mac.Addr // the first spoofed frame: claimed MAC, sender
+	// repeaters are the MACs that answered a probe more than once, close
+	// together; maxRepeats their most replies to one probe, repeatGap the
+	// widest gap between such a MAC's first two replies.
+	repeaters  []MAC
+	maxRepeats int
+	repeatGap  time.Duration
 }
 
 // claimants returns every MAC that claimed the target, by reply or by
@@ -172,8 +225,11 @@ func summarize(obs Observation, pol Policy) (Facts, derived) {
 		Source:        obs.Source,
 		LocalMAC:      obs.LocalMAC,
 		Elapsed:       obs.Elapsed,
-		Sent:          len(obs.ProbesSent),
-		Announcements: len(obs.Announcements),
+		Sent:               len(obs.ProbesSent),
+		AnnouncementFrames: len(obs.Announcements),
+		LateReplies:        obs.LateReplies,
+		MacvlanChildren:    obs.MacvlanChildren,
+		RepeatsAmbiguous:   !obs.WireOrder && obs.ForeignRequests > 0,
 		Recorded:      len(obs.Replies) + len(obs.Announcements),
 		Unrecorded:    obs.Unrecorded,
 		Probes:        make([]Probe, len(obs.ProbesSent)),
@@ -208,7 +264,10 @@ func summarize(obs Observation, pol Policy) (Facts, derived) {
 		p.Replies++
 		k := probeMAC{r.Probe, r.MAC}
 		if i, ok := inProbe[k]; ok {
-			p.Answers[i].Replies++
+			a := &p.Answers[i]
+			if a.Replies++; a.Replies == 2 {
+				a.Repeat = max(r.RTT-a.RTT, 0)
+			}
 		} else {
 			inProbe[k] = len(p.Answers)
 			p.Answers = append(p.Answers, Answer{MAC: describe(r.MAC), RTT: r.RTT, Replies: 1})
@@ -241,6 +300,20 @@ func summarize(obs Observation, pol Policy) (Facts, derived) {
 		total += first
 		f.RTMin = min(f.RTMin, first)
 		f.RTMax = max(f.RTMax, first)
+		repeated := false
+		for _, a := range p.Answers {
+			if a.Replies > 1 && a.Repeat <= RepeatWindow && !f.RepeatsAmbiguous {
+				repeated = true
+				d.maxRepeats = max(d.maxRepeats, a.Replies)
+				if !slices.ContainsFunc(d.repeaters, func(m MAC) bool { return m.Addr == a.Addr }) {
+					d.repeaters = append(d.repeaters, a.MAC)
+				}
+				d.repeatGap = max(d.repeatGap, a.Repeat)
+			}
+		}
+		if repeated {
+			f.RepeatProbes++
+		}
 		if len(p.Answers) > 1 {
 			f.MultiMACProbes++
 			d.maxMACsPerProbe = max(d.maxMACsPerProbe, len(p.Answers))
@@ -268,6 +341,7 @@ func summarize(obs Observation, pol Policy) (Facts, derived) {
 		f.LossPercent = 100 * float64(f.Lost()) / float64(f.Sent)
 	}
 	announcer := make(map[mac.Addr]int)
+	burst := make([]time.Duration, 0, 4) // by announcer: its burst's first frame
 	for _, a := range obs.Announcements {
 		spoof(a.MAC, a.Via)
 		i, ok := announcer[a.MAC]
@@ -275,8 +349,19 @@ func summarize(obs Observation, pol Policy) (Facts, derived) {
 			i = len(f.Announcers)
 			announcer[a.MAC] = i
 			f.Announcers = append(f.Announcers, Announcer{MAC: describe(a.MAC), First: a.At})
+			burst = append(burst, a.At)
+			f.Announcers[i].Count++
+			continue
 		}
-		f.Announcers[i].Count++
+		// Frames arrive in order; one before its burst's start (clocks
+		// of a fuzzed observation) starts none.
+		if a.At-burst[i] >= AnnouncementBurst {
+			burst[i] = a.At
+			f.Announcers[i].Count++
+		}
+	}
+	for _, a := range f.Announcers {
+		f.Announcements += a.Count
 	}
 	if pol.Allowed.Len() > 0 {
 		for _, m := range f.claimants(&d) {

@@ -96,6 +96,20 @@ type Observation struct {
 	// proxy-ARP router's random delay), and a longer interval would show
 	// each reply with its own request.
 	LateReplies int
+	// ForeignRequests counts the requests for the target that other
+	// processes on this host (other checks, arping, the kernel) sent
+	// during the run, as far as the transport saw them.
+	ForeignRequests int
+	// WireOrder is true when the transport saw every request for the
+	// target leave this host in wire order with the replies (ARP), so that
+	// an answer to another process's request was never credited to ours.
+	// Without it (NDP) such answers land among Replies whenever
+	// ForeignRequests is not 0.
+	WireOrder bool
+	// MacvlanChildren names the macvlan (and macvtap) interfaces whose
+	// parent is Interface: the kernel never delivers frames between a
+	// macvlan's parent and its children.
+	MacvlanChildren []string
 	// Elapsed is the duration of the probe run.
 	Elapsed time.Duration
 }
