@@ -13,6 +13,7 @@ import (
 	"unsafe"
 
 	"github.com/mdlayher/ndp"
+	"github.com/mdlayher/packet"
 	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
 
@@ -48,6 +49,9 @@ type Transport struct {
 	classifier  classifier
 	interrupted atomic.Bool
 	closeOnce   sync.Once
+	// watch counts the solicitations for the target leaving the host
+	// (watch.go).
+	watch *packet.Conn
 
 	// read state, kept here so that the read callback is built once and
 	// the loop does not allocate per packet.
@@ -111,12 +115,18 @@ func Open(cfg Config) (*Transport, error) {
 		file.Close()
 		return nil, fmt.Errorf("raw access to the ICMPv6 socket: %w", err)
 	}
+	watch, err := openWatch(ifi, target)
+	if err != nil {
+		file.Close()
+		return nil, err
+	}
 	t := &Transport{
 		file:       file,
 		raw:        raw,
 		solicit:    solicit,
 		group:      unix.SockaddrInet6{Addr: group.As16(), ZoneId: uint32(ifi.Index)},
 		classifier: newClassifier(target, source, ifi.Index),
+		watch:      watch,
 		buf:        make([]byte, bufLen),
 		// Room for the hop limit and the packet info, and then some.
 		oob: make([]byte, 2*unix.CmsgSpace(unix.SizeofInet6Pktinfo)+unix.CmsgSpace(4)),
@@ -306,6 +316,16 @@ func (t *Transport) Interrupt() {
 // Close releases the socket. It may be called more than once.
 func (t *Transport) Close() error {
 	var err error
-	t.closeOnce.Do(func() { err = t.file.Close() })
+	t.closeOnce.Do(func() {
+		if t.watch == nil {
+			err = t.file.Close()
+			return
+		}
+		// Closing a packet socket waits for an RCU grace period; the
+		// ICMPv6 socket closes meanwhile.
+		done := make(chan error, 1)
+		go func() { done <- t.watch.Close() }()
+		err = errors.Join(t.file.Close(), <-done)
+	})
 	return err
 }

@@ -26,6 +26,9 @@ type wire struct {
 	sentAt   []time.Time // send time of each own probe
 	position []int       // index in requests of each own probe, -1 until seen
 	macs     map[mac.Addr]bool
+	// foreigners counts the requests of other processes seen, also
+	// beyond the recording limit.
+	foreigners int
 }
 
 type wireRequest struct {
@@ -61,6 +64,7 @@ func (w *wire) echoed(p int) {
 // foreign places another process's request; false when the sequence is
 // full.
 func (w *wire) foreign() bool {
+	w.foreigners++
 	if len(w.requests) >= MaxRecorded {
 		return false
 	}

@@ -67,6 +67,14 @@ type WireOrder interface {
 	ReportsRequests() bool
 }
 
+// RequestCounter is implemented by transports that do not report
+// requests in wire order but count, in the kernel, every request for the
+// target that left this host since they were opened, their own included:
+// Run reports the others' as Observation.ForeignRequests.
+type RequestCounter interface {
+	RequestsSeen() (int, error)
+}
+
 // Schedule is when to send probes.
 type Schedule struct {
 	// Count is the number of probes, at least 1.
@@ -146,6 +154,17 @@ func Run(ctx context.Context, t Transport, s Schedule, obs *verdict.Observation)
 		obs.Elapsed = time.Since(start)
 		obs.Replies = w.attribute()
 		obs.LateReplies = w.lateReplies()
+		obs.WireOrder = echoes
+		obs.ForeignRequests = w.foreigners
+		if rc, ok := t.(RequestCounter); ok && !echoes {
+			if n, err := rc.RequestsSeen(); err == nil {
+				obs.ForeignRequests = max(n-len(w.sentAt), 0)
+			} else {
+				// Unknown: count one, so that repeats are not
+				// trusted.
+				obs.ForeignRequests = 1
+			}
+		}
 	}
 	// due is when the next probe may leave: n intervals after the start,
 	// but never less than half an interval after the probe before it, so a

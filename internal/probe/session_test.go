@@ -463,3 +463,55 @@ func TestRunKeepsProbesApartAfterAStall(t *testing.T) {
 		t.Fatalf("replies %+v: every probe was answered, none may be lost", obs.Replies)
 	}
 }
+
+// countingTransport counts requests in the kernel as ndpprobe does: seen
+// is what its RequestsSeen reports, or err.
+type kernelCountingTransport struct {
+	*scriptedTransport
+	seen int
+	err  error
+}
+
+func (c kernelCountingTransport) RequestsSeen() (int, error) { return c.seen, c.err }
+
+func TestForeignRequests(t *testing.T) {
+	answer := func(int) []scriptedReply { return []scriptedReply{{delay: time.Millisecond, mac: macA}} }
+	run := func(t *testing.T, tr Transport) verdict.Observation {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		var obs verdict.Observation
+		if err := Run(ctx, tr, Schedule{Count: 3, Interval: 10 * time.Millisecond}, &obs); err != nil {
+			t.Fatal(err)
+		}
+		return obs
+	}
+	tests := []struct {
+		name      string
+		tr        Transport
+		foreign   int
+		wireOrder bool
+	}{
+		{"no counter, no echoes", newScripted(answer), 0, false},
+		{"counter sees only ours", kernelCountingTransport{newScripted(answer), 3, nil}, 0, false},
+		{"counter sees two more", kernelCountingTransport{newScripted(answer), 5, nil}, 2, false},
+		{"counter missed some of ours", kernelCountingTransport{newScripted(answer), 1, nil}, 0, false},
+		{"counter fails: assume others", kernelCountingTransport{newScripted(answer), 0, errors.New("gone")}, 1, false},
+		{"wire order", echoingTransport{newScripted(answer)}, 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			obs := run(t, tt.tr)
+			if obs.ForeignRequests != tt.foreign || obs.WireOrder != tt.wireOrder {
+				t.Errorf("ForeignRequests %d, WireOrder %v; want %d, %v", obs.ForeignRequests, obs.WireOrder, tt.foreign, tt.wireOrder)
+			}
+		})
+	}
+
+	// In wire order, other processes' requests are counted as they pass.
+	st := newScripted(answer)
+	st.queue = append(st.queue, Answer{Kind: ForeignRequest, At: time.Now()}, Answer{Kind: ForeignRequest, At: time.Now()})
+	if obs := run(t, echoingTransport{st}); obs.ForeignRequests != 2 || !obs.WireOrder {
+		t.Errorf("wire order with two foreign requests: ForeignRequests %d, WireOrder %v", obs.ForeignRequests, obs.WireOrder)
+	}
+}

@@ -219,23 +219,23 @@ func summarize(obs Observation, pol Policy) (Facts, derived) {
 		return MAC{Addr: a, Label: pol.Allowed.Label(a), Allowed: pol.Allowed.Len() == 0 || pol.Allowed.Allows(a)}
 	}
 	f := Facts{
-		Protocol:      obs.Protocol,
-		Target:        obs.Target,
-		Interface:     obs.Interface,
-		Source:        obs.Source,
-		LocalMAC:      obs.LocalMAC,
-		Elapsed:       obs.Elapsed,
+		Protocol:           obs.Protocol,
+		Target:             obs.Target,
+		Interface:          obs.Interface,
+		Source:             obs.Source,
+		LocalMAC:           obs.LocalMAC,
+		Elapsed:            obs.Elapsed,
 		Sent:               len(obs.ProbesSent),
 		AnnouncementFrames: len(obs.Announcements),
 		LateReplies:        obs.LateReplies,
 		MacvlanChildren:    obs.MacvlanChildren,
 		RepeatsAmbiguous:   !obs.WireOrder && obs.ForeignRequests > 0,
-		Recorded:      len(obs.Replies) + len(obs.Announcements),
-		Unrecorded:    obs.Unrecorded,
-		Probes:        make([]Probe, len(obs.ProbesSent)),
-		Allowed:       allowed(pol.Allowed),
-		Warn:          pol.Warn,
-		Crit:          pol.Crit,
+		Recorded:           len(obs.Replies) + len(obs.Announcements),
+		Unrecorded:         obs.Unrecorded,
+		Probes:             make([]Probe, len(obs.ProbesSent)),
+		Allowed:            allowed(pol.Allowed),
+		Warn:               pol.Warn,
+		Crit:               pol.Crit,
 	}
 	d := derived{perMAC: make(map[mac.Addr]int)}
 	for i, at := range obs.ProbesSent {

@@ -182,7 +182,7 @@ func TestRespondersRules(t *testing.T) {
 				return o
 			}(),
 			state:    Critical,
-			findings: "did not answer; may be on a macvlan of eth0 (mv0 and mv1), and the kernel never delivers frames between a macvlan's parent and its children: check from another host, or from a macvlan of eth0",
+			findings: "did not answer; may be on a macvlan of eth0, and the kernel never delivers frames between a macvlan's parent and its children (eth0 carries mv0 and mv1 here; those in other namespaces are not listed): check from another host, or from a macvlan of eth0",
 		},
 		{
 			name: "answered from a macvlan's parent: no note",

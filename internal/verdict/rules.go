@@ -276,8 +276,8 @@ func macvlanParent(c *decision) (State, string, bool) {
 	if f.Received > 0 || len(f.MacvlanChildren) == 0 {
 		return OK, "", false
 	}
-	return found(OK, "may be on a macvlan of %s (%s), and the kernel never delivers frames between a macvlan's parent and its children: check from another host, or from a macvlan of %s",
-		f.Interface, listNames(f.MacvlanChildren), f.Interface)
+	return found(OK, "may be on a macvlan of %s, and the kernel never delivers frames between a macvlan's parent and its children (%s carries %s here; those in other namespaces are not listed): check from another host, or from a macvlan of %s",
+		f.Interface, f.Interface, listNames(f.MacvlanChildren), f.Interface)
 }
 
 // lateReply: a reply that arrives after the next request left is

@@ -258,8 +258,13 @@ func stopByPIDFile(file string) {
 // second namespace (mvchild: MacvlanMAC, MacvlanIP, MacvlanIP6), as a
 // container on that host. The kernel never delivers frames between a
 // macvlan's parent and its children, so a check run on mvhost's eth0
-// towards MacvlanIP gets no answer, while one from the client does. It
-// returns the parent's and the child's namespaces.
+// towards MacvlanIP gets no answer, while one from the client does. The
+// host also has a macvlan of eth0 of its own, without an address (mvshim:
+// the "shim" operators add to reach their containers from the host), so
+// that the parent's namespace sees that eth0 has macvlan children: a
+// child that lives only in another namespace is invisible from the
+// parent's without CAP_NET_ADMIN there. It returns the parent's and the
+// child's namespaces.
 func (s *Segment) AddMacvlanHost() (parent, child string, err error) {
 	if parent, err = s.AddHost("mvhost", "02:00:00:00:00:80", "198.51.100.80/24", "2001:db8::80/64"); err != nil {
 		return "", "", err
@@ -276,6 +281,8 @@ func (s *Segment) AddMacvlanHost() (parent, child string, err error) {
 		{"ip", "-n", child, "addr", "add", MacvlanIP + "/24", "dev", "mv0"},
 		{"ip", "-n", child, "addr", "add", MacvlanIP6 + "/64", "dev", "mv0"},
 		{"ip", "-n", child, "link", "set", "mv0", "up"},
+		{"ip", "-n", parent, "link", "add", "mvshim", "link", "eth0", "type", "macvlan", "mode", "bridge"},
+		{"ip", "-n", parent, "link", "set", "mvshim", "up"},
 	})
 	return parent, child, err
 }
