@@ -372,3 +372,61 @@ func TestSpeakerIgnoresUnicastSolicitations(t *testing.T) {
 	todo.want(o.code == 1 && o.perf["unicast"] == "0", o)
 	todo.skip(t, "an owner that ignores unicast solicitations is WARNING, perfdata unicast=0")
 }
+
+// TestLateRepliesNamed: a responder that answers 300-320 ms late, after
+// the next request left (-i 100ms): every reply is counted, and the
+// summary says the replies are late, with the fix; when the deadline cuts
+// the last reply off, the loss says why, with the fix.
+func TestLateRepliesNamed(t *testing.T) {
+	needLab(t)
+	const ip, ip6 = "198.51.100.68", "2001:db8::68"
+	if _, err := seg.AddSpeaker(lab.Speaker{Role: "slow", MAC: "02:00:00:00:00:68", Host: 69,
+		IPs: []string{ip, ip6}, LagMin: 300 * time.Millisecond, LagMax: 320 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	for _, target := range []string{ip, ip6} {
+		o := runFrom(t, seg.Client, nil, "-H", target, "-t", "2")
+		t.Logf("%s -t 2: %s", target, o.summary)
+		if o.code != 0 || o.perf["pl"] != "0" || !strings.Contains(o.summary, "replies arrive after the next request") || !strings.Contains(o.summary, "raise -i") {
+			t.Errorf("%s -t 2: exit %d: %s; want OK, no loss, naming the late replies and the fix", target, o.code, o.out)
+		}
+		// The third reply cannot come before 200+300 ms; the probing
+		// ends at 480 ms.
+		o = runFrom(t, seg.Client, nil, "-H", target, "-t", "0.5")
+		t.Logf("%s -t 0.5: %s", target, o.summary)
+		if o.code != 1 || o.perf["pl"] == "0" || !strings.Contains(o.summary, "replies arrive after the next request") || !strings.Contains(o.summary, "raise -i and -t") {
+			t.Errorf("%s -t 0.5: exit %d: %s; want WARNING, the loss explained by late replies, with the fix", target, o.code, o.out)
+		}
+	}
+}
+
+// TestTakeoverAnnouncementsCountAlike: a MetalLB-like speaker's takeover
+// rounds (ARP: two frames per round, NDP: one) count the same in both
+// families' gratuitous perfdata.
+func TestTakeoverAnnouncementsCountAlike(t *testing.T) {
+	needLab(t)
+	const ip, ip6, m = "198.51.100.67", "2001:db8::67", "02:00:00:00:00:67"
+	if _, err := seg.AddSpeaker(lab.Speaker{Role: "leader", MAC: m, Host: 70, IPs: []string{ip, ip6},
+		TakeoverRounds: 3, TakeoverEvery: 300 * time.Millisecond, TakeoverAfter: time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	// Both checks start within the second before the first round and
+	// run for 2.9 s, past the last round (1.6 s).
+	var wg sync.WaitGroup
+	out := make([]outcome, 2)
+	for i, target := range []string{ip, ip6} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i] = runFrom(t, seg.Client, nil, "-H", target, "-p", "30", "-i", "100ms", "-t", "4", "-e", m+"=leader", "-v")
+		}()
+	}
+	wg.Wait()
+	for i, target := range []string{ip, ip6} {
+		o := out[i]
+		t.Logf("%s: %s; gratuitous=%s", target, o.summary, o.perf["gratuitous"])
+		if o.code != 0 || o.perf["gratuitous"] != "3" {
+			t.Errorf("%s: exit %d: %s; want OK with 3 announcements (takeover rounds)", target, o.code, o.out)
+		}
+	}
+}

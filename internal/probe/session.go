@@ -154,7 +154,6 @@ func Run(ctx context.Context, t Transport, s Schedule, obs *verdict.Observation)
 		obs.Elapsed = time.Since(start)
 		obs.Replies = w.attribute()
 		obs.LateReplies = w.lateReplies()
-		obs.WireOrder = echoes
 		obs.ForeignRequests = w.foreigners
 		if rc, ok := t.(RequestCounter); ok && !echoes {
 			if n, err := rc.RequestsSeen(); err == nil {

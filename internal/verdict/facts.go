@@ -64,8 +64,8 @@ type Facts struct {
 	// one MAC. It stays 0 when RepeatsAmbiguous.
 	RepeatProbes int
 	// RepeatsAmbiguous is true when other processes on this host asked for
-	// the target during the check and the transport cannot tell their
-	// answers from ours (NDP): a repeat then proves nothing.
+	// the target during the check: an answer to them can look like a
+	// repeated answer to us, so a repeat then proves nothing.
 	RepeatsAmbiguous bool
 	// LateReplies counts the probes whose first reply arrived after the
 	// next probe left (copied from the observation).
@@ -229,7 +229,7 @@ func summarize(obs Observation, pol Policy) (Facts, derived) {
 		AnnouncementFrames: len(obs.Announcements),
 		LateReplies:        obs.LateReplies,
 		MacvlanChildren:    obs.MacvlanChildren,
-		RepeatsAmbiguous:   !obs.WireOrder && obs.ForeignRequests > 0,
+		RepeatsAmbiguous:   obs.ForeignRequests > 0,
 		Recorded:           len(obs.Replies) + len(obs.Announcements),
 		Unrecorded:         obs.Unrecorded,
 		Probes:             make([]Probe, len(obs.ProbesSent)),

@@ -98,14 +98,11 @@ type Observation struct {
 	LateReplies int
 	// ForeignRequests counts the requests for the target that other
 	// processes on this host (other checks, arping, the kernel) sent
-	// during the run, as far as the transport saw them.
+	// during the run, as far as the transport saw them. Their answers may
+	// be among Replies: over NDP every raw socket bound to the source
+	// receives them, and over ARP answers to requests sent before the run
+	// began cannot be told from a second answer to ours.
 	ForeignRequests int
-	// WireOrder is true when the transport saw every request for the
-	// target leave this host in wire order with the replies (ARP), so that
-	// an answer to another process's request was never credited to ours.
-	// Without it (NDP) such answers land among Replies whenever
-	// ForeignRequests is not 0.
-	WireOrder bool
 	// MacvlanChildren names the macvlan (and macvtap) interfaces whose
 	// parent is Interface: the kernel never delivers frames between a
 	// macvlan's parent and its children.

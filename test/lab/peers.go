@@ -56,6 +56,8 @@ type Speaker struct {
 	// TakeoverEvery apart (MetalLB: for 5 s after it becomes leader).
 	TakeoverRounds int
 	TakeoverEvery  time.Duration
+	// TakeoverAfter delays the first round after the speaker starts.
+	TakeoverAfter time.Duration
 }
 
 // AddSpeaker adds a host that answers for the VIPs as MetalLB's layer-2
@@ -86,7 +88,8 @@ func (s *Segment) AddSpeaker(sp Speaker) (string, error) {
 		argv := []string{s.responder, "-metallb", "-ip", ip, "-macs", sp.MAC,
 			"-lag-min", sp.LagMin.String(), "-lag-max", sp.LagMax.String()}
 		if sp.TakeoverRounds > 0 {
-			argv = append(argv, "-takeover-rounds", strconv.Itoa(sp.TakeoverRounds), "-takeover-every", sp.TakeoverEvery.String())
+			argv = append(argv, "-takeover-rounds", strconv.Itoa(sp.TakeoverRounds), "-takeover-every", sp.TakeoverEvery.String(),
+				"-takeover-after", sp.TakeoverAfter.String())
 		}
 		if err := s.Start(ns, argv...); err != nil {
 			return "", err

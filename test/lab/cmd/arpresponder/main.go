@@ -64,6 +64,7 @@ func run() error {
 		metallb  = flag.Bool("metallb", false, "behave as MetalLB's layer-2 speaker: answer ARP requests only when broadcast or sent to this interface's MAC, and send solicited advertisements without the Override flag")
 		rounds   = flag.Int("takeover-rounds", 0, "on start, announce the address from the first -macs MAC this many times, as a new MetalLB leader does (ARP: two frames per round, NDP: one)")
 		every    = flag.Duration("takeover-every", 1100*time.Millisecond, "time between takeover rounds")
+		tkAfter  = flag.Duration("takeover-after", 0, "wait this long after start before the first takeover round")
 		seed     = flag.Uint64("seed", 0, "seed of the lag's randomness (0: from the clock)")
 	)
 	flag.Parse()
@@ -121,6 +122,7 @@ func run() error {
 		pending.Add(1)
 		go func() {
 			defer pending.Done()
+			time.Sleep(*tkAfter)
 			for i := range *rounds {
 				if i > 0 {
 					time.Sleep(*every)
