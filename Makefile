@@ -18,9 +18,9 @@ SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
 DIST              ?= dist
 NFPM              := $(GO) tool -modfile=tools/go.mod nfpm
 # Tools the lab and the tests use, by Debian package.
-DEPS     := ip:iproute2 nft:nftables setcap:libcap2-bin setpriv:util-linux keepalived:keepalived strace:strace
+DEPS     := ip:iproute2 nft:nftables setcap:libcap2-bin setpriv:util-linux keepalived:keepalived strace:strace jq:jq
 
-.PHONY: all build test unit fuzz fuzz-corpus demo bench lint deps clean man package e2e
+.PHONY: all build test unit parsers copyright fuzz fuzz-corpus demo bench lint deps clean man package e2e
 
 all: build
 
@@ -37,10 +37,18 @@ test: deps
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt would change:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
+	$(MAKE) parsers
 	$(MAKE) fuzz
 
 unit:
 	$(GO) test -count=1 ./internal/...
+
+# The ecosystem's own parsers (Sensu Go's resource types, Telegraf's nagios
+# parser) read contrib/ and captured outputs. A module of its own
+# (test/parsers/go.mod), so that their dependencies stay out of go.mod; the
+# first run downloads them through the Go module proxy.
+parsers:
+	cd test/parsers && $(GO) vet ./... && $(GO) test -count=1 ./...
 
 # Each fuzz target for FUZZTIME; found crashers land in testdata/fuzz and
 # stay there as regression cases.
@@ -68,8 +76,9 @@ fuzz-corpus:
 
 # A throwaway namespace lab with one target per scenario; every scenario's
 # command, output and exit code is shown, then the lab is removed.
+# DEMO_ARGS are added to every check, e.g. DEMO_ARGS="--output json".
 demo: deps build $(BIN)/arpresponder
-	$(GO) run ./test/lab/cmd/demo -check $(BIN)/check_arp -responder $(BIN)/arpresponder
+	$(GO) run ./test/lab/cmd/demo -check $(BIN)/check_arp -responder $(BIN)/arpresponder -args "$(DEMO_ARGS)"
 
 # check_arp against iputils arping and the classic arping script in a
 # throwaway namespace lab: wall time, CPU and peak RSS side by side,
@@ -95,11 +104,19 @@ lint:
 	$(GO) vet -tags e2e ./...
 	$(GO) tool -modfile=tools/go.mod staticcheck ./...
 	$(GO) tool -modfile=tools/go.mod staticcheck -tags e2e ./...
+	cd test/parsers && $(GO) tool -modfile=../../tools/go.mod staticcheck ./...
 
 # The man page, generated from the command line definition.
 man:
 	@mkdir -p $(BIN)
 	SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) $(GO) run ./internal/manpage/cmd/genman -version '$(PKG_VERSION)' -o $(BIN)/check_arp.1
+
+# packaging/copyright (deb) and copyright.full (rpm): the licences of
+# check_arp and of every module its static binary links (go list -deps, the modules' licence files), and the
+# SPDX expression for the rpm's License tag in packaging/nfpm.yaml. A test
+# (internal/release/copyright) fails while either is out of date.
+copyright:
+	$(GO) run ./internal/release/cmd/gencopyright -d packaging
 
 # deb and rpm in $(DIST): the plugin in the distributions' plugin
 # directories, the man page, contrib/ as examples, a postinstall that

@@ -4,6 +4,9 @@
 # Debian does for check_icmp. It never fails the installation: where the
 # capability cannot be granted it says so, why, and the command that fixes
 # it; until then only root can run the check (it says so and exits 3).
+# Every command that may fail is tested, so set -e stops only on the
+# unexpected.
+set -e
 
 warn() {
 	cat >&2 <<MSG

@@ -10,10 +10,12 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"time"
 
+	"github.com/check-arp/check_arp/internal/atomicfile"
 	"github.com/check-arp/check_arp/internal/cli"
 	"github.com/check-arp/check_arp/internal/interrupt"
 	"github.com/check-arp/check_arp/internal/netpath"
@@ -33,16 +35,17 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, time.Now()))
 }
 
-// run checks what args ask for, prints the result to w and returns the
-// exit code; start is when the plugin started, so that -t bounds the whole
-// run.
+// run checks what args ask for, prints the result to w (or writes it to
+// the --write file) and returns the exit code; start is when the plugin
+// started, so that -t bounds the whole run.
 func run(args []string, w io.Writer, start time.Time) int {
 	cfg, err := cli.Parse(args, w, version)
 	switch {
 	case errors.Is(err, cli.ErrShown):
 		return int(verdict.Unknown) // help or version: nothing to add
 	case err != nil:
-		return output.Unknown(w, "", err) // a usage error: "UNKNOWN - ..."
+		// A usage error: "UNKNOWN - ..." in the chosen format.
+		return fail(w, cfg, output.Failure{Target: cfg.Target, Err: err})
 	}
 
 	ctx, stop := interrupt.OnSignal(context.Background())
@@ -54,8 +57,45 @@ func run(args []string, w io.Writer, start time.Time) int {
 	})
 	stop()
 	if err != nil {
-		return output.Unknown(w, cfg.Protocol(), err) // "ARP UNKNOWN - ..."
+		// "ARP UNKNOWN - ..." for the target.
+		return fail(w, cfg, output.Failure{Protocol: cfg.Protocol(), Target: cfg.Target, Interface: cfg.Interface, Err: err})
 	}
 
-	return output.Nagios(w, verdict.Decide(obs, cfg.Policy), cfg.Verbosity)
+	r := verdict.Decide(obs, cfg.Policy)
+	if cfg.Output == output.FormatNagios {
+		return output.Nagios(w, r, cfg.Verbosity) // go-nagios prints the plugin result
+	}
+	doc, err := output.Render(cfg.Output, r, cfg.Verbosity)
+	if err != nil {
+		return output.Unknown(w, cfg.Protocol(), fmt.Errorf("internal error: rendering %s output: %w", cfg.Output, err))
+	}
+	return deliver(w, cfg, doc)
+}
+
+// fail reports a check without verdict in the chosen format.
+func fail(w io.Writer, cfg cli.Config, f output.Failure) int {
+	if cfg.Output == output.FormatNagios {
+		return output.Unknown(w, f.Protocol, f.Err)
+	}
+	return deliver(w, cfg, output.RenderFailure(cfg.Output, f))
+}
+
+// deliver prints doc to w or, with --write, writes it to the file and
+// prints its summary to w. A document that names no address leaves the
+// file as it was: stale metrics age visibly, no metrics vanish silently.
+// It returns the exit code.
+func deliver(w io.Writer, cfg cli.Config, doc output.Document) int {
+	if cfg.Write == "" {
+		if _, err := w.Write(doc.Body); err != nil {
+			return int(verdict.Unknown) // nowhere left to say so
+		}
+		return int(doc.State)
+	}
+	if doc.Complete {
+		if err := atomicfile.Write(cfg.Write, doc.Body, 0o644); err != nil {
+			return output.Unknown(w, "", fmt.Errorf("--write %s: %w; the check's result was: %s", cfg.Write, err, doc.Summary))
+		}
+	}
+	fmt.Fprintln(w, doc.Summary)
+	return int(doc.State)
 }

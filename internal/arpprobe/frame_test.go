@@ -127,13 +127,6 @@ func TestDecodeAllocatesNothing(t *testing.T) {
 	}
 }
 
-func TestTargetFilterAssembles(t *testing.T) {
-	prog, err := targetFilter(targetIP)
-	if err != nil || len(prog) != 8 {
-		t.Fatalf("filter %v, %v", prog, err)
-	}
-}
-
 func BenchmarkDecode(b *testing.B) {
 	c := newClassifier(targetIP, sourceIP, local, testNonce)
 	buf := frame(b, arp.OperationReply, local, nodeA, targetIP, local, sourceIP)

@@ -3,14 +3,9 @@ package arpprobe
 import (
 	"crypto/rand"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"net"
 	"net/netip"
-	"os"
-	"sync"
-	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/mdlayher/arp"
@@ -21,50 +16,27 @@ import (
 
 	"github.com/check-arp/check_arp/internal/mac"
 	"github.com/check-arp/check_arp/internal/probe"
+	"github.com/check-arp/check_arp/internal/rawsock"
 )
-
-// Config says where and how to probe.
-type Config struct {
-	// Interface is the Ethernet interface to probe on.
-	Interface *net.Interface
-	// Source is the sender IPv4 address; 0.0.0.0 sends RFC 5227 probes.
-	Source netip.Addr
-	// Target is the IPv4 address to resolve.
-	Target netip.Addr
-}
 
 // Transport is an open ARP raw socket for one check. It implements
 // probe.Transport.
 type Transport struct {
-	conn        socket // receives ARP frames about the target
-	sender      socket // sends our requests, receives nothing
-	raw         syscall.RawConn
-	request     []byte
-	sent        uint16
-	broadcast   net.Addr
-	classifier  classifier
-	interrupted atomic.Bool
-	closeOnce   sync.Once
-	opened      time.Time
-
-	// read state, kept here so that the read callback is built once and
-	// the loop does not allocate per frame.
-	rd     *reader
-	readFn func(fd uintptr) bool
+	rd         *rawsock.Reader // receives ARP frames about the target
+	sender     socket          // sends our requests, receives nothing
+	request    []byte
+	sent       uint16
+	broadcast  net.Addr
+	classifier classifier
+	decodeFn   func(rawsock.Datagram) (probe.Answer, bool) // decode, bound once
 }
 
-// socket is what the transport uses of a packet socket: a *packet.Conn on
-// a real interface, a socketpair in the read loop's tests and benchmarks.
+// socket is what the transport sends with: a *packet.Conn on a real
+// interface, a socketpair in the read loop's tests and benchmarks.
 type socket interface {
 	WriteTo(b []byte, addr net.Addr) (int, error)
-	SetReadDeadline(t time.Time) error
-	SyscallConn() (syscall.RawConn, error)
 	Close() error
 }
-
-// ErrPermission is wrapped when the raw socket cannot be opened for lack of
-// privilege (CAP_NET_RAW).
-var ErrPermission = errors.New("permission denied")
 
 // snapLen is how much of each frame the kernel hands over: an ARP frame is
 // 42 bytes, padded to 60 on the wire.
@@ -74,8 +46,10 @@ const snapLen = 64
 // through their own socket, so that the receiving socket, which listens to
 // all protocols, sees them leave in wire order with everybody else's; its
 // kernel filter passes only ARP frames from or for the target, so unrelated
-// traffic never wakes the check.
-func Open(cfg Config) (*Transport, error) {
+// traffic never wakes the check. When a socket cannot be opened the error
+// wraps the system's: errors.Is(err, os.ErrPermission) means the check
+// lacks CAP_NET_RAW.
+func Open(cfg probe.Link) (*Transport, error) {
 	ifi := cfg.Interface
 	local, ok := mac.FromSlice(ifi.HardwareAddr)
 	if !ok {
@@ -137,28 +111,13 @@ func Open(cfg Config) (*Transport, error) {
 
 // newTransport wraps open sockets: sender sends request to dst, conn
 // receives the frames that c classifies.
-func newTransport(conn, sender socket, request []byte, dst net.Addr, c classifier) (*Transport, error) {
-	raw, err := conn.SyscallConn()
+func newTransport(conn rawsock.Conn, sender socket, request []byte, dst net.Addr, c classifier) (*Transport, error) {
+	rd, err := rawsock.New(conn, snapLen, 0, sender)
 	if err != nil {
-		return nil, fmt.Errorf("raw access to the ARP socket: %w", err)
+		return nil, fmt.Errorf("the ARP socket: %w", err)
 	}
-	// Receive timestamps give round trips from when a reply arrived, not
-	// from when a busy check got around to reading it; without them (an
-	// old kernel) a frame counts as arriving when it is read.
-	_ = raw.Control(func(fd uintptr) {
-		_ = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1)
-	})
-	t := &Transport{
-		conn:       conn,
-		sender:     sender,
-		raw:        raw,
-		request:    request,
-		broadcast:  dst,
-		classifier: c,
-		opened:     time.Now(),
-		rd:         newReader(snapLen),
-	}
-	t.readFn = t.rd.read
+	t := &Transport{rd: rd, sender: sender, request: request, broadcast: dst, classifier: c}
+	t.decodeFn = t.decode
 	return t, nil
 }
 
@@ -169,22 +128,30 @@ const bpfRet = 0x06
 func listen(ifi *net.Interface, proto int, filter []bpf.RawInstruction) (*packet.Conn, error) {
 	conn, err := packet.Listen(ifi, packet.Raw, proto, &packet.Config{Filter: filter})
 	if err != nil {
-		if errors.Is(err, os.ErrPermission) || errors.Is(err, unix.EPERM) || errors.Is(err, unix.EACCES) {
-			return nil, fmt.Errorf("opening an ARP socket on %s: %w", ifi.Name, ErrPermission)
-		}
 		return nil, fmt.Errorf("opening an ARP socket on %s: %w", ifi.Name, err)
 	}
 	return conn, nil
 }
 
 // targetFilter returns a classic BPF program that accepts ARP frames whose
-// sender or target protocol address is target, truncated to snapLen.
+// sender or target protocol address is target, truncated to snapLen, and
+// that did not arrive in a VLAN. On a trunk's parent interface the kernel
+// takes the 802.1Q tag out of the frame into its metadata, so a tagged
+// frame looks untagged to the rest of the program: another VLAN reusing
+// the address would otherwise count on the untagged one. The VLAN ID, not
+// the tag's presence, decides: VLAN 0 (a priority tag only) belongs to the
+// untagged network, as the kernel's own receive path treats it.
 func targetFilter(target netip.Addr) ([]bpf.RawInstruction, error) {
 	t := target.As4()
 	ip := uint32(t[0])<<24 | uint32(t[1])<<16 | uint32(t[2])<<8 | uint32(t[3])
+	// The failing tests skip to the last instruction (drop), the
+	// sender's address matching skips to the one before it (accept).
 	prog, err := bpf.Assemble([]bpf.Instruction{
+		bpf.LoadExtension{Num: bpf.ExtVLANTag}, // 0 without a tag
+		bpf.ALUOpConstant{Op: bpf.ALUOpAnd, Val: vlanIDMask},
+		bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: 0, SkipTrue: 7},
 		bpf.LoadAbsolute{Off: offEtherType, Size: 2},
-		bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: etherTypeARP, SkipTrue: 4},
+		bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: etherTypeARP, SkipTrue: 5},
 		bpf.LoadAbsolute{Off: offSPA, Size: 4},
 		bpf.JumpIf{Cond: bpf.JumpEqual, Val: ip, SkipTrue: 2},
 		bpf.LoadAbsolute{Off: offTPA, Size: 4},
@@ -197,6 +164,9 @@ func targetFilter(target netip.Addr) ([]bpf.RawInstruction, error) {
 	}
 	return prog, nil
 }
+
+// vlanIDMask is the VLAN ID in an 802.1Q tag control field.
+const vlanIDMask = 0x0fff
 
 // Send broadcasts the next ARP request for the target, tagged with its
 // probe index, and returns when it was handed to the kernel.
@@ -223,54 +193,28 @@ func (t *Transport) ReportsRequests() bool { return true }
 // deadline. The answer's At is when the frame arrived (the kernel's receive
 // timestamp).
 func (t *Transport) Receive(deadline time.Time) (probe.Answer, error) {
-	if err := t.conn.SetReadDeadline(deadline); err != nil {
-		return probe.Answer{}, fmt.Errorf("setting the read deadline: %w", err)
+	return rawsock.Receive(t.rd, deadline, t.decodeFn)
+}
+
+// decode reports what a frame means for the check, if anything.
+func (t *Transport) decode(d rawsock.Datagram) (probe.Answer, bool) {
+	f, ok := parseFrame(d.Data)
+	if !ok {
+		return probe.Answer{}, false
 	}
-	for {
-		// Checked after setting the deadline: an Interrupt racing with
-		// this call either is seen here or moves the deadline after us.
-		if t.interrupted.Load() {
-			return probe.Answer{}, probe.ErrTimeout
-		}
-		if err := t.raw.Read(t.readFn); err != nil {
-			if errors.Is(err, os.ErrDeadlineExceeded) {
-				return probe.Answer{}, probe.ErrTimeout
-			}
-			return probe.Answer{}, err
-		}
-		if t.rd.err != nil {
-			return probe.Answer{}, t.rd.err
-		}
-		f, ok := parseFrame(t.rd.buf[:t.rd.n])
-		if !ok {
-			continue
-		}
-		if kind, p := t.classifier.classify(f); kind != 0 {
-			at := arrival(time.Now(), t.opened, t.rd.stamp, t.rd.ok)
-			a := probe.Answer{Kind: kind, MAC: f.sha, At: at, Probe: p}
-			if f.ethSrc != f.sha {
-				a.Via = f.ethSrc
-			}
-			return a, nil
-		}
+	kind, p := t.classifier.classify(f)
+	if kind == 0 {
+		return probe.Answer{}, false
 	}
+	a := probe.Answer{Kind: kind, MAC: f.sha, At: d.At, Probe: p}
+	if f.ethSrc != f.sha {
+		a.Via = f.ethSrc
+	}
+	return a, true
 }
 
 // Interrupt makes a blocked Receive return probe.ErrTimeout at once.
-func (t *Transport) Interrupt() {
-	t.interrupted.Store(true)
-	_ = t.conn.SetReadDeadline(time.Now())
-}
+func (t *Transport) Interrupt() { t.rd.Interrupt() }
 
-// Close releases the socket. It may be called more than once.
-func (t *Transport) Close() error {
-	var err error
-	t.closeOnce.Do(func() {
-		// Closing a packet socket waits for an RCU grace period (tens of
-		// milliseconds on a busy host); closing both at once waits once.
-		done := make(chan error, 1)
-		go func() { done <- t.sender.Close() }()
-		err = errors.Join(t.conn.Close(), <-done)
-	})
-	return err
-}
+// Close releases the sockets. It may be called more than once.
+func (t *Transport) Close() error { return t.rd.Close() }

@@ -232,55 +232,47 @@ func TestReceiveReportsWhenTheFrameArrived(t *testing.T) {
 	}
 }
 
-func TestTimestampOf(t *testing.T) {
-	ts := unix.NsecToTimespec(1_700_000_000_123_456_789)
-	good := make([]byte, stampSpace)
-	h := (*unix.Cmsghdr)(unsafe.Pointer(&good[0]))
-	h.Level, h.Type = unix.SOL_SOCKET, unix.SCM_TIMESTAMPNS
-	h.SetLen(unix.CmsgLen(sizeofTimespec))
-	*(*unix.Timespec)(unsafe.Pointer(&good[unix.CmsgLen(0)])) = ts
-	if got, ok := timestampOf(good); !ok || got != ts {
-		t.Fatalf("timestampOf = %v, %v; want %v", got, ok, ts)
+// TestTargetFilterInTheKernel runs the socket filter where it runs for a
+// check, in the kernel, on a socketpair: frames about the target pass, cut
+// to snapLen; others never reach the read loop.
+func TestTargetFilterInTheKernel(t *testing.T) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
 	}
-	other := append([]byte(nil), good...)
-	(*unix.Cmsghdr)(unsafe.Pointer(&other[0])).Type = unix.SCM_RIGHTS
-	for name, b := range map[string][]byte{
-		"empty":        nil,
-		"short header": good[:unix.SizeofCmsghdr-1],
-		"truncated":    good[:unix.CmsgLen(0)+2],
-		"other type":   other,
-	} {
-		if got, ok := timestampOf(b); ok {
-			t.Errorf("%s: timestampOf = %v, want none", name, got)
+	ours, peer := os.NewFile(uintptr(fds[0]), "filtered"), os.NewFile(uintptr(fds[1]), "peer")
+	defer ours.Close()
+	defer peer.Close()
+	prog, err := targetFilter(targetIP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fprog := unix.SockFprog{Len: uint16(len(prog)), Filter: (*unix.SockFilter)(unsafe.Pointer(&prog[0]))}
+	if err := unix.SetsockoptSockFprog(fds[0], unix.SOL_SOCKET, unix.SO_ATTACH_FILTER, &fprog); err != nil {
+		t.Fatal(err)
+	}
+	reply := replyFrame(t)
+	padded := append(append([]byte(nil), reply...), make([]byte, 100)...)
+	asking := frame(t, arp.OperationRequest, broadcast, nodeA, otherIP, mac.Addr{}, targetIP)
+	ipv4 := append([]byte(nil), reply...)
+	ipv4[offEtherType], ipv4[offEtherType+1] = 0x08, 0x00
+	feed(t, peer, noiseFrames(t)[1], ipv4, reply, noiseFrames(t)[0], padded, asking)
+	var got [][]byte
+	buf := make([]byte, 256)
+	for {
+		n, err := unix.Read(fds[0], buf)
+		if err != nil {
+			break
 		}
+		got = append(got, append([]byte(nil), buf[:n]...))
 	}
-	bad := append([]byte(nil), good...)
-	(*unix.Cmsghdr)(unsafe.Pointer(&bad[0])).SetLen(1 << 20)
-	if _, ok := timestampOf(bad); ok {
-		t.Error("a length beyond the buffer was trusted")
+	want := [][]byte{reply, padded[:snapLen], asking}
+	if len(got) != len(want) {
+		t.Fatalf("the filter passed %d frames, want %d (the reply, the padded reply, the request for the target): %x", len(got), len(want), got)
 	}
-}
-
-func TestArrival(t *testing.T) {
-	opened := time.Now()
-	now := opened.Add(time.Second)
-	stampAt := func(d time.Duration) unix.Timespec { return unix.NsecToTimespec(now.Add(d).UnixNano()) }
-	if got := arrival(now, opened, stampAt(-300*time.Millisecond), true); got.Sub(now) != -300*time.Millisecond {
-		t.Errorf("300ms-old stamp gives %v", got.Sub(now))
-	}
-	if got := arrival(now, opened, stampAt(-300*time.Millisecond), true); got.Sub(opened) != 700*time.Millisecond {
-		t.Errorf("arrival is not on the monotonic clock: %v after opening", got.Sub(opened))
-	}
-	for name, c := range map[string]struct {
-		stamp unix.Timespec
-		ok    bool
-	}{
-		"no stamp":              {stampAt(-time.Millisecond), false},
-		"from the future":       {stampAt(time.Millisecond), true},
-		"older than the socket": {stampAt(-2 * time.Second), true},
-	} {
-		if got := arrival(now, opened, c.stamp, c.ok); !got.Equal(now) {
-			t.Errorf("%s: arrival %v before now, want now", name, now.Sub(got))
+	for i := range want {
+		if !bytes.Equal(got[i], want[i]) {
+			t.Errorf("frame %d passed as %x, want %x", i, got[i], want[i])
 		}
 	}
 }

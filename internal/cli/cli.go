@@ -16,6 +16,7 @@ import (
 	"github.com/alecthomas/kong"
 
 	"github.com/check-arp/check_arp/internal/allowlist"
+	"github.com/check-arp/check_arp/internal/output"
 	"github.com/check-arp/check_arp/internal/threshold"
 	"github.com/check-arp/check_arp/internal/verdict"
 )
@@ -47,6 +48,11 @@ type Config struct {
 	Policy verdict.Policy
 	// Verbosity is the number of -v (at most 3).
 	Verbosity int
+	// Output is the --output format; Parse sets it even when it returns a
+	// usage error, so that the error is reported in that format.
+	Output output.Format
+	// Write is the --write file, "" for standard output.
+	Write string
 }
 
 // Protocol is the protocol the check speaks for the target.
@@ -54,10 +60,10 @@ func (c Config) Protocol() string { return verdict.ProtocolOf(c.Target) }
 
 // Flags is the command line as kong reads it.
 type Flags struct {
-	Host       string           `short:"H" placeholder:"ADDRESS" help:"IPv4 or IPv6 address to check (required). An IPv6 link-local address needs its interface, as a zone (fe80::1%eth0) or with -I."`
+	Host       string           `name:"hostname" short:"H" aliases:"host" placeholder:"ADDRESS" help:"IPv4 or IPv6 address to check (required). An IPv6 link-local address needs its interface, as a zone (fe80::1%eth0) or with -I. --host is the same option."`
 	Interface  string           `short:"I" placeholder:"NAME" help:"Interface on the target's segment. Default: the interface of the route to the target, which must be directly connected."`
 	Source     string           `short:"S" placeholder:"ADDRESS" help:"Sender address, of the target's family; must belong to the interface. Default: its address in the target's subnet (IPv6: else its link-local address). 0.0.0.0 sends RFC 5227 probes."`
-	Packets    int              `short:"p" aliases:"count" default:"3" placeholder:"N" help:"Number of requests (ARP requests, IPv6 neighbor solicitations) to send (1-${max_packets}; default ${default})."`
+	Packets    int              `short:"p" aliases:"count" default:"3" placeholder:"N" help:"Number of requests (ARP requests, IPv6 neighbor solicitations) to send (1-${max_packets}; default ${default}). --count is the same option."`
 	Interval   Duration         `short:"i" default:"100ms" placeholder:"DURATION" help:"Time between requests, in seconds (0.5) or with a unit (200ms). Default ${default}."`
 	Timeout    Duration         `short:"t" default:"1s" placeholder:"DURATION" help:"Deadline for the whole check, in seconds (10, 2.5) or with a unit (1500ms). Requests unanswered by then are lost. Default ${default}."`
 	Expect     []string         `short:"e" placeholder:"MAC[=LABEL]" help:"Allowed MAC address with an optional label (a node name); repeatable and comma-separated. Any other answering MAC is CRITICAL."`
@@ -65,6 +71,8 @@ type Flags struct {
 	Warning    string           `short:"w" placeholder:"RTA,PL%" help:"WARNING threshold: round-trip average in ms and packet loss in %, as check_icmp (200,40%); each part may be a range (~:200, @10:20)."`
 	Critical   string           `short:"c" placeholder:"RTA,PL%" help:"CRITICAL threshold, as -w. Without a loss threshold any lost request is WARNING."`
 	Verbose    int              `short:"v" type:"counter" help:"More long output: -v adds a per-request timeline, -vv the sending side."`
+	Output     string           `enum:"${formats}" default:"nagios" placeholder:"FORMAT" help:"Output format: nagios (the Monitoring Plugins text), checkmk (a Checkmk local check line), json, or openmetrics (Prometheus text for node_exporter's textfile collector). The exit code is the plugin's in every format. Default ${default}."`
+	Write      string           `placeholder:"FILE" help:"Write the json or openmetrics output to FILE instead of standard output, atomically (a temporary file renamed over it); standard output gets the one-line summary. FILE may not be a symbolic link."`
 	Version    kong.VersionFlag `short:"V" help:"Print the version and exit."`
 }
 
@@ -117,12 +125,51 @@ func Parse(args []string, out io.Writer, version string) (cfg Config, err error)
 		}
 	}()
 	if _, err := parser.Parse(args); err != nil {
+		// kong stops at an unknown flag before it sets any field: read
+		// --output from args, so the error comes in the chosen format.
+		cfg.Output = Flags{Output: lastOutput(args)}.format()
 		if m := missingValue.FindStringSubmatch(err.Error()); m != nil {
 			return cfg, usage("%s needs a value; see check_arp --help", m[1])
 		}
 		return cfg, usage("%s; see check_arp --help", strings.TrimSuffix(err.Error(), "."))
 	}
 	return f.config()
+}
+
+// lastOutput is the value of the last --output in args, "" without one.
+func lastOutput(args []string) string {
+	var v string
+	for i, a := range args {
+		if a == "--" {
+			break
+		}
+		if val, ok := strings.CutPrefix(a, "--output="); ok {
+			v = val
+		} else if a == "--output" && i+1 < len(args) {
+			v = args[i+1]
+		}
+	}
+	return v
+}
+
+// formatList is the --output enum.
+func formatList() string {
+	names := make([]string, len(output.Formats))
+	for i, f := range output.Formats {
+		names[i] = string(f)
+	}
+	return strings.Join(names, ",")
+}
+
+// format is the --output format as far as it was read: the default
+// until a valid one was given.
+func (f Flags) format() output.Format {
+	for _, known := range output.Formats {
+		if string(known) == f.Output {
+			return known
+		}
+	}
+	return output.FormatNagios
 }
 
 // newParser builds the kong parser of f. Parse and Model share it, so the
@@ -133,13 +180,76 @@ func newParser(f *Flags, out io.Writer, version string) (*kong.Kong, error) {
 		kong.Description("Checks that an IPv4 or IPv6 address is answered at Layer 2 (ARP, or NDP neighbor discovery for IPv6) by the machine(s) that should answer it. Run it on a host in the target's segment. Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN."),
 		kong.Writers(out, io.Discard),
 		kong.Exit(func(int) { panic(exitSignal{}) }),
-		kong.Vars{"version": "check_arp " + version, "max_packets": fmt.Sprint(MaxPackets)},
-		kong.ConfigureHelp(kong.HelpOptions{Compact: true, NoExpandSubcommands: true}),
+		kong.Vars{"version": "check_arp " + version, "max_packets": fmt.Sprint(MaxPackets), "formats": formatList()},
+		kong.ConfigureHelp(kong.HelpOptions{Compact: true, NoExpandSubcommands: true, NoAppSummary: true}),
+		kong.Help(func(options kong.HelpOptions, ctx *kong.Context) error {
+			fmt.Fprintf(ctx.Stdout, "check_arp %s\n\n%s", version, wrapUsage(Synopsis(ctx.Model), 80))
+			return kong.DefaultHelpPrinter(options, ctx)
+		}),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("building the command line parser: %w", err)
 	}
 	return parser, nil
+}
+
+// Synopsis is the command line in one line, as --help prints it under the
+// version: the target first, the other options in brackets, the options
+// that print and exit last.
+func Synopsis(app *kong.Application) string {
+	parts := []string{app.Name}
+	var exits []string
+	for _, f := range app.Flags {
+		if f.Hidden {
+			continue
+		}
+		form := "--" + f.Name
+		if f.Short != 0 {
+			form = "-" + string(f.Short)
+		}
+		if !f.IsBool() && !f.IsCounter() {
+			form += " " + f.FormatPlaceHolder()
+		}
+		switch {
+		case f.Name == "help" || f.Name == "version":
+			exits = append(exits, form)
+		case f.Name == "hostname":
+			parts = append(parts, form)
+		case f.IsCounter():
+			parts = append(parts, "["+form+"...]")
+		default:
+			parts = append(parts, "["+form+"]")
+		}
+	}
+	return strings.Join(parts, " ") + "\n" + app.Name + " " + strings.Join(exits, " | ")
+}
+
+// wrapUsage prints each synopsis line after "Usage: ", wrapped at width
+// between options and indented under the first option.
+func wrapUsage(synopsis string, width int) string {
+	const lead = "Usage: "
+	var b strings.Builder
+	for i, line := range strings.Split(synopsis, "\n") {
+		words := strings.Split(line, " [")
+		prefix := lead
+		if i > 0 {
+			prefix = strings.Repeat(" ", len(lead))
+		}
+		name, _, _ := strings.Cut(line, " ")
+		indent := strings.Repeat(" ", len(lead)+len(name)+1)
+		cur := prefix + words[0]
+		for _, w := range words[1:] {
+			w = "[" + w
+			if len(cur)+1+len(w) > width {
+				b.WriteString(cur + "\n")
+				cur = indent + w
+				continue
+			}
+			cur += " " + w
+		}
+		b.WriteString(cur + "\n")
+	}
+	return b.String()
 }
 
 // Model returns kong's model of the command line (name, description and
@@ -154,7 +264,14 @@ func Model(version string) (*kong.Application, error) {
 
 // config validates the flags and turns them into a Config.
 func (f Flags) config() (Config, error) {
-	var cfg Config
+	cfg := Config{Output: f.format()}
+	switch {
+	case f.Write != "" && cfg.Output != output.FormatJSON && cfg.Output != output.FormatOpenMetrics:
+		return cfg, usage("--write takes the json or openmetrics output; add --output openmetrics or --output json, or leave --write out")
+	case f.Write != "" && strings.HasSuffix(f.Write, "/"):
+		return cfg, usage("--write %s names a directory; name the file to write, e.g. %scheck_arp.prom", f.Write, f.Write)
+	}
+	cfg.Write = f.Write
 	if f.Host == "" {
 		return cfg, usage("no target: name the IPv4 or IPv6 address to check with -H, e.g. -H 198.51.100.10 or -H 2001:db8::10")
 	}

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"errors"
+	"io"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/check-arp/check_arp/internal/mac"
+	"github.com/check-arp/check_arp/internal/output"
 	"github.com/check-arp/check_arp/internal/threshold"
 )
 
@@ -108,6 +110,21 @@ func TestParseValid(t *testing.T) {
 		args  []string
 		check func(t *testing.T, cfg Config)
 	}{
+		{"--hostname, the guidelines' long form of -H", []string{"--hostname", target}, func(t *testing.T, cfg Config) {
+			if cfg.Target != netip.MustParseAddr(target) {
+				t.Errorf("Target = %v", cfg.Target)
+			}
+		}},
+		{"--output and --write", []string{"-H", target, "--output", "openmetrics", "--write", "/tmp/x.prom"}, func(t *testing.T, cfg Config) {
+			if cfg.Output != output.FormatOpenMetrics || cfg.Write != "/tmp/x.prom" {
+				t.Errorf("Output %q, Write %q", cfg.Output, cfg.Write)
+			}
+		}},
+		{"--output defaults to nagios", []string{"-H", target}, func(t *testing.T, cfg Config) {
+			if cfg.Output != output.FormatNagios || cfg.Write != "" {
+				t.Errorf("Output %q, Write %q", cfg.Output, cfg.Write)
+			}
+		}},
 		{"long host flag", []string{"--host=" + target}, func(t *testing.T, cfg Config) {
 			if cfg.Target.String() != target {
 				t.Errorf("Target = %v", cfg.Target)
@@ -368,13 +385,40 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
+func TestParseOutputErrors(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+		out  output.Format
+	}{
+		{[]string{"-H", target, "--output", "xml"}, `--output must be one of "nagios","checkmk","json","openmetrics" but got "xml"`, output.FormatNagios},
+		{[]string{"-H", target, "--write", "/tmp/x"}, "--write takes the json or openmetrics output", output.FormatNagios},
+		{[]string{"-H", target, "--output", "checkmk", "--write", "/tmp/x"}, "--write takes the json or openmetrics output", output.FormatCheckmk},
+		{[]string{"-H", target, "--output", "json", "--write", "/tmp/"}, "--write /tmp/ names a directory", output.FormatJSON},
+		// The format is known before a later mistake, which it reports.
+		{[]string{"--output", "json", "-p", "0", "-H", target}, "-p 0 is out of range", output.FormatJSON},
+		{[]string{"--output", "checkmk", "--no-such-flag"}, "unknown flag --no-such-flag", output.FormatCheckmk},
+	}
+	for _, tt := range tests {
+		cfg, err := Parse(tt.args, io.Discard, "test")
+		var ue *UsageError
+		if !errors.As(err, &ue) || !strings.Contains(err.Error(), tt.want) || cfg.Output != tt.out {
+			t.Errorf("Parse(%q): output %q, error %v; want %q and %q", tt.args, cfg.Output, err, tt.out, tt.want)
+		}
+	}
+}
+
 func TestParseHelpAndVersion(t *testing.T) {
 	tests := []struct {
 		name string
 		args []string
 		want []string
 	}{
-		{"--help", []string{"--help"}, []string{"Usage: check_arp", "-H, --host=ADDRESS", "--expect-file=FILE", "(1-100;", "default 3", "Exit codes"}},
+		{"--help", []string{"--help"}, []string{
+			"check_arp test\n\nUsage: check_arp -H ADDRESS [-I NAME] [-S ADDRESS] [-p N]",
+			"       check_arp -h | -V\n",
+			"-H, --hostname=ADDRESS", "--host is the same option", "--count is the same option",
+			"--expect-file=FILE", "(1-100;", "default 3", "Exit codes"}},
 		{"-h", []string{"-h"}, []string{"Usage: check_arp"}},
 		{"--help after other flags", []string{"-H", target, "-p", "3", "--help"}, []string{"Usage: check_arp"}},
 		{"--help with an invalid target", []string{"-H", "127.0.0.1", "--help"}, []string{"Usage: check_arp"}},
@@ -393,8 +437,10 @@ func TestParseHelpAndVersion(t *testing.T) {
 			if errors.As(err, &ue) {
 				t.Errorf("ErrShown is also a UsageError")
 			}
+			// Help text is wrapped; compare words, lines for the synopsis.
+			flat := strings.Join(strings.Fields(buf.String()), " ")
 			for _, w := range tt.want {
-				if !strings.Contains(buf.String(), w) {
+				if !strings.Contains(buf.String(), w) && !strings.Contains(flat, w) {
 					t.Errorf("output does not contain %q:\n%s", w, buf.String())
 				}
 			}

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/netip"
 	"testing"
+	"unsafe"
 
 	"github.com/mdlayher/ndp"
 	"golang.org/x/net/bpf"
@@ -147,6 +148,14 @@ func TestParseControl(t *testing.T) {
 	}
 	if got := parseControl(nil); got != (meta{}) {
 		t.Errorf("no control messages: %+v", got)
+	}
+	// The kernel puts the receive timestamp first.
+	stamp := make([]byte, unix.CmsgSpace(16))
+	h := (*unix.Cmsghdr)(unsafe.Pointer(&stamp[0]))
+	h.Level, h.Type = unix.SOL_SOCKET, unix.SCM_TIMESTAMPNS
+	h.SetLen(unix.CmsgLen(16))
+	if got := parseControl(append(stamp, control(255, sourceIP, ifIndex)...)); got != toUs {
+		t.Errorf("after a timestamp: parseControl = %+v, want %+v", got, toUs)
 	}
 	// A header claiming more than the buffer holds ends parsing.
 	b := control(255, sourceIP, ifIndex)

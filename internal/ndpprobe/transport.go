@@ -7,7 +7,6 @@ import (
 	"net/netip"
 	"os"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 	"unsafe"
@@ -19,18 +18,8 @@ import (
 
 	"github.com/check-arp/check_arp/internal/mac"
 	"github.com/check-arp/check_arp/internal/probe"
+	"github.com/check-arp/check_arp/internal/rawsock"
 )
-
-// Config says where and how to probe.
-type Config struct {
-	// Interface is the Ethernet interface to probe on.
-	Interface *net.Interface
-	// Source is the IPv6 address of Interface the solicitations are sent
-	// from; answers come back to it.
-	Source netip.Addr
-	// Target is the IPv6 address to resolve.
-	Target netip.Addr
-}
 
 // Transport is an open raw ICMPv6 socket for one check. It implements
 // probe.Transport.
@@ -42,33 +31,24 @@ type Config struct {
 // advertisements about the target (ICMPv6 and BPF filters), and reads into
 // fixed buffers without allocating.
 type Transport struct {
-	file        *os.File
-	raw         syscall.RawConn
-	solicit     []byte
-	group       unix.SockaddrInet6
-	classifier  classifier
-	interrupted atomic.Bool
-	closeOnce   sync.Once
+	rd         *rawsock.Reader
+	raw        syscall.RawConn // for sending
+	solicit    []byte
+	group      unix.Sockaddr
+	classifier classifier
+	// meta reads the kernel's control messages: parseControl on an ICMPv6
+	// socket; a socketpair in tests carries none, so its tests supply it.
+	meta     func(control []byte) meta
+	decodeFn func(rawsock.Datagram) (probe.Answer, bool) // decode, bound once
 	// watch counts the solicitations for the target leaving the host
-	// (watch.go).
-	watch *packet.Conn
+	// (watch.go); nil on a socketpair in tests.
+	watch     *packet.Conn
+	closeOnce sync.Once
 
-	// read state, kept here so that the read callback is built once and
-	// the loop does not allocate per packet.
-	buf, oob []byte
-	iov      unix.Iovec
-	msg      unix.Msghdr
-	readFn   func(fd uintptr) bool
-	n        int
-	rerr     error
-	// write state, likewise.
+	// write state, kept here so that the write callback is built once.
 	writeFn func(fd uintptr) bool
 	werr    error
 }
-
-// ErrPermission is wrapped when the raw socket cannot be opened for lack of
-// privilege (CAP_NET_RAW).
-var ErrPermission = errors.New("permission denied")
 
 // ErrSourceUnusable is wrapped when the kernel refuses to send from the
 // source address (gone, or still tentative during duplicate address
@@ -79,8 +59,14 @@ var ErrSourceUnusable = errors.New("source address not usable")
 // more than an advertisement with its options needs.
 const bufLen = 1280
 
-// Open opens the socket and prepares the solicitation.
-func Open(cfg Config) (*Transport, error) {
+// controlLen is room for the control messages the socket asks for besides
+// the receive timestamp: the hop limit and the packet info, and then some.
+var controlLen = 2*unix.CmsgSpace(unix.SizeofInet6Pktinfo) + unix.CmsgSpace(4)
+
+// Open opens the socket and prepares the solicitation. When the socket
+// cannot be opened the error wraps the system's: errors.Is(err,
+// os.ErrPermission) means the check lacks CAP_NET_RAW.
+func Open(cfg probe.Link) (*Transport, error) {
 	ifi := cfg.Interface
 	if _, ok := mac.FromSlice(ifi.HardwareAddr); !ok {
 		return nil, fmt.Errorf("%s has no Ethernet address", ifi.Name)
@@ -89,7 +75,7 @@ func Open(cfg Config) (*Transport, error) {
 	if !target.Is6() || target.Is4In6() || !source.Is6() || source.Is4In6() || source.IsUnspecified() {
 		return nil, fmt.Errorf("NDP needs IPv6 addresses, got target %s and source %s", cfg.Target, cfg.Source)
 	}
-	group, err := ndp.SolicitedNodeMulticast(target)
+	groupAddr, err := ndp.SolicitedNodeMulticast(target)
 	if err != nil {
 		return nil, fmt.Errorf("solicited-node multicast address of %s: %w", target, err)
 	}
@@ -110,45 +96,35 @@ func Open(cfg Config) (*Transport, error) {
 		return nil, err
 	}
 	file := os.NewFile(uintptr(fd), "ndp")
-	raw, err := file.SyscallConn()
-	if err != nil {
-		file.Close()
-		return nil, fmt.Errorf("raw access to the ICMPv6 socket: %w", err)
-	}
-	watch, err := openWatch(ifi, target)
+	group := &unix.SockaddrInet6{Addr: groupAddr.As16(), ZoneId: uint32(ifi.Index)}
+	t, err := newTransport(file, solicit, group, newClassifier(target, source, ifi.Index), parseControl)
 	if err != nil {
 		file.Close()
 		return nil, err
 	}
-	t := &Transport{
-		file:       file,
-		raw:        raw,
-		solicit:    solicit,
-		group:      unix.SockaddrInet6{Addr: group.As16(), ZoneId: uint32(ifi.Index)},
-		classifier: newClassifier(target, source, ifi.Index),
-		watch:      watch,
-		buf:        make([]byte, bufLen),
-		// Room for the hop limit and the packet info, and then some.
-		oob: make([]byte, 2*unix.CmsgSpace(unix.SizeofInet6Pktinfo)+unix.CmsgSpace(4)),
+	if t.watch, err = openWatch(ifi, target); err != nil {
+		t.Close()
+		return nil, err
 	}
-	t.iov.Base = &t.buf[0]
-	t.iov.SetLen(len(t.buf))
-	t.msg.Iov = &t.iov
-	t.msg.SetIovlen(1)
-	t.msg.Control = &t.oob[0]
-	t.readFn = func(fd uintptr) bool {
-		t.msg.SetControllen(len(t.oob))
-		t.msg.Flags = 0
-		n, _, errno := unix.Syscall(unix.SYS_RECVMSG, fd, uintptr(unsafe.Pointer(&t.msg)), 0)
-		if errno != 0 {
-			t.n, t.rerr = 0, errno
-			return errno != unix.EAGAIN
-		}
-		t.n, t.rerr = int(n), nil
-		return true
+	return t, nil
+}
+
+// newTransport wraps an open socket: it sends solicit to dst (nil on a
+// connected socket) and reports the advertisements that c classifies, with
+// what meta reads from their control messages.
+func newTransport(conn rawsock.Conn, solicit []byte, dst unix.Sockaddr, c classifier, meta func([]byte) meta) (*Transport, error) {
+	rd, err := rawsock.New(conn, bufLen, controlLen)
+	if err != nil {
+		return nil, fmt.Errorf("the ICMPv6 socket: %w", err)
 	}
+	raw, err := conn.SyscallConn()
+	if err != nil {
+		return nil, fmt.Errorf("raw access to the ICMPv6 socket: %w", err)
+	}
+	t := &Transport{rd: rd, raw: raw, solicit: solicit, group: dst, classifier: c, meta: meta}
+	t.decodeFn = t.decode
 	t.writeFn = func(fd uintptr) bool {
-		t.werr = unix.Sendto(int(fd), t.solicit, 0, &t.group)
+		t.werr = unix.Sendto(int(fd), t.solicit, 0, t.group)
 		return !errors.Is(t.werr, unix.EAGAIN)
 	}
 	return t, nil
@@ -160,9 +136,6 @@ func Open(cfg Config) (*Transport, error) {
 func openSocket(ifi *net.Interface, source, target netip.Addr) (fd int, err error) {
 	fd, err = unix.Socket(unix.AF_INET6, unix.SOCK_RAW|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, unix.IPPROTO_ICMPV6)
 	if err != nil {
-		if errors.Is(err, unix.EPERM) || errors.Is(err, unix.EACCES) {
-			return -1, fmt.Errorf("opening an ICMPv6 socket on %s: %w", ifi.Name, ErrPermission)
-		}
 		if errors.Is(err, unix.EAFNOSUPPORT) {
 			return -1, errors.New("IPv6 is disabled in this host's kernel (ipv6.disable=1), so NDP cannot run; enable it or check the target's IPv4 address")
 		}
@@ -275,57 +248,41 @@ func (t *Transport) Send() (time.Time, error) {
 
 // Receive returns the next reply or announcement about the target, skipping
 // invalid and unrelated advertisements, or probe.ErrTimeout at the
-// deadline.
+// deadline. The answer's At is when the advertisement arrived (the
+// kernel's receive timestamp).
 func (t *Transport) Receive(deadline time.Time) (probe.Answer, error) {
-	if err := t.file.SetReadDeadline(deadline); err != nil {
-		return probe.Answer{}, fmt.Errorf("setting the read deadline: %w", err)
+	return rawsock.Receive(t.rd, deadline, t.decodeFn)
+}
+
+// decode reports what an ICMPv6 message means for the check, if anything.
+func (t *Transport) decode(d rawsock.Datagram) (probe.Answer, bool) {
+	a, ok := parseAdvert(d.Data)
+	if !ok {
+		return probe.Answer{}, false
 	}
-	for {
-		// Checked after setting the deadline: an Interrupt racing with
-		// this call either is seen here or moves the deadline after us.
-		if t.interrupted.Load() {
-			return probe.Answer{}, probe.ErrTimeout
-		}
-		if err := t.raw.Read(t.readFn); err != nil {
-			if errors.Is(err, os.ErrDeadlineExceeded) {
-				return probe.Answer{}, probe.ErrTimeout
-			}
-			return probe.Answer{}, err
-		}
-		if t.rerr != nil {
-			return probe.Answer{}, t.rerr
-		}
-		at := time.Now()
-		a, ok := parseAdvert(t.buf[:t.n])
-		if !ok {
-			continue
-		}
-		m := parseControl(t.oob[:t.msg.Controllen])
-		if kind := t.classifier.classify(a, m); kind != 0 {
-			return probe.Answer{Kind: kind, MAC: a.tlla, At: at}, nil
-		}
+	kind := t.classifier.classify(a, t.meta(d.Control))
+	if kind == 0 {
+		return probe.Answer{}, false
 	}
+	return probe.Answer{Kind: kind, MAC: a.tlla, At: d.At}, true
 }
 
 // Interrupt makes a blocked Receive return probe.ErrTimeout at once.
-func (t *Transport) Interrupt() {
-	t.interrupted.Store(true)
-	_ = t.file.SetReadDeadline(time.Now())
-}
+func (t *Transport) Interrupt() { t.rd.Interrupt() }
 
 // Close releases the socket. It may be called more than once.
 func (t *Transport) Close() error {
 	var err error
 	t.closeOnce.Do(func() {
 		if t.watch == nil {
-			err = t.file.Close()
+			err = t.rd.Close()
 			return
 		}
 		// Closing a packet socket waits for an RCU grace period; the
 		// ICMPv6 socket closes meanwhile.
 		done := make(chan error, 1)
 		go func() { done <- t.watch.Close() }()
-		err = errors.Join(t.file.Close(), <-done)
+		err = errors.Join(t.rd.Close(), <-done)
 	})
 	return err
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"os"
 
 	"github.com/mdlayher/packet"
 	"golang.org/x/net/bpf"
@@ -42,9 +41,8 @@ func openWatch(ifi *net.Interface, target netip.Addr) (*packet.Conn, error) {
 	}
 	c, err := packet.Listen(ifi, packet.Raw, unix.ETH_P_ALL, &packet.Config{Filter: prog})
 	if err != nil {
-		if errors.Is(err, os.ErrPermission) || errors.Is(err, unix.EPERM) || errors.Is(err, unix.EACCES) {
-			return nil, fmt.Errorf("opening a packet socket on %s: %w", ifi.Name, ErrPermission)
-		}
+		// errors.Is(err, os.ErrPermission) still tells a missing
+		// CAP_NET_RAW, as for the ICMPv6 socket.
 		return nil, fmt.Errorf("opening a packet socket on %s: %w", ifi.Name, err)
 	}
 	return c, nil

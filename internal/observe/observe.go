@@ -170,19 +170,22 @@ type transport interface {
 }
 
 // open opens the transport of the protocol on path.
-func open(proto string, path netpath.Path, target netip.Addr) (transport, error) {
+func open(proto string, path netpath.Path, target netip.Addr) (t transport, err error) {
+	link := probe.Link{Interface: path.Interface, Source: path.Source, Target: target}
+	socket := "ARP"
 	if proto == verdict.ProtocolNDP {
-		t, err := ndpprobe.Open(ndpprobe.Config{Interface: path.Interface, Source: path.Source, Target: target})
-		if errors.Is(err, ndpprobe.ErrPermission) {
-			return nil, permissionError("ICMPv6", path.Interface.Name)
-		}
-		return t, err
+		socket = "ICMPv6"
+		t, err = ndpprobe.Open(link)
+	} else {
+		t, err = arpprobe.Open(link)
 	}
-	t, err := arpprobe.Open(arpprobe.Config{Interface: path.Interface, Source: path.Source, Target: target})
-	if errors.Is(err, arpprobe.ErrPermission) {
-		return nil, permissionError("ARP", path.Interface.Name)
+	if errors.Is(err, os.ErrPermission) {
+		return nil, permissionError(socket, path.Interface.Name)
 	}
-	return t, err
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
 }
 
 // PermissionError says how to grant what a raw socket needs.

@@ -10,31 +10,27 @@ import (
 	"github.com/check-arp/check_arp/internal/verdict"
 )
 
-// Nagios prints a verdict in the Monitoring Plugins format: the summary,
-// the long output at the given verbosity and the performance data. It
-// returns the plugin's exit code.
+// Nagios prints a verdict in the Monitoring Plugins format and returns
+// the plugin's exit code. The first line is the summary and the
+// performance data ("TEXT | PERF"), the long output follows on lines of
+// its own. Performance data on the first line is read by every engine
+// (Nagios, Icinga, NRPE, Sensu, Telegraf, Checkmk) and survives NRPE v2
+// cutting long -v output at 1 KB, where data after the long output would
+// be lost with the end of the text.
 func Nagios(w io.Writer, r verdict.Result, verbosity int) int {
-	p := nagios.NewPlugin()
-	p.SetOutputTarget(w)
-	p.SkipOSExit()
-	p.ServiceOutput = oneLine(Summary(r))
-	p.LongServiceOutput = strings.ReplaceAll(LongOutput(r, verbosity), "|", "/")
-	p.ExitStatusCode = int(r.State)
-	metrics := Perfdata(r)
-	perf := make([]nagios.PerformanceData, 0, len(metrics))
-	for _, m := range metrics {
-		perf = append(perf, nagios.PerformanceData{
-			Label: m.Label, Value: m.Value, UnitOfMeasurement: m.UOM,
-			Warn: m.Warn, Crit: m.Crit, Min: m.Min, Max: m.Max,
-		})
+	return emit(w, strings.TrimSuffix(NagiosText(r, verbosity), "\n"), r.State)
+}
+
+// NagiosText is the text Nagios prints, ending in a newline.
+func NagiosText(r verdict.Result, verbosity int) string {
+	text := oneLine(Summary(r))
+	if perf := FormatPerfdata(Perfdata(r)); perf != "" {
+		text += " | " + perf
 	}
-	// The values are formatted in perfdata.go; go-nagios' own check is
-	// looser than ours, so a failure here is a bug worth showing.
-	if err := p.AddPerfData(false, perf...); err != nil {
-		return Unknown(w, r.Facts.Protocol, fmt.Errorf("internal error: invalid performance data: %w", err))
+	if long := cleanLines(LongOutput(r, verbosity)); long != "" {
+		text += "\n" + long
 	}
-	p.ReturnCheckResults()
-	return p.ExitStatusCode
+	return text + "\n"
 }
 
 // Unknown prints why a check reached no verdict as one UNKNOWN line and
@@ -43,20 +39,49 @@ func Nagios(w io.Writer, r verdict.Result, verbosity int) int {
 // starts as the check's verdicts do ("ARP UNKNOWN -"); "" marks a mistake
 // on the command line ("UNKNOWN -"), made before any protocol was chosen.
 func Unknown(w io.Writer, protocol string, err error) int {
+	return emit(w, UnknownLine(protocol, err), verdict.Unknown)
+}
+
+// UnknownLine is the one line Unknown prints, for formats that carry it
+// elsewhere.
+func UnknownLine(protocol string, err error) string {
 	prefix := "UNKNOWN - "
 	if protocol != "" {
 		prefix = protocol + " " + prefix
 	}
-	// A Plugin built without NewPlugin has no start time, so go-nagios adds
-	// no 'time' metric: an UNKNOWN line carries no performance data.
-	p := &nagios.Plugin{ExitStatusCode: int(verdict.Unknown)}
+	return oneLine(prefix + err.Error())
+}
+
+// emit hands the finished text to go-nagios, which prints it and carries
+// the exit state. The text is complete: go-nagios' own layout ends every
+// line with " \n", starts long output with a line holding a space and
+// quotes every performance data label, with no option to change that
+// (v0.19.0), so the plugin lays out the lines and the library only prints
+// its ServiceOutput, which it trims and leaves unchanged otherwise. A
+// Plugin built without NewPlugin has no start time, so go-nagios adds no
+// 'time' metric of its own.
+func emit(w io.Writer, text string, state verdict.State) int {
+	p := &nagios.Plugin{ExitStatusCode: int(state)}
 	p.SetOutputTarget(w)
 	p.SkipOSExit()
-	p.ServiceOutput = oneLine(prefix + err.Error())
+	p.ServiceOutput = text
 	p.ReturnCheckResults()
-	// Without performance data go-nagios ends the line without a newline.
+	// Without performance data of its own go-nagios ends the text without
+	// a newline.
 	fmt.Fprintln(w)
 	return p.ExitStatusCode
+}
+
+// cleanLines readies long output: no "|" (which would start performance
+// data), no trailing whitespace, no empty lines.
+func cleanLines(s string) string {
+	var out []string
+	for _, l := range strings.Split(strings.ReplaceAll(s, "|", "/"), "\n") {
+		if l = strings.TrimRight(l, " \t\r"); l != "" {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }
 
 // oneLine keeps a summary on one line and out of the performance data.

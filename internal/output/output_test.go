@@ -183,16 +183,21 @@ func perfString(ms []Metric) string {
 	return strings.Join(parts, " ")
 }
 
-// wantPerf is healthyPerf with overrides ("label=value ...") applied.
+// wantPerf is healthyPerf with overrides ("label=value ...") applied;
+// "label=-" removes the metric.
 func wantPerf(t *testing.T, overrides string) string {
 	t.Helper()
 	items := strings.Fields(healthyPerf)
 	for _, o := range strings.Fields(overrides) {
-		label, _, _ := strings.Cut(o, "=")
+		label, value, _ := strings.Cut(o, "=")
 		found := false
 		for i, it := range items {
 			if strings.HasPrefix(it, label+"=") {
 				items[i], found = o, true
+				if value == "-" {
+					items = append(items[:i], items[i+1:]...)
+				}
+				break
 			}
 		}
 		if !found {
@@ -203,7 +208,8 @@ func wantPerf(t *testing.T, overrides string) string {
 }
 
 func TestPerfdata(t *testing.T) {
-	silent := "rta=U rtmin=U rtmax=U pl=100% received=0 macs=0"
+	// Nothing answered: no round trips at all, rather than "U".
+	silent := "rta=- rtmin=- rtmax=- pl=100% received=0 macs=0"
 	tests := []struct {
 		name string
 		obs  verdict.Observation
@@ -213,7 +219,7 @@ func TestPerfdata(t *testing.T) {
 		{"healthy", observe(3, healthy3(macA)...), policy("", "", nodeA), ""},
 		{"healthy within thresholds", observe(3, healthy3(macA)...), policy("1,20%", "2,50%", nodeA), "rta=0.4ms;1;2 pl=0%;20;50"},
 		{"silent", observe(3), verdict.Policy{}, silent},
-		{"silent with thresholds", observe(3), policy("1,20%", "2,50%", nodeA), silent + " rta=U;1;2 pl=100%;20;50"},
+		{"silent with thresholds", observe(3), policy("1,20%", "2,50%", nodeA), silent + " pl=100%;20;50"},
 		{"rta thresholds as ranges", observe(3, healthy3(macA)...), policy("@0.3:0.5", "10:"), "rta=0.4ms;@0.3:0.5;10:"},
 		{"loss threshold alone", observe(3, rep(0, macA, us(300)), rep(2, macA, us(500))), policy("", "50%"), "rta=0.4ms pl=33.333%;;50 received=2"},
 		{"every count", announce(observe(5,
@@ -419,25 +425,86 @@ func TestNagiosOneLineWithPerfdata(t *testing.T) {
 	obs := elapsed(observe(2, rep(0, macA, us(400)), rep(1, macA, us(600))), 101*time.Millisecond)
 	code := Nagios(&b, verdict.Decide(obs, verdict.Policy{}), 0)
 	want := "ARP OK - 198.51.100.10 is at " + sA + " on eth0: 2/2 replies, rta 0.5ms | " +
-		"'gratuitous'=0;;;0; 'mac_changes'=0;;;0; 'macs'=1;;;0; 'multi_mac_probes'=0;;;0; 'pl'=0%;;;0;100 " +
-		"'received'=2;;;0;2 'rta'=0.5ms;;;0; 'rtmax'=0.6ms;;;0; 'rtmin'=0.4ms;;;0; 'sent'=2;;;0; 'spoofed'=0;;;0; 'time'=0.101s;;;0; 'unexpected_macs'=0;;;0; \n"
+		"rta=0.5ms;;;0 rtmin=0.4ms;;;0 rtmax=0.6ms;;;0 pl=0%;;;0;100 sent=2;;;0 received=2;;;0;2 macs=1;;;0 " +
+		"unexpected_macs=0;;;0 multi_mac_probes=0;;;0 mac_changes=0;;;0 gratuitous=0;;;0 spoofed=0;;;0 time=0.101s;;;0\n"
 	if code != 0 || b.String() != want {
 		t.Fatalf("exit %d, output\n%q\nwant\n%q", code, b.String(), want)
 	}
 }
 
-func TestNagiosLongOutputKeepsPerfdataLast(t *testing.T) {
+// TestNagiosLongOutputAfterPerfdata: the performance data stays on the
+// first line, where NRPE's 1 KB cut cannot reach it, and the long output
+// follows line by line.
+func TestNagiosLongOutputAfterPerfdata(t *testing.T) {
 	var b bytes.Buffer
-	code := Nagios(&b, verdict.Decide(observe(2, rep(0, macA, us(400))), verdict.Policy{}), 1)
-	lines := strings.Split(strings.TrimRight(b.String(), " \n"), "\n")
-	if code != 1 || !strings.HasPrefix(lines[0], "ARP WARNING - ") || strings.Contains(lines[0], "|") {
-		t.Fatalf("exit %d, first line %q", code, lines[0])
+	code := Nagios(&b, verdict.Decide(observe(2, rep(0, macA, us(400))), policy("1", "", nodeA)), 1)
+	want := "ARP WARNING - 198.51.100.10 lost 1 of 2 probes (50%); is at " + sA + " (node-a) on eth0: 1/2 replies, rta 0.4ms | " +
+		"rta=0.4ms;1;;0 rtmin=0.4ms;;;0 rtmax=0.4ms;;;0 pl=50%;;;0;100 sent=2;;;0 received=1;;;0;2 macs=1;;;0 " +
+		"unexpected_macs=0;;;0 multi_mac_probes=0;;;0 mac_changes=0;;;0 gratuitous=0;;;0 spoofed=0;;;0 time=1s;;;0\n" +
+		sA + " (node-a) answered probe 1 with 1 reply, rtt 0.4ms\n" +
+		"allowed: " + sA + " (node-a)\n" +
+		"probe 1 at +0ms: " + sA + " (node-a) in 0.4ms\n" +
+		"probe 2 at +100ms: no reply\n"
+	if code != 1 || b.String() != want {
+		t.Fatalf("exit %d, output\n%s\nwant\n%s", code, b.String(), want)
 	}
-	if last := lines[len(lines)-1]; !strings.HasPrefix(last, " | 'gratuitous'=0") {
-		t.Fatalf("last line %q, want the perfdata", last)
+}
+
+// TestNagiosCleanLines: whatever the verdict, no line ends in whitespace,
+// none is empty, the text ends in one newline, and only the first line
+// holds a "|".
+func TestNagiosCleanLines(t *testing.T) {
+	results := []verdict.Result{
+		verdict.Decide(observe(3, healthy3(macA)...), verdict.Policy{}),
+		verdict.Decide(observe(3), verdict.Policy{}),
+		verdict.Decide(announce(observe(3, rep(0, macA, us(400)), rep(1, macZ, us(400))), macB, time.Millisecond), policy("", "", nodeA)),
 	}
-	if !strings.Contains(b.String(), "probe 2 at +100ms: no reply") {
-		t.Fatalf("no timeline in %q", b.String())
+	for _, r := range results {
+		for v := 0; v <= 3; v++ {
+			var b bytes.Buffer
+			Nagios(&b, r, v)
+			out := b.String()
+			if !strings.HasSuffix(out, "\n") || strings.HasSuffix(out, "\n\n") {
+				t.Errorf("-v%d: output does not end in exactly one newline: %q", v, out)
+			}
+			for i, l := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+				if l == "" || strings.TrimRight(l, " \t") != l {
+					t.Errorf("-v%d: line %d is empty or ends in whitespace: %q", v, i+1, l)
+				}
+				if i > 0 && strings.Contains(l, "|") {
+					t.Errorf("-v%d: long output line %d holds a '|': %q", v, i+1, l)
+				}
+			}
+		}
+	}
+}
+
+// TestNagiosSilentHasNoUndefinedValues: when nothing answered, the
+// performance data has no "U" and no round trips, but still the loss.
+func TestNagiosSilentHasNoUndefinedValues(t *testing.T) {
+	var b bytes.Buffer
+	code := Nagios(&b, verdict.Decide(observe(3), policy("200,40%", "500,80%")), 0)
+	first, _, _ := strings.Cut(b.String(), "\n")
+	_, perf, ok := strings.Cut(first, " | ")
+	if code != 2 || !ok {
+		t.Fatalf("exit %d, first line %q", code, first)
+	}
+	if strings.Contains(perf, "=U") || strings.Contains(perf, "rt") {
+		t.Errorf("performance data names round trips or U values: %q", perf)
+	}
+	if !strings.HasPrefix(perf, "pl=100%;40;80;0;100 sent=3;;;0 received=0;;;0;3 macs=0;;;0") {
+		t.Errorf("performance data %q", perf)
+	}
+}
+
+func TestPerfLabelQuotesOnlyWhenNeeded(t *testing.T) {
+	for label, want := range map[string]string{
+		"rta": "rta=1", "multi_mac_probes": "multi_mac_probes=1",
+		"a b": "'a b'=1", "a=b": "'a=b'=1", "it's": "'it''s'=1",
+	} {
+		if got := (Metric{Label: label, Value: "1"}).String(); got != want {
+			t.Errorf("label %q: %q, want %q", label, got, want)
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package output
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/check-arp/check_arp/internal/threshold"
@@ -9,7 +10,7 @@ import (
 )
 
 // Metric is one performance data value, formatted and ready to print as
-// 'label'=value[uom];warn;crit;min;max.
+// label=value[uom];warn;crit;min;max (see String).
 type Metric struct {
 	Label, Value, UOM, Warn, Crit, Min, Max string
 }
@@ -57,25 +58,62 @@ var PerfTable = []PerfMetric{
 	}},
 }
 
-// Perfdata returns the performance data of a verdict, as PerfTable lists it.
+// Perfdata returns the performance data of a verdict, as PerfTable lists
+// it. The round trips (rta, rtmin, rtmax) are left out when nothing
+// answered: there is no round trip to report, and the guidelines' "U"
+// makes Checkmk add "Undefined metric" to the service text and Sensu log
+// an error per value, while a missing value is a gap in every graph.
 func Perfdata(r verdict.Result) []Metric {
-	out := make([]Metric, len(PerfTable))
-	for i, pm := range PerfTable {
-		out[i] = pm.value(&r.Facts)
-		out[i].Label = pm.Label
+	out := make([]Metric, 0, len(PerfTable))
+	for _, pm := range PerfTable {
+		m := pm.value(&r.Facts)
+		if m.Value == "" {
+			continue
+		}
+		m.Label = pm.Label
+		out = append(out, m)
 	}
 	return out
 }
 
-// rtt is a round-trip metric: "U" (unknown) when nothing answered.
-func rtt(f *verdict.Facts, d time.Duration, hasWarn bool, warn threshold.Range, hasCrit bool, crit threshold.Range) Metric {
-	m := Metric{Warn: rangeOf(hasWarn, warn), Crit: rangeOf(hasCrit, crit), Min: "0"}
-	if f.Received == 0 {
-		m.Value = "U"
-		return m
+// String prints the metric as the Monitoring Plugins guidelines write it:
+// label=value[uom];warn;crit;min;max, the label quoted only when it must
+// be (Sensu's nagios_perfdata keeps quotes in metric names) and trailing
+// empty fields dropped, as the guidelines allow.
+func (m Metric) String() string {
+	fields := []string{perfLabel(m.Label) + "=" + m.Value + m.UOM, m.Warn, m.Crit, m.Min, m.Max}
+	for len(fields) > 1 && fields[len(fields)-1] == "" {
+		fields = fields[:len(fields)-1]
 	}
-	m.Value, m.UOM = threshold.FormatNumber(ms(d)), "ms"
-	return m
+	return strings.Join(fields, ";")
+}
+
+// FormatPerfdata joins metrics into the text after a plugin's "|".
+func FormatPerfdata(metrics []Metric) string {
+	items := make([]string, len(metrics))
+	for i, m := range metrics {
+		items[i] = m.String()
+	}
+	return strings.Join(items, " ")
+}
+
+// perfLabel quotes a label that holds a space, '=' or a quote, doubling
+// its quotes as the guidelines say; any other label stays bare.
+func perfLabel(l string) string {
+	if !strings.ContainsAny(l, " ='") {
+		return l
+	}
+	return "'" + strings.ReplaceAll(l, "'", "''") + "'"
+}
+
+// rtt is a round-trip metric in ms; its Value is empty (the metric is left
+// out) when nothing answered.
+func rtt(f *verdict.Facts, d time.Duration, hasWarn bool, warn threshold.Range, hasCrit bool, crit threshold.Range) Metric {
+	if f.Received == 0 {
+		return Metric{}
+	}
+	return Metric{Value: threshold.FormatNumber(ms(d)), UOM: "ms",
+		Warn: rangeOf(hasWarn, warn), Crit: rangeOf(hasCrit, crit), Min: "0"}
 }
 
 func count(n int) Metric { return Metric{Value: strconv.Itoa(n), Min: "0"} }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/check-arp/check_arp/internal/mac"
@@ -43,8 +44,10 @@ type Answer struct {
 	Via mac.Addr
 }
 
-// ErrTimeout is returned by Transport.Receive when its deadline passes.
-var ErrTimeout = errors.New("receive deadline passed")
+// ErrTimeout is returned by Transport.Receive when its deadline passes. It
+// is os.ErrDeadlineExceeded, what a read from a socket returns at its
+// deadline, so that a transport passes its socket's error on unchanged.
+var ErrTimeout = os.ErrDeadlineExceeded
 
 // Transport sends probes for one target on one link and reports answers.
 type Transport interface {

@@ -239,7 +239,8 @@ func TestIcingaExampleAllowlistParses(t *testing.T) {
 }
 
 // TestPackagesShipContrib checks that nfpm.yaml installs every contrib
-// file as an example.
+// file as an example, in the rpm marked as documentation (nfpm expands no
+// globs in doc entries, so the rpm names each file).
 func TestPackagesShipContrib(t *testing.T) {
 	nfpm := readRepo(t, "packaging/nfpm.yaml")
 	err := filepath.WalkDir(filepath.Join(root, "contrib"), func(path string, d os.DirEntry, err error) error {
@@ -251,6 +252,10 @@ func TestPackagesShipContrib(t *testing.T) {
 		if !strings.Contains(nfpm, "src: "+rel+"\n") && !strings.Contains(nfpm, "src: "+dir+"/*\n") {
 			t.Errorf("packaging/nfpm.yaml does not ship %s", rel)
 		}
+		rpmDoc := "src: " + rel + "\n    dst: /usr/share/doc/check-arp/examples/" + strings.TrimPrefix(filepath.ToSlash(rel), "contrib/") + "\n    packager: rpm\n    type: doc\n"
+		if !strings.Contains(nfpm, rpmDoc) {
+			t.Errorf("packaging/nfpm.yaml does not ship %s as documentation in the rpm", rel)
+		}
 		return nil
 	})
 	if err != nil {
@@ -260,5 +265,46 @@ func TestPackagesShipContrib(t *testing.T) {
 		if !strings.Contains(nfpm, want) {
 			t.Errorf("packaging/nfpm.yaml lacks %q", want)
 		}
+	}
+}
+
+// TestCheckmkLocalCheckParses runs the local check's command line for each
+// of its addresses through check_arp's parser, and asserts the format.
+func TestCheckmkLocalCheckParses(t *testing.T) {
+	script := readRepo(t, "contrib/checkmk/check_arp_local")
+	var addresses, args []string
+	for _, l := range strings.Split(script, "\n") {
+		l = strings.TrimSpace(l)
+		if rest, ok := strings.CutPrefix(l, "for address in "); ok {
+			addresses = strings.Fields(strings.TrimSuffix(rest, "; do"))
+		}
+		if rest, ok := strings.CutPrefix(l, `"$plugin" `); ok {
+			args = strings.Fields(rest)
+		}
+	}
+	if len(addresses) == 0 || !slices.Contains(args, "checkmk") {
+		t.Fatalf("contrib/checkmk/check_arp_local: addresses %q, arguments %q", addresses, args)
+	}
+	for _, a := range addresses {
+		parses(t, "contrib/checkmk/check_arp_local", strings.Fields(strings.ReplaceAll(strings.Join(args, " "), `"$address"`, a)))
+	}
+}
+
+// TestSystemdUnitCommandsParse runs each ExecStart of the textfile
+// service through check_arp's parser.
+func TestSystemdUnitCommandsParse(t *testing.T) {
+	n := 0
+	for _, l := range strings.Split(readRepo(t, "contrib/systemd/check-arp-textfile.service"), "\n") {
+		if strings.HasPrefix(l, "ExecStart=") {
+			n++
+			args := pluginArgs(t, "contrib/systemd", l)
+			if !slices.Contains(args, "--write") || !slices.Contains(args, "openmetrics") {
+				t.Errorf("contrib/systemd: %q writes no openmetrics file", l)
+			}
+			parses(t, "contrib/systemd", args)
+		}
+	}
+	if n == 0 {
+		t.Error("contrib/systemd: no ExecStart")
 	}
 }

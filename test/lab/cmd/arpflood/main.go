@@ -1,8 +1,10 @@
 // Command arpflood is the lab's hostile neighbour: it floods ARP replies
-// claiming one address from random MACs, or sends malformed and misleading
-// ARP frames, at a client, so that tests can show the check holds its
-// deadline, its memory and its verdict. It runs inside a lab namespace
-// only, and stops by itself after -for.
+// claiming one address from random MACs, sends malformed and misleading
+// ARP frames at a client, or announces an address inside an 802.1Q VLAN,
+// as a trunk delivers another VLAN's traffic to its parent interface, so
+// that tests can show the check holds its deadline, its memory and its
+// verdict. It runs inside a lab namespace only, and stops by itself after
+// -for.
 package main
 
 import (
@@ -17,6 +19,7 @@ import (
 
 	"github.com/mdlayher/arp"
 	"github.com/mdlayher/ethernet"
+	"github.com/mdlayher/ndp"
 	"github.com/mdlayher/packet"
 	"golang.org/x/sys/unix"
 )
@@ -34,16 +37,17 @@ func run() error {
 		claim    = flag.String("claim", "", "address the frames claim")
 		toMAC    = flag.String("to-mac", "", "client MAC to send to")
 		toIP     = flag.String("to-ip", "", "client address to send to")
-		mode     = flag.String("mode", "flood", "flood: replies from random MACs; junk: one round of malformed and misleading frames per -every; spoof: one reply claiming -as per -every, sent from this host's MAC")
-		as       = flag.String("as", "", "spoof: the MAC the replies claim")
+		mode     = flag.String("mode", "flood", "flood: replies from random MACs; junk: one round of malformed and misleading frames per -every; spoof: one reply claiming -as per -every, sent from this host's MAC; vlan: one announcement of -claim (IPv4: gratuitous ARP, IPv6: unsolicited neighbor advertisement) from -as per -every, broadcast in VLAN -vlan")
+		as       = flag.String("as", "", "spoof, vlan: the MAC the frames claim")
+		vlan     = flag.Int("vlan", 100, "vlan: the 802.1Q VLAN ID to tag frames with; 0 sends a priority tag only, -1 no tag")
 		rate     = flag.Int("rate", 50000, "flood: frames per second")
 		every    = flag.Duration("every", 20*time.Millisecond, "junk: time between rounds")
 		duration = flag.Duration("for", 3*time.Second, "stop after this long")
 	)
 	flag.Parse()
 	target, err := netip.ParseAddr(*claim)
-	if err != nil || !target.Is4() {
-		return fmt.Errorf("-claim %q: need an IPv4 address", *claim)
+	if err != nil || !(target.Is4() || *mode == "vlan" && target.Is6()) {
+		return fmt.Errorf("-claim %q: need an IPv4 address (or IPv6 with -mode vlan)", *claim)
 	}
 	client, err := netip.ParseAddr(*toIP)
 	if err != nil || !client.Is4() {
@@ -57,6 +61,8 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	// The protocol only picks what the socket receives (nothing is read):
+	// frames are written whole, whatever their EtherType.
 	conn, err := packet.Listen(ifi, packet.Raw, unix.ETH_P_ARP, nil)
 	if err != nil {
 		return err
@@ -99,8 +105,27 @@ func run() error {
 			}
 			time.Sleep(*every)
 		}
+	case "vlan":
+		claimed, err := net.ParseMAC(*as)
+		if err != nil {
+			return fmt.Errorf("-as: %w", err)
+		}
+		if *vlan < -1 || *vlan > 4094 {
+			return fmt.Errorf("-vlan %d: a VLAN ID 0-4094, or -1 for no tag", *vlan)
+		}
+		f, err := announcement(claimed, target, *vlan)
+		if err != nil {
+			return err
+		}
+		to := &packet.Addr{HardwareAddr: net.HardwareAddr(f[:6])}
+		for time.Now().Before(end) {
+			if _, err := conn.WriteTo(f, to); err != nil {
+				return err
+			}
+			time.Sleep(*every)
+		}
 	default:
-		return fmt.Errorf("-mode %q: flood, junk or spoof", *mode)
+		return fmt.Errorf("-mode %q: flood, junk, spoof or vlan", *mode)
 	}
 	return nil
 }
@@ -140,4 +165,84 @@ func junk(self net.HardwareAddr, target netip.Addr, dst net.HardwareAddr, client
 		append(reply(self, self, other, dst, client), make([]byte, 1400)...), // oversized
 		reply(self, self, other, dst, client),                                // a reply for another address
 	}
+}
+
+// announcement builds a frame claiming ip for m, sent from m to everyone:
+// a gratuitous ARP request for IPv4, an unsolicited neighbor advertisement
+// to all nodes for IPv6. With vlan >= 0 it carries an 802.1Q tag with that
+// VLAN ID after the source address, as on a trunk.
+func announcement(m net.HardwareAddr, ip netip.Addr, vlan int) ([]byte, error) {
+	var f ethernet.Frame
+	if ip.Is4() {
+		p, err := arp.NewPacket(arp.OperationRequest, m, ip, make(net.HardwareAddr, 6), ip)
+		if err != nil {
+			return nil, err
+		}
+		pb, err := p.MarshalBinary()
+		if err != nil {
+			return nil, err
+		}
+		f = ethernet.Frame{Destination: ethernet.Broadcast, Source: m, EtherType: ethernet.EtherTypeARP, Payload: pb}
+	} else {
+		pb, err := advertisement(m, ip)
+		if err != nil {
+			return nil, err
+		}
+		f = ethernet.Frame{Destination: net.HardwareAddr{0x33, 0x33, 0, 0, 0, 1}, Source: m, EtherType: ethernet.EtherTypeIPv6, Payload: pb}
+	}
+	if vlan >= 0 {
+		f.VLAN = &ethernet.VLAN{ID: uint16(vlan)}
+	}
+	return f.MarshalBinary()
+}
+
+// advertisement returns an IPv6 packet from m's link-local address to all
+// nodes, hop limit 255, carrying an unsolicited, overriding neighbor
+// advertisement of target for m.
+func advertisement(m net.HardwareAddr, target netip.Addr) ([]byte, error) {
+	msg, err := ndp.MarshalMessage(&ndp.NeighborAdvertisement{
+		Override:      true,
+		TargetAddress: target,
+		Options:       []ndp.Option{&ndp.LinkLayerAddress{Direction: ndp.Target, Addr: m}},
+	})
+	if err != nil {
+		return nil, err
+	}
+	// EUI-64 link-local address of m.
+	src := [16]byte{0: 0xfe, 1: 0x80, 8: m[0] ^ 2, 9: m[1], 10: m[2], 11: 0xff, 12: 0xfe, 13: m[3], 14: m[4], 15: m[5]}
+	dst := netip.MustParseAddr("ff02::1").As16()
+	pkt := make([]byte, 40+len(msg))
+	pkt[0] = 6 << 4
+	binary.BigEndian.PutUint16(pkt[4:], uint16(len(msg)))
+	pkt[6], pkt[7] = 58, 255 // ICMPv6, hop limit
+	copy(pkt[8:], src[:])
+	copy(pkt[24:], dst[:])
+	copy(pkt[40:], msg)
+	binary.BigEndian.PutUint16(pkt[42:], icmpv6Checksum(src, dst, msg))
+	return pkt, nil
+}
+
+// icmpv6Checksum is the ICMPv6 checksum of msg (its checksum field zero)
+// with the IPv6 pseudo-header (RFC 4443 2.3).
+func icmpv6Checksum(src, dst [16]byte, msg []byte) uint16 {
+	var sum uint32
+	add := func(b []byte) {
+		for i := 0; i+1 < len(b); i += 2 {
+			sum += uint32(b[i])<<8 | uint32(b[i+1])
+		}
+		if len(b)%2 == 1 {
+			sum += uint32(b[len(b)-1]) << 8
+		}
+	}
+	add(src[:])
+	add(dst[:])
+	var l [8]byte
+	binary.BigEndian.PutUint32(l[:], uint32(len(msg)))
+	l[7] = 58
+	add(l[:])
+	add(msg)
+	for sum>>16 != 0 {
+		sum = sum&0xffff + sum>>16
+	}
+	return ^uint16(sum)
 }

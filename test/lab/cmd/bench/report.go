@@ -142,7 +142,7 @@ func (r *report) over(t, key string, timeout time.Duration) stat {
 	return summarizeF(pick(r.samples[t][key], func(s sample) float64 { return float64(s.Wall-timeout) / 1e6 }))
 }
 
-var rtaPerf = regexp.MustCompile(`'rta'=([0-9.]+)ms`)
+var rtaPerf = regexp.MustCompile(`'?rta'?=([0-9.]+)ms`)
 
 // rta is the median round trip check_arp reported for the healthy target.
 func (r *report) rta() float64 {

@@ -22,14 +22,15 @@ import (
 func main() {
 	checkBin := flag.String("check", "bin/check_arp", "path of the check_arp binary")
 	responder := flag.String("responder", "bin/arpresponder", "path of the arpresponder binary")
+	extra := flag.String("args", "", "arguments added to every check, space-separated (e.g. \"--output checkmk\")")
 	flag.Parse()
-	if err := run(*checkBin, *responder); err != nil {
+	if err := run(*checkBin, *responder, strings.Fields(*extra)); err != nil {
 		fmt.Fprintln(os.Stderr, "demo:", err)
 		os.Exit(1)
 	}
 }
 
-func run(checkBin, responder string) error {
+func run(checkBin, responder string, extra []string) error {
 	if err := lab.Available(); err != nil {
 		return err
 	}
@@ -56,9 +57,10 @@ func run(checkBin, responder string) error {
 		if ctx.Err() != nil {
 			break
 		}
-		fmt.Printf("== %d. %s\n$ check_arp %s\n", i+1, sc.Name, strings.Join(sc.Args, " "))
+		args := append(append([]string(nil), sc.Args...), extra...)
+		fmt.Printf("== %d. %s\n$ check_arp %s\n", i+1, sc.Name, strings.Join(args, " "))
 		runCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		cmd := seg.Command(runCtx, seg.Client, append([]string{checkBin}, sc.Args...)...)
+		cmd := seg.Command(runCtx, seg.Client, append([]string{checkBin}, args...)...)
 		cmd.Stderr = os.Stderr
 		out, err := cmd.Output()
 		cancel()
