@@ -130,11 +130,14 @@ func (p pending) skip(t *testing.T, what string) {
 
 func TestMetalLBSpeakerAnswers(t *testing.T) {
 	needSpeaker(t)
+	// The speaker ignores unicast solicitations (see
+	// TestSpeakerIgnoresUnicastSolicitations); here only the broadcast
+	// side counts.
 	for _, ip := range []string{lab.SpeakerIP, lab.SpeakerIP6} {
-		o := runFrom(t, seg.Client, nil, "-H", ip, "-e", lab.SpeakerMAC+"=speaker")
+		o := runFrom(t, seg.Client, nil, "-H", ip, "-e", lab.SpeakerMAC+"=speaker", "--no-unicast")
 		t.Logf("%s", o.summary)
-		if o.code != 0 || o.perf["received"] != "3" || o.perf["pl"] != "0" {
-			t.Errorf("%s: exit %d: %s; want OK with 3/3 replies", ip, o.code, o.out)
+		if o.code != 0 || o.perf["received"] != "3" || o.perf["pl"] != "0" || o.perf["unicast"] != "" {
+			t.Errorf("%s: exit %d: %s; want OK with 3/3 replies, no unicast request", ip, o.code, o.out)
 		}
 	}
 }
@@ -148,6 +151,11 @@ func TestLaggingSpeakerUnderConcurrentChecks(t *testing.T) {
 		for _, ip := range []string{lab.SpeakerIP, lab.SpeakerIP6} {
 			t.Run(fmt.Sprintf("%d/%s", n, ip), func(t *testing.T) {
 				args := []string{"-H", ip, "-e", lab.SpeakerMAC + "=speaker"}
+				if ip == lab.SpeakerIP6 {
+					// It ignores unicast solicitations: a check
+					// that no other overlapped says so, rightly.
+					args = append(args, "--no-unicast")
+				}
 				if n > 50 {
 					// 200 processes starting on a loaded 2-core machine
 					// spread over more than a second.
@@ -241,16 +249,19 @@ func TestProxyARPLateReplies(t *testing.T) {
 	if peers.routerErr != nil {
 		t.Fatal(peers.routerErr)
 	}
+	// The router does not answer unicast solicitations for the proxied
+	// IPv6 address (TestProxyNDPUnicast); here only the late replies
+	// count.
 	for _, ip := range []string{lab.ProxiedIP, lab.ProxiedIP6} {
 		for i := range 5 {
-			o := runFrom(t, seg.Client, nil, "-H", ip, "-t", "2", "-e", lab.RouterMAC+"=router")
+			o := runFrom(t, seg.Client, nil, "-H", ip, "-t", "2", "-e", lab.RouterMAC+"=router", "--no-unicast")
 			t.Logf("%s -t 2 run %d: %s", ip, i+1, o.summary)
 			if o.code != 0 || o.perf["pl"] != "0" || o.perf["received"] != "3" {
 				t.Errorf("%s -t 2: exit %d: %s; want OK, every late reply counted", ip, o.code, o.out)
 			}
 		}
 		for i := range 5 {
-			o := runFrom(t, seg.Client, nil, "-H", ip, "-v", "-e", lab.RouterMAC+"=router")
+			o := runFrom(t, seg.Client, nil, "-H", ip, "-v", "-e", lab.RouterMAC+"=router", "--no-unicast")
 			t.Logf("%s defaults run %d: %s", ip, i+1, o.summary)
 			if o.perf["pl"] != "0" {
 				t.Logf("%s", o.out)
@@ -367,10 +378,35 @@ func TestSpeakerIgnoresUnicastSolicitations(t *testing.T) {
 		}
 		t.Logf("%s after unicast probes: %s", tc.ip, state)
 	}
-	var todo pending
-	o := runFrom(t, seg.Client, nil, "-H", lab.SpeakerIP6, "-e", lab.SpeakerMAC)
-	todo.want(o.code == 1 && o.perf["unicast"] == "0", o)
-	todo.skip(t, "an owner that ignores unicast solicitations is WARNING, perfdata unicast=0")
+	// The check's unicast request is what the kernel's probes were.
+	o := runFrom(t, seg.Client, nil, "-H", lab.SpeakerIP6, "-e", lab.SpeakerMAC+"=speaker")
+	t.Logf("%s: %s", lab.SpeakerIP6, o.summary)
+	if o.code != 1 || o.perf["unicast"] != "0" || o.perf["pl"] != "0" || !strings.Contains(o.summary, "not a unicast one to "+lab.SpeakerMAC) ||
+		!strings.Contains(o.summary, "FAILED") {
+		t.Errorf("%s: exit %d: %s; want WARNING, unicast=0, naming what it breaks", lab.SpeakerIP6, o.code, o.out)
+	}
+	o = runFrom(t, seg.Client, nil, "-H", lab.SpeakerIP, "-e", lab.SpeakerMAC+"=speaker")
+	t.Logf("%s: %s", lab.SpeakerIP, o.summary)
+	if o.code != 0 || o.perf["unicast"] != "1" {
+		t.Errorf("%s: exit %d: %s; want OK, unicast=1 (the speaker answers requests sent to its MAC)", lab.SpeakerIP, o.code, o.out)
+	}
+}
+
+// TestUnicastRequestHealthy: a kernel-answered host answers the unicast
+// request in both families; --no-unicast leaves it out.
+func TestUnicastRequestHealthy(t *testing.T) {
+	needLab(t)
+	for _, ip := range []string{lab.HealthyIP, lab.HealthyIP6} {
+		o := runFrom(t, seg.Client, nil, "-H", ip)
+		t.Logf("%s: %s (time %s)", ip, o.summary, o.perf["time"])
+		if o.code != 0 || o.perf["unicast"] != "1" || o.perf["pl"] != "0" {
+			t.Errorf("%s: exit %d: %s; want OK, unicast=1", ip, o.code, o.out)
+		}
+		o = runFrom(t, seg.Client, nil, "-H", ip, "--no-unicast")
+		if o.code != 0 || o.perf["unicast"] != "" {
+			t.Errorf("%s --no-unicast: exit %d: %s; want OK without unicast perfdata", ip, o.code, o.out)
+		}
+	}
 }
 
 // TestLateRepliesNamed: a responder that answers 300-320 ms late, after
@@ -385,14 +421,15 @@ func TestLateRepliesNamed(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, target := range []string{ip, ip6} {
-		o := runFrom(t, seg.Client, nil, "-H", target, "-t", "2")
+		// A MetalLB-like speaker: it ignores unicast solicitations.
+		o := runFrom(t, seg.Client, nil, "-H", target, "-t", "2", "--no-unicast")
 		t.Logf("%s -t 2: %s", target, o.summary)
 		if o.code != 0 || o.perf["pl"] != "0" || !strings.Contains(o.summary, "replies arrive after the next request") || !strings.Contains(o.summary, "raise -i") {
 			t.Errorf("%s -t 2: exit %d: %s; want OK, no loss, naming the late replies and the fix", target, o.code, o.out)
 		}
 		// The third reply cannot come before 200+300 ms; the probing
 		// ends at 480 ms.
-		o = runFrom(t, seg.Client, nil, "-H", target, "-t", "0.5")
+		o = runFrom(t, seg.Client, nil, "-H", target, "-t", "0.5", "--no-unicast")
 		t.Logf("%s -t 0.5: %s", target, o.summary)
 		if o.code != 1 || o.perf["pl"] == "0" || !strings.Contains(o.summary, "replies arrive after the next request") || !strings.Contains(o.summary, "raise -i and -t") {
 			t.Errorf("%s -t 0.5: exit %d: %s; want WARNING, the loss explained by late replies, with the fix", target, o.code, o.out)
@@ -418,7 +455,7 @@ func TestTakeoverAnnouncementsCountAlike(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			out[i] = runFrom(t, seg.Client, nil, "-H", target, "-p", "30", "-i", "100ms", "-t", "4", "-e", m+"=leader", "-v")
+			out[i] = runFrom(t, seg.Client, nil, "-H", target, "-p", "30", "-i", "100ms", "-t", "4", "-e", m+"=leader", "-v", "--no-unicast")
 		}()
 	}
 	wg.Wait()
@@ -428,5 +465,31 @@ func TestTakeoverAnnouncementsCountAlike(t *testing.T) {
 		if o.code != 0 || o.perf["gratuitous"] != "3" {
 			t.Errorf("%s: exit %d: %s; want OK with 3 announcements (takeover rounds)", target, o.code, o.out)
 		}
+	}
+}
+
+// TestProxyNDPUnicast: a Linux router proxying with the interface's
+// proxy_ndp (all.proxy_ndp 0, the common setting) forwards a unicast
+// solicitation for the proxied address instead of answering it, so hosts'
+// neighbor unreachability detection of it fails; proxy ARP answers a
+// unicast request at once. With -t 3 the unicast request is always sent
+// (the slowest reply, at most 0.8 s, leaves time for it).
+func TestProxyNDPUnicast(t *testing.T) {
+	needLab(t)
+	peers.router.Do(func() {
+		_, peers.routerErr = seg.AddProxyARPRouter(lab.ProxiedIP, lab.ProxiedIP6)
+	})
+	if peers.routerErr != nil {
+		t.Fatal(peers.routerErr)
+	}
+	o := runFrom(t, seg.Client, nil, "-H", lab.ProxiedIP, "-t", "3", "-e", lab.RouterMAC+"=router")
+	t.Logf("%s: %s", lab.ProxiedIP, o.summary)
+	if o.code != 0 || o.perf["unicast"] != "1" {
+		t.Errorf("%s: exit %d: %s; want OK, unicast=1", lab.ProxiedIP, o.code, o.out)
+	}
+	o = runFrom(t, seg.Client, nil, "-H", lab.ProxiedIP6, "-t", "3", "-e", lab.RouterMAC+"=router")
+	t.Logf("%s: %s", lab.ProxiedIP6, o.summary)
+	if o.code != 1 || o.perf["unicast"] != "0" || o.perf["pl"] != "0" || !strings.Contains(o.out, "proxy_ndp") {
+		t.Errorf("%s: exit %d: %s; want WARNING, unicast=0, naming the proxy_ndp cause", lab.ProxiedIP6, o.code, o.out)
 	}
 }

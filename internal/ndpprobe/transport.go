@@ -44,6 +44,11 @@ type Transport struct {
 	// (watch.go); nil on a socketpair in tests.
 	watch     *packet.Conn
 	closeOnce sync.Once
+	// unicast is the unicast solicitation's frame (unicast.go), sent
+	// through watch; unicastSent counts those sent, which watch does not
+	// see.
+	unicast     []byte
+	unicastSent int
 
 	// write state, kept here so that the write callback is built once.
 	writeFn func(fd uintptr) bool
@@ -106,6 +111,7 @@ func Open(cfg probe.Link) (*Transport, error) {
 		t.Close()
 		return nil, err
 	}
+	t.unicast = unicastFrame(ifi.HardwareAddr, source, target, solicit)
 	return t, nil
 }
 

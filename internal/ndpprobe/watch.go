@@ -85,7 +85,8 @@ func watchFilter(target netip.Addr) ([]bpf.RawInstruction, error) {
 }
 
 // RequestsSeen returns how many neighbor solicitations for the target
-// left the host since the transport was opened, its own included. It
+// left the host since the transport was opened, its own included (the
+// unicast one, which the socket that sent it does not see, by count). It
 // reads the kernel's counter, which also counts what the full receive
 // queue dropped, and resets it, so it is called once, at the end of a run.
 func (t *Transport) RequestsSeen() (int, error) {
@@ -97,5 +98,5 @@ func (t *Transport) RequestsSeen() (int, error) {
 		return 0, fmt.Errorf("reading the solicitation count: %w", err)
 	}
 	// Linux reports queued plus dropped frames as tp_packets.
-	return int(st.Packets), nil
+	return int(st.Packets) + t.unicastSent, nil
 }

@@ -245,7 +245,9 @@ func TestPerfdata(t *testing.T) {
 }
 
 func TestPerfdataFields(t *testing.T) {
-	got := Perfdata(verdict.Decide(observe(3, healthy3(macA)...), policy("1,20%", "2,50%", nodeA)))
+	obs := observe(3, healthy3(macA)...)
+	obs.Unicast = verdict.UnicastRequest{Sent: true, To: macA, Answered: true, RTT: us(300)}
+	got := Perfdata(verdict.Decide(obs, policy("1,20%", "2,50%", nodeA)))
 	want := []Metric{
 		{Label: "rta", Value: "0.4", UOM: "ms", Warn: "1", Crit: "2", Min: "0"},
 		{Label: "rtmin", Value: "0.3", UOM: "ms", Min: "0"},
@@ -259,6 +261,7 @@ func TestPerfdataFields(t *testing.T) {
 		{Label: "mac_changes", Value: "0", Min: "0"},
 		{Label: "gratuitous", Value: "0", Min: "0"},
 		{Label: "spoofed", Value: "0", Min: "0"},
+		{Label: "unicast", Value: "1", Min: "0", Max: "1"},
 		{Label: "time", Value: "1", UOM: "s", Min: "0"},
 	}
 	if !reflect.DeepEqual(got, want) {
@@ -573,3 +576,31 @@ func TestBenchmarkBodies(t *testing.T) {
 // arpFluxNote is the verdict's note on several MACs answering one ARP
 // request, which the long output carries after the allowlist.
 const arpFluxNote = "Several MACs answering one ARP request can also be one host answering on two of its interfaces in this segment (ARP flux: Linux answers ARP for any of its addresses on every interface while arp_ignore=0): if these MACs belong to one host ('ip -br link' there), set net.ipv4.conf.all.arp_ignore=1 on it."
+
+func TestUnicastPerfdata(t *testing.T) {
+	tests := []struct {
+		name    string
+		unicast verdict.UnicastRequest
+		foreign int
+		want    string // the unicast metric, "" when left out
+	}{
+		{"not sent", verdict.UnicastRequest{}, 0, ""},
+		{"answered", verdict.UnicastRequest{Sent: true, To: macA, Answered: true}, 0, "unicast=1;;;0;1"},
+		{"ignored", verdict.UnicastRequest{Sent: true, To: macA}, 0, "unicast=0;;;0;1"},
+		{"ignored while others asked", verdict.UnicastRequest{Sent: true, To: macA}, 3, "unicast=0;;;0;1"},
+		{"answered while others asked: maybe theirs", verdict.UnicastRequest{Sent: true, To: macA, Answered: true}, 3, ""},
+	}
+	for _, tt := range tests {
+		obs := observe(3, healthy3(macA)...)
+		obs.Unicast, obs.ForeignRequests = tt.unicast, tt.foreign
+		got := ""
+		for _, m := range Perfdata(verdict.Decide(obs, verdict.Policy{})) {
+			if m.Label == "unicast" {
+				got = m.String()
+			}
+		}
+		if got != tt.want {
+			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}

@@ -222,6 +222,23 @@ func (w *wire) lateReplies() int {
 	return n
 }
 
+// lastAnswerer returns the MAC whose reply to the last own probe came
+// first: who holds the address now.
+func (w *wire) lastAnswerer() (mac.Addr, bool) {
+	last := len(w.sentAt) - 1
+	var (
+		best  mac.Addr
+		first time.Duration
+		found bool
+	)
+	for _, r := range w.attribute() {
+		if r.Probe == last && (!found || r.RTT < first) {
+			best, first, found = r.MAC, r.RTT, true
+		}
+	}
+	return best, found
+}
+
 // slowest returns the longest round trip among own probes' first replies.
 func (w *wire) slowest() time.Duration {
 	var d time.Duration

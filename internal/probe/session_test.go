@@ -514,3 +514,94 @@ func TestForeignRequests(t *testing.T) {
 		t.Errorf("wire order with two foreign requests: ForeignRequests %d, want 2", obs.ForeignRequests)
 	}
 }
+
+// unicastTransport answers the unicast request after delay, or never
+// when answer is false.
+type unicastTransport struct {
+	*scriptedTransport
+	answer bool
+	delay  time.Duration
+	to     *mac.Addr
+	// macless answers without naming a MAC, as Linux answers a unicast
+	// neighbor solicitation.
+	macless bool
+}
+
+func (u unicastTransport) SendUnicast(to mac.Addr) (time.Time, error) {
+	*u.to = to
+	at := time.Now()
+	if u.answer {
+		time.AfterFunc(u.delay, func() {
+			u.mu.Lock()
+			a := Answer{Kind: Reply, MAC: to, At: time.Now()}
+			if u.macless {
+				a = Answer{Kind: MACLessReply, At: a.At}
+			}
+			u.queue = append(u.queue, a)
+			u.mu.Unlock()
+			u.wake <- struct{}{}
+		})
+	}
+	return at, nil
+}
+
+func TestUnicastRequest(t *testing.T) {
+	every := func(int) []scriptedReply { return []scriptedReply{{delay: time.Millisecond, mac: macA}} }
+	// The first of three probes is never answered.
+	lossy := func(p int) []scriptedReply {
+		if p == 0 {
+			return nil
+		}
+		return every(p)
+	}
+	tests := []struct {
+		name     string
+		script   func(int) []scriptedReply
+		answer   bool
+		unicast  bool
+		timeout  time.Duration
+		want     verdict.UnicastRequest
+		early    bool // the run ends before its deadline
+		replies  int
+		sentToMe bool
+		macless  bool
+	}{
+		{"answered without a MAC", every, true, true, time.Second, verdict.UnicastRequest{Sent: true, To: macA, Answered: true}, true, 3, true, true},
+		{"answered", every, true, true, time.Second, verdict.UnicastRequest{Sent: true, To: macA, Answered: true}, true, 3, true, false},
+		{"ignored: waits for the deadline", every, false, true, 600 * time.Millisecond, verdict.UnicastRequest{Sent: true, To: macA}, false, 3, true, false},
+		{"disabled", every, true, false, time.Second, verdict.UnicastRequest{}, true, 3, false, false},
+		{"a probe unanswered: none sent", lossy, true, true, 600 * time.Millisecond, verdict.UnicastRequest{}, false, 2, false, false},
+		// The last probe leaves at 20 ms; the settle time ends at
+		// FairWindow, 150 ms; 90 ms, less than UnicastMinWait, is left.
+		{"too little time left: none sent", every, true, true, 240 * time.Millisecond, verdict.UnicastRequest{}, true, 3, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var to mac.Addr
+			tr := unicastTransport{newScripted(tt.script), tt.answer, 2 * time.Millisecond, &to, tt.macless}
+			ctx, cancel := context.WithTimeout(context.Background(), tt.timeout)
+			defer cancel()
+			var obs verdict.Observation
+			if err := Run(ctx, tr, Schedule{Count: 3, Interval: 10 * time.Millisecond, Unicast: tt.unicast}, &obs); err != nil {
+				t.Fatal(err)
+			}
+			got := obs.Unicast
+			got.RTT = 0
+			if got != tt.want {
+				t.Errorf("Unicast %+v, want %+v", obs.Unicast, tt.want)
+			}
+			if tt.want.Answered && (obs.Unicast.RTT < 2*time.Millisecond || obs.Unicast.RTT > tt.timeout) {
+				t.Errorf("unicast rtt %v, want at least the responder's 2ms", obs.Unicast.RTT)
+			}
+			if (to == macA) != tt.sentToMe {
+				t.Errorf("sent to %v", to)
+			}
+			if len(obs.Replies) != tt.replies {
+				t.Errorf("%d replies recorded, want %d (the unicast answer is not a probe's)", len(obs.Replies), tt.replies)
+			}
+			if ended := obs.Elapsed < tt.timeout-50*time.Millisecond; ended != tt.early {
+				t.Errorf("run took %v of %v; want early end %v", obs.Elapsed, tt.timeout, tt.early)
+			}
+		})
+	}
+}

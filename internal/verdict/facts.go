@@ -67,6 +67,12 @@ type Facts struct {
 	// the target during the check: an answer to them can look like a
 	// repeated answer to us, so a repeat then proves nothing.
 	RepeatsAmbiguous bool
+	// Unicast is what became of the unicast reachability request, sent to
+	// UnicastTo after every probe was answered, UnicastRTT its answer's
+	// round trip.
+	Unicast    UnicastResult
+	UnicastTo  mac.Addr
+	UnicastRTT time.Duration
 	// LateReplies counts the probes whose first reply arrived after the
 	// next probe left (copied from the observation).
 	LateReplies int
@@ -165,6 +171,23 @@ type Answer struct {
 	Repeat time.Duration
 }
 
+// UnicastResult is what became of the unicast reachability request.
+type UnicastResult int
+
+// The unicast request's results.
+const (
+	// UnicastNotSent: disabled, a probe went unanswered, or too little
+	// time was left.
+	UnicastNotSent UnicastResult = iota
+	// UnicastAnswered: the owner answered it.
+	UnicastAnswered
+	// UnicastIgnored: the owner did not answer it by the deadline.
+	UnicastIgnored
+	// UnicastUnknown: an answer came, but other processes asked for the
+	// target too, so it may have been theirs.
+	UnicastUnknown
+)
+
 // RepeatWindow is how close together one MAC's two replies to one request
 // must arrive to count as two hosts answering: two kernels answering the
 // same broadcast answer within a millisecond or two of each other, even
@@ -230,6 +253,9 @@ func summarize(obs Observation, pol Policy) (Facts, derived) {
 		LateReplies:        obs.LateReplies,
 		MacvlanChildren:    obs.MacvlanChildren,
 		RepeatsAmbiguous:   obs.ForeignRequests > 0,
+		Unicast:            unicastResult(obs),
+		UnicastTo:          obs.Unicast.To,
+		UnicastRTT:         obs.Unicast.RTT,
 		Recorded:           len(obs.Replies) + len(obs.Announcements),
 		Unrecorded:         obs.Unrecorded,
 		Probes:             make([]Probe, len(obs.ProbesSent)),
@@ -371,6 +397,20 @@ func summarize(obs Observation, pol Policy) (Facts, derived) {
 		}
 	}
 	return f, d
+}
+
+// unicastResult judges the unicast request's answer: no answer by the
+// deadline is certain, an answer is only ours when nobody else asked.
+func unicastResult(obs Observation) UnicastResult {
+	switch u := obs.Unicast; {
+	case !u.Sent:
+		return UnicastNotSent
+	case !u.Answered:
+		return UnicastIgnored
+	case obs.ForeignRequests > 0:
+		return UnicastUnknown
+	}
+	return UnicastAnswered
 }
 
 // allowed lists the allowlist as MACs, in its ascending order.

@@ -247,6 +247,44 @@ func TestRespondersRules(t *testing.T) {
 	}
 }
 
+func TestUnicastRequest(t *testing.T) {
+	const arpIgnored = "answers broadcast ARP requests but not a unicast one to " + sA + ", which routers send to refresh their ARP entries: theirs go STALE then FAILED, and traffic to it blackholes once their cache expires"
+	const ndpIgnored = "answers multicast solicitations but not a unicast one to " + sA + ", which routers and hosts send to confirm their neighbor entries: theirs go FAILED and traffic to it blackholes until they resolve it again"
+	tests := []struct {
+		name     string
+		unicast  UnicastRequest
+		foreign  int
+		pol      Policy
+		state    State
+		result   UnicastResult
+		arp, ndp string // findings
+	}{
+		{"not sent", UnicastRequest{}, 0, Policy{}, OK, UnicastNotSent, "is at " + sA, "is at " + sA},
+		{"answered", UnicastRequest{Sent: true, To: macA, Answered: true, RTT: us(200)}, 0, Policy{}, OK, UnicastAnswered, "is at " + sA, "is at " + sA},
+		{"ignored", UnicastRequest{Sent: true, To: macA}, 0, Policy{}, Warning, UnicastIgnored, arpIgnored + "; is at " + sA, ndpIgnored + "; is at " + toNDPWords.Replace(sA)},
+		{"ignored while others asked: still no answer at all", UnicastRequest{Sent: true, To: macA}, 4, Policy{}, Warning, UnicastIgnored, arpIgnored + "; is at " + sA, ndpIgnored + "; is at " + sA},
+		{"answered while others asked: unknown, no finding", UnicastRequest{Sent: true, To: macA, Answered: true}, 4, Policy{}, OK, UnicastUnknown, "is at " + sA, "is at " + sA},
+		{"ignored, labelled owner", UnicastRequest{Sent: true, To: macA}, 0, policy("", "", nodeA), Warning, UnicastIgnored, arpIgnored + "; is at " + sA + " (node-a)", ndpIgnored + "; is at " + sA + " (node-a)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			obs := observe(3, healthy3(macA)...)
+			obs.Unicast, obs.ForeignRequests = tt.unicast, tt.foreign
+			for _, o := range []Observation{obs, asNDP(obs)} {
+				r := Decide(o, tt.pol)
+				want := tt.arp
+				if o.Protocol == ProtocolNDP {
+					want = tt.ndp
+				}
+				if r.State != tt.state || findingsText(r) != want || r.Facts.Unicast != tt.result {
+					t.Errorf("%s: %v %d %q\nwant %v %d %q", o.Protocol, r.State, r.Facts.Unicast, findingsText(r), tt.state, tt.result, want)
+				}
+				checkInvariants(t, o, r)
+			}
+		})
+	}
+}
+
 func TestSplitBrainNotes(t *testing.T) {
 	split := observe(3, rep(0, macA, us(300)), rep(0, macB, us(310)), rep(1, macA, us(300)), rep(1, macB, us(310)), rep(2, macA, us(300)), rep(2, macB, us(310)))
 	r := Decide(split, Policy{})

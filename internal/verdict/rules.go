@@ -117,6 +117,10 @@ const (
 	// named with the fix (raise -i): a note when nothing was lost; with
 	// loss the loss finding says it instead.
 	LateReply Rule = "late-replies"
+	// UnicastRule: the owner answered every broadcast request but not
+	// the unicast one to its MAC, which routers send to refresh their
+	// neighbor entries: WARNING.
+	UnicastRule Rule = "unicast"
 	// Owner: the one answering MAC is named (OK) unless another finding
 	// already did.
 	Owner Rule = "owner"
@@ -140,6 +144,7 @@ var rules = []struct {
 	{SharedMAC, sharedMAC},
 	{MacvlanParent, macvlanParent},
 	{LateReply, lateReply},
+	{UnicastRule, unicastIgnored},
 	{Owner, owner},
 }
 
@@ -384,6 +389,29 @@ func roundTrip(c *decision) (State, string, bool) {
 		r = pol.Crit.RTA
 	}
 	return st, describeRTA(rta, st, r), true
+}
+
+// unicastIgnored: a router keeps its neighbor entry for the target fresh
+// with unicast requests to the MAC it cached (Linux: NUD_PROBE, IPv6
+// neighbor unreachability detection); an owner that answers only
+// broadcast (multicast) requests lets those entries fail, and traffic
+// through the router blackholes until the entry is resolved again. The
+// note names the causes measured: MetalLB's IPv6 responder, and Linux
+// proxying NDP with only the interface's proxy_ndp set (ip6_forward looks
+// at all.proxy_ndp, so the unicast solicitation is forwarded instead).
+func unicastIgnored(c *decision) (State, string, bool) {
+	f := c.f
+	if f.Unicast != UnicastIgnored {
+		return OK, "", false
+	}
+	if f.Protocol == ProtocolNDP {
+		c.notes = append(c.notes, "Known causes of unanswered unicast solicitations: MetalLB's IPv6 responder, which listens on the solicited-node group only (metallb#2920); a Linux router proxying the address with net.ipv6.conf.IFACE.proxy_ndp=1 but net.ipv6.conf.all.proxy_ndp=0, which forwards unicast solicitations for it instead of answering them.")
+		return found(Warning, "answers multicast solicitations but not a unicast one to %s, which routers and hosts send to confirm their neighbor entries: theirs go FAILED and traffic to it blackholes until they resolve it again",
+			plainMAC(MAC{Addr: f.UnicastTo}))
+	}
+	c.notes = append(c.notes, "Known causes of unanswered unicast ARP requests: a responder that answers only broadcast requests, or one whose MAC the switch no longer forwards to the port it answers from (a moved VIP whose old MAC is still cached).")
+	return found(Warning, "answers broadcast ARP requests but not a unicast one to %s, which routers send to refresh their ARP entries: theirs go STALE then FAILED, and traffic to it blackholes once their cache expires",
+		plainMAC(MAC{Addr: f.UnicastTo}))
 }
 
 // owner names the one answering MAC unless a finding already did.

@@ -929,6 +929,8 @@ func TestEveryRuleFires(t *testing.T) {
 	macvlan.MacvlanChildren = []string{"mv0"}
 	late := observe(3, healthy3(macA)...)
 	late.LateReplies = 1
+	ignored := observe(3, healthy3(macA)...)
+	ignored.Unicast = UnicastRequest{Sent: true, To: macA}
 	tests := []struct {
 		rule Rule
 		obs  Observation
@@ -946,6 +948,7 @@ func TestEveryRuleFires(t *testing.T) {
 		{SharedMAC, twice, Policy{}},
 		{MacvlanParent, macvlan, Policy{}},
 		{LateReply, late, Policy{}},
+		{UnicastRule, ignored, Policy{}},
 		{Owner, observe(3, healthy3(macA)...), Policy{}},
 	}
 	// Notes explain and set no state: the rule speaks, at OK, among the

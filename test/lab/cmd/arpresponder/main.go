@@ -102,7 +102,7 @@ func run() error {
 	if target.Is4() {
 		r, err = newARP(ifi, target, deadline, *metallb)
 	} else {
-		r, err = newNDP(ifi, target, deadline, !*metallb)
+		r, err = newNDP(ifi, target, deadline, *metallb)
 	}
 	if err != nil {
 		return err
@@ -265,15 +265,22 @@ func (r *arpResponder) Close() error { return r.c.Close() }
 // answers multicast solicitations only (upstream issue metallb#2920).
 // override is false for MetalLB's solicited advertisements, which do not
 // set the Override flag.
+//
+// Without -metallb it answers as a host that owns the address does, also
+// solicitations sent unicast to the address (neighbor unreachability
+// detection): it reads them from a packet socket, since the kernel hands
+// a raw socket only packets for its own addresses.
 type ndpResponder struct {
 	c        *ndp.Conn
 	target   netip.Addr
 	override bool
+	wire     *packet.Conn // without -metallb: every solicitation on the link
+	buf      []byte
 }
 
 var allNodes = netip.MustParseAddr("ff02::1")
 
-func newNDP(ifi *net.Interface, target netip.Addr, deadline time.Time, override bool) (*ndpResponder, error) {
+func newNDP(ifi *net.Interface, target netip.Addr, deadline time.Time, metallb bool) (*ndpResponder, error) {
 	c, _, err := ndp.Listen(ifi, ndp.LinkLocal)
 	if err != nil {
 		return nil, err
@@ -289,12 +296,50 @@ func newNDP(ifi *net.Interface, target netip.Addr, deadline time.Time, override 
 		c.Close()
 		return nil, err
 	}
-	return &ndpResponder{c: c, target: target, override: override}, nil
+	r := &ndpResponder{c: c, target: target, override: !metallb}
+	if !metallb {
+		if r.wire, err = packet.Listen(ifi, packet.Raw, unix.ETH_P_IPV6, nil); err == nil {
+			err = r.wire.SetReadDeadline(deadline)
+		}
+		if err != nil {
+			c.Close()
+			return nil, err
+		}
+		r.buf = make([]byte, 1514)
+	}
+	return r, nil
+}
+
+// read returns the next neighbor discovery message and its source: from
+// the ICMPv6 socket, or without -metallb from the packet socket, which
+// also sees solicitations sent unicast to the target.
+func (r *ndpResponder) read() (ndp.Message, netip.Addr, error) {
+	if r.wire == nil {
+		m, _, src, err := r.c.ReadFrom()
+		return m, src, err
+	}
+	for {
+		n, _, err := r.wire.ReadFrom(r.buf)
+		if err != nil {
+			return nil, netip.Addr{}, err
+		}
+		// Ethernet, then an IPv6 header without extensions carrying
+		// ICMPv6.
+		if n < 14+40+24 || r.buf[14+6] != 58 {
+			continue
+		}
+		src, _ := netip.AddrFromSlice(r.buf[14+8 : 14+24])
+		m, err := ndp.ParseMessage(r.buf[14+40 : n])
+		if err != nil {
+			continue
+		}
+		return m, src, nil
+	}
 }
 
 func (r *ndpResponder) next() (func(net.HardwareAddr) error, error) {
 	for {
-		m, _, src, err := r.c.ReadFrom()
+		m, src, err := r.read()
 		if err != nil {
 			return nil, err
 		}
@@ -321,7 +366,12 @@ func (r *ndpResponder) advertise(m net.HardwareAddr, solicited bool, to netip.Ad
 	}, nil, to)
 }
 
-func (r *ndpResponder) Close() error { return r.c.Close() }
+func (r *ndpResponder) Close() error {
+	if r.wire != nil {
+		r.wire.Close()
+	}
+	return r.c.Close()
+}
 
 func hasSourceLLA(ns *ndp.NeighborSolicitation) bool {
 	for _, o := range ns.Options {
