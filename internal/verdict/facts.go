@@ -166,8 +166,8 @@ type Answer struct {
 	RTT time.Duration
 	// Replies counts its replies to the probe.
 	Replies int
-	// Repeat is how long after its first reply its second arrived; 0 when
-	// it replied once.
+	// Repeat is how long after its first reply its second arrived, among
+	// replies sent from the MAC they claim; 0 when it replied once.
 	Repeat time.Duration
 }
 
@@ -272,6 +272,11 @@ func summarize(obs Observation, pol Policy) (Facts, derived) {
 		mac   mac.Addr
 	}
 	inProbe := make(map[probeMAC]int) // index into Answers; keeps a flood linear
+	type repeat struct {
+		n          int
+		first, gap time.Duration
+	}
+	honest := make(map[probeMAC]repeat) // replies not spoofed, by probe and MAC
 	spoof := func(claimed, via mac.Addr) {
 		if via.IsZero() || via == claimed {
 			return
@@ -289,11 +294,20 @@ func summarize(obs Observation, pol Policy) (Facts, derived) {
 		p := &f.Probes[r.Probe]
 		p.Replies++
 		k := probeMAC{r.Probe, r.MAC}
-		if i, ok := inProbe[k]; ok {
-			a := &p.Answers[i]
-			if a.Replies++; a.Replies == 2 {
-				a.Repeat = max(r.RTT-a.RTT, 0)
+		if !spoofedReply(r) {
+			// Repeats count only among replies sent from the MAC they
+			// claim: a forger's stream claiming the owner's MAC is
+			// spoofing, not a second host.
+			h := honest[k]
+			if h.n++; h.n == 1 {
+				h.first = r.RTT
+			} else if h.n == 2 {
+				h.gap = max(r.RTT-h.first, 0)
 			}
+			honest[k] = h
+		}
+		if i, ok := inProbe[k]; ok {
+			p.Answers[i].Replies++
 		} else {
 			inProbe[k] = len(p.Answers)
 			p.Answers = append(p.Answers, Answer{MAC: describe(r.MAC), RTT: r.RTT, Replies: 1})
@@ -312,9 +326,15 @@ func summarize(obs Observation, pol Policy) (Facts, derived) {
 		a.MinRTT = min(a.MinRTT, r.RTT)
 		a.MaxRTT = max(a.MaxRTT, r.RTT)
 	}
+	for k, h := range honest {
+		if h.n > 1 {
+			p := &f.Probes[k.probe]
+			p.Answers[inProbe[k]].Repeat = h.gap
+		}
+	}
 	var total time.Duration
 	inMulti := make(map[mac.Addr]bool)
-	for _, p := range f.Probes {
+	for pi, p := range f.Probes {
 		if p.Replies == 0 {
 			continue
 		}
@@ -328,7 +348,7 @@ func summarize(obs Observation, pol Policy) (Facts, derived) {
 		f.RTMax = max(f.RTMax, first)
 		repeated := false
 		for _, a := range p.Answers {
-			if a.Replies > 1 && a.Repeat <= RepeatWindow && !f.RepeatsAmbiguous {
+			if honest[probeMAC{pi, a.Addr}].n > 1 && a.Repeat <= RepeatWindow && !f.RepeatsAmbiguous {
 				repeated = true
 				d.maxRepeats = max(d.maxRepeats, a.Replies)
 				if !slices.ContainsFunc(d.repeaters, func(m MAC) bool { return m.Addr == a.Addr }) {
@@ -422,3 +442,7 @@ func allowed(l allowlist.List) []MAC {
 	}
 	return out
 }
+
+// spoofedReply reports whether a reply left from another link-layer
+// address than the MAC it claims.
+func spoofedReply(r Reply) bool { return !r.Via.IsZero() && r.Via != r.MAC }

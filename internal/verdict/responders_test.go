@@ -368,3 +368,22 @@ func TestMACNames(t *testing.T) {
 		}
 	}
 }
+
+func TestSpoofedRepeatsAreNoSecondHost(t *testing.T) {
+	// A forger sends replies claiming the owner's MAC from its own, every
+	// few milliseconds: spoofing, not two hosts behind one MAC.
+	obs := observe(3, twice(3, macA, us(100))...)
+	for i := range obs.Replies {
+		if i%2 == 1 {
+			obs.Replies[i].Via = macZ
+		}
+	}
+	r := Decide(obs, Policy{})
+	if r.Facts.RepeatProbes != 0 || r.State != Warning || !strings.Contains(findingsText(r), "a sign of spoofing") {
+		t.Errorf("%v %q, RepeatProbes %d; want WARNING for spoofing only", r.State, findingsText(r), r.Facts.RepeatProbes)
+	}
+	// Replies at the same instant are repeats too.
+	if r := Decide(observe(2, twice(2, macA, 0)...), Policy{}); r.Facts.RepeatProbes != 2 || r.State != Critical {
+		t.Errorf("simultaneous repeats: %v %q", r.State, findingsText(r))
+	}
+}

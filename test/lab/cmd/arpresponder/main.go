@@ -10,6 +10,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"flag"
 	"fmt"
@@ -269,7 +270,9 @@ func (r *arpResponder) Close() error { return r.c.Close() }
 // Without -metallb it answers as a host that owns the address does, also
 // solicitations sent unicast to the address (neighbor unreachability
 // detection): it reads them from a packet socket, since the kernel hands
-// a raw socket only packets for its own addresses.
+// a raw socket only packets for its own addresses, and sends its
+// advertisements from the MAC they claim, as the ARP responder does, so
+// that the switch forwards a unicast solicitation to that MAC here.
 type ndpResponder struct {
 	c        *ndp.Conn
 	target   netip.Addr
@@ -347,11 +350,57 @@ func (r *ndpResponder) next() (func(net.HardwareAddr) error, error) {
 		if !ok || ns.TargetAddress != r.target || src.IsUnspecified() || !hasSourceLLA(ns) {
 			continue
 		}
-		return func(from net.HardwareAddr) error { return r.advertise(from, true, src) }, nil
+		solicitor := sourceLLA(ns)
+		return func(from net.HardwareAddr) error {
+			if r.wire != nil {
+				return r.advertiseFrom(from, true, src, solicitor)
+			}
+			return r.advertise(from, true, src)
+		}, nil
 	}
 }
 
+// advertiseFrom sends the advertisement as an Ethernet frame from m to
+// the MAC dst.
+func (r *ndpResponder) advertiseFrom(m net.HardwareAddr, solicited bool, to netip.Addr, dst net.HardwareAddr) error {
+	msg, err := ndp.MarshalMessageChecksum(&ndp.NeighborAdvertisement{
+		Solicited:     solicited,
+		Override:      !solicited || r.override,
+		TargetAddress: r.target,
+		Options:       []ndp.Option{&ndp.LinkLayerAddress{Direction: ndp.Target, Addr: m}},
+	}, r.target, to)
+	if err != nil {
+		return err
+	}
+	frame := make([]byte, 14+40, 14+40+len(msg))
+	copy(frame[0:6], dst)
+	copy(frame[6:12], m)
+	frame[12], frame[13] = 0x86, 0xdd
+	frame[14] = 6 << 4
+	binary.BigEndian.PutUint16(frame[14+4:], uint16(len(msg)))
+	frame[14+6], frame[14+7] = 58, 255
+	src, dest := r.target.As16(), to.As16()
+	copy(frame[14+8:], src[:])
+	copy(frame[14+24:], dest[:])
+	frame = append(frame, msg...)
+	_, err = r.wire.WriteTo(frame, &packet.Addr{HardwareAddr: dst})
+	return err
+}
+
+// sourceLLA returns a solicitation's source link-layer address.
+func sourceLLA(ns *ndp.NeighborSolicitation) net.HardwareAddr {
+	for _, o := range ns.Options {
+		if l, ok := o.(*ndp.LinkLayerAddress); ok && l.Direction == ndp.Source {
+			return l.Addr
+		}
+	}
+	return nil
+}
+
 func (r *ndpResponder) announce(m net.HardwareAddr) error {
+	if r.wire != nil {
+		return r.advertiseFrom(m, false, allNodes, net.HardwareAddr{0x33, 0x33, 0, 0, 0, 1})
+	}
 	return r.advertise(m, false, allNodes)
 }
 
