@@ -72,6 +72,15 @@ func (w *wire) foreign() bool {
 	return true
 }
 
+// placeUnicast places the unicast request in the sequence, as a request
+// that is no probe's: its answer then matches it and is credited to no
+// probe, instead of looking like a second answer to the last one.
+func (w *wire) placeUnicast() {
+	if len(w.requests) < MaxRecorded {
+		w.requests = append(w.requests, wireRequest{probe: -1})
+	}
+}
+
 // known reports whether a reply from m is already recorded.
 func (w *wire) known(m mac.Addr) bool { return w.macs[m] }
 

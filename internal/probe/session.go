@@ -185,6 +185,7 @@ func Run(ctx context.Context, t Transport, s Schedule, obs *verdict.Observation)
 		unicastDecided bool      // sent, or found it cannot be
 		unicastPending bool      // sent, not yet answered
 		unicastAt      time.Time // when it left
+		unicastEchoed  bool      // placed in the sequence at its echo
 	)
 
 	finish := func() {
@@ -255,6 +256,9 @@ func Run(ctx context.Context, t Transport, s Schedule, obs *verdict.Observation)
 					}
 					obs.Unicast = verdict.UnicastRequest{Sent: true, To: owner}
 					unicastAt, unicastPending = at, true
+					if !echoes {
+						w.placeUnicast()
+					}
 					continue
 				}
 			}
@@ -279,6 +283,15 @@ func Run(ctx context.Context, t Transport, s Schedule, obs *verdict.Observation)
 		}
 		switch ans.Kind {
 		case OwnRequest:
+			if ans.Probe >= s.Count {
+				// The unicast request's echo: its transport tags it
+				// past every probe.
+				if obs.Unicast.Sent && !unicastEchoed {
+					unicastEchoed = true
+					w.placeUnicast()
+				}
+				continue
+			}
 			w.echoed(ans.Probe)
 		case ForeignRequest:
 			if !w.foreign() {
@@ -298,10 +311,10 @@ func Run(ctx context.Context, t Transport, s Schedule, obs *verdict.Observation)
 		case Reply:
 			if unicastPending && ans.MAC == obs.Unicast.To && ans.At.After(unicastAt) {
 				// Every probe was answered before it left: this
-				// answers the unicast request.
+				// answers the unicast request. It is recorded as
+				// well, matching the unicast request in the sequence.
 				obs.Unicast.Answered, obs.Unicast.RTT = true, ans.At.Sub(unicastAt)
 				unicastPending = false
-				continue
 			}
 			if len(w.requests) == 0 {
 				// Before any request left, a reply answers nothing of

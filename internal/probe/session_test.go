@@ -605,3 +605,48 @@ func TestUnicastRequest(t *testing.T) {
 		})
 	}
 }
+
+// echoingUnicastTransport reports its requests in wire order, the unicast
+// one tagged past every probe as arpprobe tags it, and answers each.
+type echoingUnicastTransport struct{ echoingTransport }
+
+func (e echoingUnicastTransport) SendUnicast(to mac.Addr) (time.Time, error) {
+	e.mu.Lock()
+	e.queue = append(e.queue, Answer{Kind: OwnRequest, Probe: 0xffff, At: time.Now()})
+	e.mu.Unlock()
+	e.wake <- struct{}{}
+	at := time.Now()
+	time.AfterFunc(time.Millisecond, func() {
+		e.mu.Lock()
+		e.queue = append(e.queue, Answer{Kind: Reply, MAC: to, At: time.Now()})
+		e.mu.Unlock()
+		e.wake <- struct{}{}
+	})
+	return at, nil
+}
+
+func TestUnicastAnswerIsNoProbesReply(t *testing.T) {
+	every := func(int) []scriptedReply { return []scriptedReply{{delay: time.Millisecond, mac: macA}} }
+	for name, tr := range map[string]Transport{
+		"wire order": echoingUnicastTransport{echoingTransport{newScripted(every)}},
+		"by arrival": unicastTransport{newScripted(every), true, time.Millisecond, new(mac.Addr), false},
+	} {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		var obs verdict.Observation
+		err := Run(ctx, tr, Schedule{Count: 3, Interval: 10 * time.Millisecond, Unicast: true}, &obs)
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !obs.Unicast.Answered {
+			t.Errorf("%s: unicast %+v, want answered", name, obs.Unicast)
+		}
+		perProbe := map[int]int{}
+		for _, r := range obs.Replies {
+			perProbe[r.Probe]++
+		}
+		if len(obs.Replies) != 3 || perProbe[0] != 1 || perProbe[1] != 1 || perProbe[2] != 1 {
+			t.Errorf("%s: replies %+v; want one per probe, the unicast answer credited to none", name, obs.Replies)
+		}
+	}
+}
