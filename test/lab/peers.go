@@ -289,3 +289,35 @@ func (s *Segment) AddMacvlanHost() (parent, child string, err error) {
 	})
 	return parent, child, err
 }
+
+// PeerScenarios adds the real-responder peers the demonstrations need (a
+// MetalLB-like speaker, keepalived with a virtual MAC split by a
+// partition, a proxy-ARP router) and returns their scenarios. A peer that
+// cannot be set up (keepalived missing) is left out, with why in skipped.
+func (s *Segment) PeerScenarios() (scenarios []Scenario, skipped []error) {
+	if _, err := s.AddSpeaker(Speaker{Role: "speaker", MAC: SpeakerMAC, Host: 62,
+		IPs: []string{SpeakerIP, SpeakerIP6}, LagMin: 5 * time.Millisecond, LagMax: 80 * time.Millisecond}); err != nil {
+		skipped = append(skipped, fmt.Errorf("MetalLB-like speaker: %w", err))
+	} else {
+		expect := []string{"-e", SpeakerMAC + "=speaker"}
+		scenarios = append(scenarios,
+			Scenario{"MetalLB-like speaker (userspace, 5-80 ms late): IPv4 answered, unicast request too", append([]string{"-H", SpeakerIP}, expect...)},
+			Scenario{"MetalLB-like speaker, IPv6: it never answers a unicast solicitation (metallb#2920)", append([]string{"-H", SpeakerIP6}, expect...)})
+	}
+	if _, err := s.AddVRRPSplitBrain(); err != nil {
+		skipped = append(skipped, fmt.Errorf("keepalived split brain: %w", err))
+	} else {
+		scenarios = append(scenarios,
+			Scenario{"keepalived use_vmac after a VRRP partition: two masters behind the virtual MAC", []string{"-H", VRRPIP}},
+			Scenario{"the same over IPv6", []string{"-H", VRRPIP6}})
+	}
+	if _, err := s.AddProxyARPRouter(ProxiedIP, ProxiedIP6); err != nil {
+		skipped = append(skipped, fmt.Errorf("proxy-ARP router: %w", err))
+	} else {
+		expect := []string{"-e", RouterMAC + "=router"}
+		scenarios = append(scenarios,
+			Scenario{"proxy-ARP router (proxy_delay up to 0.8 s): replies after the next request", append([]string{"-H", ProxiedIP, "-t", "2"}, expect...)},
+			Scenario{"proxy-NDP router with only eth0.proxy_ndp set: it forwards unicast solicitations", append([]string{"-H", ProxiedIP6, "-t", "3"}, expect...)})
+	}
+	return scenarios, skipped
+}
