@@ -4,9 +4,7 @@ package main
 // MetalLB's layer-2 speaker (userspace, late under load, broadcast only),
 // a proxy-ARP router (kernel proxy_delay), keepalived 2.2.7 with use_vmac
 // after a VRRP partition, a macvlan's parent, and a host that stalls the
-// check while it opens its sockets. Tests whose right answer needs a
-// verdict rule the check does not have yet run the scenario, and skip
-// with what they saw when the output is not yet the one wanted.
+// check while it opens its sockets.
 
 import (
 	"bytes"
@@ -108,24 +106,6 @@ func concurrently(t *testing.T, n int, args ...string) []outcome {
 	}
 	wg.Wait()
 	return out
-}
-
-// pending collects, family by family, outputs that do not yet show what a
-// verdict rule still to be written must show; skip then skips with them
-// all, so both families run first.
-type pending []string
-
-func (p *pending) want(ok bool, o outcome) {
-	if !ok {
-		*p = append(*p, fmt.Sprintf("exit %d: %s", o.code, o.summary))
-	}
-}
-
-func (p pending) skip(t *testing.T, what string) {
-	t.Helper()
-	if len(p) > 0 {
-		t.Skipf("issue-10 phase 2: %s; today: %s", what, strings.Join(p, "; "))
-	}
 }
 
 func TestMetalLBSpeakerAnswers(t *testing.T) {

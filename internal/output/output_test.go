@@ -604,3 +604,33 @@ func TestUnicastPerfdata(t *testing.T) {
 		}
 	}
 }
+
+func TestUnicastInFormats(t *testing.T) {
+	obs := observe(3, healthy3(macA)...)
+	obs.Unicast = verdict.UnicastRequest{Sent: true, To: macA}
+	r := verdict.Decide(obs, verdict.Policy{})
+	doc, err := Render(FormatJSON, r, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body := string(doc.Body); !strings.Contains(body, `"unicast": 0,`) || !strings.Contains(body, `"Known causes of unanswered unicast ARP requests`) {
+		t.Errorf("JSON without unicast 0 and its note:\n%s", body)
+	}
+	doc, err = Render(FormatOpenMetrics, r, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(doc.Body), "check_arp_unicast_answered{") || !strings.Contains(string(doc.Body), "} 0\n") {
+		t.Errorf("OpenMetrics without check_arp_unicast_answered 0:\n%s", doc.Body)
+	}
+	// Not sent: null in JSON, absent in OpenMetrics.
+	r = verdict.Decide(observe(3, healthy3(macA)...), verdict.Policy{})
+	doc, _ = Render(FormatJSON, r, 0)
+	if !strings.Contains(string(doc.Body), `"unicast": null,`) {
+		t.Errorf("JSON: %s", doc.Body)
+	}
+	doc, _ = Render(FormatOpenMetrics, r, 0)
+	if strings.Contains(string(doc.Body), "check_arp_unicast_answered") {
+		t.Errorf("OpenMetrics has a unicast sample without a unicast request:\n%s", doc.Body)
+	}
+}
