@@ -210,8 +210,9 @@ func TestIcingaCommandCoversEveryFlag(t *testing.T) {
 			t.Errorf("the CheckCommand lacks %s", want)
 		}
 	}
-	if n, d := strings.Count(conf, "value = "), strings.Count(conf, "description = "); d != len(keys) || n+1 != len(keys) {
-		t.Errorf("%d arguments, %d values, %d descriptions: every argument wants a description", len(keys), n, d)
+	n, d, switches := strings.Count(conf, "value = "), strings.Count(conf, "description = "), strings.Count(conf, "set_if = ")
+	if d != len(keys) || n+switches != len(keys) {
+		t.Errorf("%d arguments, %d values, %d switches, %d descriptions: every argument wants a value or a switch, and a description", len(keys), n, switches, d)
 	}
 }
 
