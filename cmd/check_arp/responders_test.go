@@ -7,8 +7,6 @@ package main
 // check while it opens its sockets.
 
 import (
-	"bytes"
-	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -63,31 +61,13 @@ type outcome struct {
 // (for example strace), and parses what a monitoring engine reads.
 func runFrom(t *testing.T, ns string, wrap []string, args ...string) outcome {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	argv := append(append(append([]string{"netns", "exec", ns}, wrap...), checkBinary()), args...)
-	cmd := exec.CommandContext(ctx, "ip", argv...)
-	var stdout bytes.Buffer
-	cmd.Stdout = &stdout
-	err := cmd.Run()
-	o := outcome{perf: map[string]string{}, out: stdout.String()}
-	if ee, ok := err.(*exec.ExitError); ok {
-		o.code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("running check_arp %v: %v", args, err)
+	r := runInvocation(invocation{ns: ns, as: wrap, bin: checkBinary(), args: args})
+	if r.err != nil {
+		t.Errorf("running check_arp %v: %v", args, r.err)
 	}
-	first, _, _ := strings.Cut(o.out, "\n")
-	o.summary, _, _ = strings.Cut(first, " | ")
-	o.summary = strings.TrimSpace(o.summary)
-	if i := strings.LastIndex(o.out, "|"); i >= 0 {
-		for _, m := range perfItem.FindAllStringSubmatch(o.out[i:], -1) {
-			o.perf[m[1]] = m[2]
-		}
-	}
-	if _, p, ok := strings.Cut(first, " | "); ok {
-		for _, m := range perfItem.FindAllStringSubmatch(p, -1) {
-			o.perf[m[1]] = m[2]
-		}
+	o := outcome{code: r.code, summary: r.summary, perf: map[string]string{}, out: r.stdout}
+	for label, v := range r.perf {
+		o.perf[label] = v.value
 	}
 	return o
 }

@@ -10,13 +10,19 @@ import (
 	"net/netip"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/alecthomas/kong"
 
 	"github.com/check-arp/check_arp/internal/allowlist"
+	"github.com/check-arp/check_arp/internal/mac"
 	"github.com/check-arp/check_arp/internal/output"
+	"github.com/check-arp/check_arp/internal/ownership"
+	"github.com/check-arp/check_arp/internal/pace"
+	"github.com/check-arp/check_arp/internal/state"
+	"github.com/check-arp/check_arp/internal/targets"
 	"github.com/check-arp/check_arp/internal/threshold"
 	"github.com/check-arp/check_arp/internal/verdict"
 )
@@ -31,11 +37,18 @@ const (
 // Config is a validated command line: what to check, how, and how to
 // judge and print the result.
 type Config struct {
-	// Target is the address to check, IPv4 or IPv6, without zone.
-	Target netip.Addr
-	// Interface is the -I name (or the target's zone), "" to find it by
-	// route lookup.
+	// Targets are the addresses to check, at least one, in the order
+	// given, each with its interface ("" to find it by route lookup) and
+	// label.
+	Targets []targets.Target
+	// Target is the first address, IPv4 or IPv6, without zone; Interface
+	// its interface, "" to find it by route lookup. A check of one
+	// address needs no more.
+	Target    netip.Addr
 	Interface string
+	// Rate bounds the requests per second on each interface, for checks
+	// of several addresses.
+	Rate int
 	// Source is the -S address, the zero Addr to pick one; 0.0.0.0 asks
 	// for RFC 5227 probes.
 	Source netip.Addr
@@ -56,6 +69,13 @@ type Config struct {
 	Output output.Format
 	// Write is the --write file, "" for standard output.
 	Write string
+
+	// StateDir is the directory of the memory between runs (--state-dir,
+	// or state.DefaultDir); "" with --no-state.
+	StateDir string
+	// Flap is the --flap policy: how many changes of owner within what
+	// window are flapping.
+	Flap ownership.Flap
 }
 
 // Protocol is the protocol the check speaks for the target.
@@ -63,12 +83,14 @@ func (c Config) Protocol() string { return verdict.ProtocolOf(c.Target) }
 
 // Flags is the command line as kong reads it.
 type Flags struct {
-	Host       string           `name:"hostname" short:"H" aliases:"host" placeholder:"ADDRESS" help:"IPv4 or IPv6 address to check (required). An IPv6 link-local address needs its interface, as a zone (fe80::1%eth0) or with -I. --host is the same option."`
+	Host       []string         `name:"hostname" short:"H" aliases:"host" sep:"none" placeholder:"ADDRESS" help:"IPv4 or IPv6 address to check; repeatable and comma-separated, with ranges as MetalLB writes them (198.51.100.10-198.51.100.20, 198.51.100.64/28, 2001:db8::/124). An IPv6 link-local address needs its interface, as a zone (fe80::1%eth0) or with -I. --host is the same option."`
 	Interface  string           `short:"I" placeholder:"NAME" help:"Interface on the target's segment. Default: the interface of the route to the target, which must be directly connected."`
 	Source     string           `short:"S" placeholder:"ADDRESS" help:"Sender address, of the target's family; must belong to the interface. Default: its address in the target's subnet (IPv6: else its link-local address). 0.0.0.0 sends RFC 5227 probes."`
 	Packets    int              `short:"p" aliases:"count" default:"3" placeholder:"N" help:"Number of requests (ARP requests, IPv6 neighbor solicitations) to send (1-${max_packets}; default ${default}). --count is the same option."`
 	Interval   Duration         `short:"i" default:"100ms" placeholder:"DURATION" help:"Time between requests, in seconds (0.5) or with a unit (200ms). Default ${default}."`
 	Timeout    Duration         `short:"t" default:"1s" placeholder:"DURATION" help:"Deadline for the whole check, in seconds (10, 2.5) or with a unit (1500ms). Requests unanswered by then are lost. Default ${default}."`
+	HostsFile  string           `placeholder:"FILE" help:"File of addresses to check: one address or range per line with an optional label (a service name) that the output shows, '#' comments. With -H, both are checked."`
+	Rate       int              `default:"${default_rate}" placeholder:"N" help:"Requests per second at most on each interface when several addresses are checked (1-${max_rate}; default ${default})."`
 	Expect     []string         `short:"e" placeholder:"MAC[=LABEL]" help:"Allowed MAC address with an optional label (a node name); repeatable and comma-separated. Any other answering MAC is CRITICAL."`
 	ExpectFile string           `placeholder:"FILE" help:"File of allowed MACs: one 'MAC [LABEL]' per line, '#' comments."`
 	Warning    string           `short:"w" placeholder:"RTA,PL%" help:"WARNING threshold: round-trip average in ms and packet loss in %, as check_icmp (200,40%); each part may be a range (~:200, @10:20)."`
@@ -77,7 +99,18 @@ type Flags struct {
 	Verbose    int              `short:"v" type:"counter" help:"More long output: -v adds a per-request timeline, -vv the sending side."`
 	Output     string           `enum:"${formats}" default:"nagios" placeholder:"FORMAT" help:"Output format: nagios (the Monitoring Plugins text), checkmk (a Checkmk local check line), json, or openmetrics (Prometheus text for node_exporter's textfile collector). The exit code is the plugin's in every format. Default ${default}."`
 	Write      string           `placeholder:"FILE" help:"Write the json or openmetrics output to FILE instead of standard output, atomically (a temporary file renamed over it); standard output gets the one-line summary. FILE may not be a symbolic link."`
+	Memory     MemoryFlags      `embed:""`
 	Version    kong.VersionFlag `short:"V" help:"Print the version and exit."`
+}
+
+// MemoryFlags are the flags of the memory between runs and of the owner
+// the control plane expects.
+type MemoryFlags struct {
+	ExpectOwner string `placeholder:"LABEL|MAC" help:"The node that should hold the address (the keepalived primary, the node MetalLB's ServiceL2Status names): an allowlist label or a MAC. Another allowed node holding it is WARNING; a MAC outside the allowlist stays CRITICAL."`
+	Moved       string `placeholder:"STATE" default:"warning" help:"State when the owner changed since the last check: ok, warning or critical (default ${default}). With ok an expected failover stays in the text but not in the state."`
+	Flap        string `placeholder:"COUNT/DURATION" default:"3/1h" help:"COUNT changes of owner within DURATION, over many checks, are CRITICAL (flapping), e.g. 5/30m or 10/1d. Default ${default}."`
+	StateDir    string `placeholder:"DIR" help:"Directory of the memory between runs: one small JSON file per target, safe to delete. Created with mode 0700 when missing; refused (a WARNING, the Layer 2 verdict stands) when it is a symbolic link, owned by another user or writable by others. Default: $XDG_STATE_HOME/check_arp, else ~/.local/state/check_arp in a home directory the user running the check owns, else /var/tmp/check_arp-UID."`
+	NoState     bool   `help:"Keep no memory between runs: nothing is read or written, --moved and --flap have no effect and owner_changes and owner_age are U."`
 }
 
 // ErrShown is returned by Parse after it printed help or the version. The
@@ -184,7 +217,8 @@ func newParser(f *Flags, out io.Writer, version string) (*kong.Kong, error) {
 		kong.Description("Checks that an IPv4 or IPv6 address is answered at Layer 2 (ARP, or NDP neighbor discovery for IPv6) by the machine(s) that should answer it. Run it on a host in the target's segment. Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN."),
 		kong.Writers(out, io.Discard),
 		kong.Exit(func(int) { panic(exitSignal{}) }),
-		kong.Vars{"version": "check_arp " + version, "max_packets": fmt.Sprint(MaxPackets), "formats": formatList()},
+		kong.Vars{"version": "check_arp " + version, "max_packets": fmt.Sprint(MaxPackets), "formats": formatList(),
+			"default_rate": fmt.Sprint(pace.DefaultRate), "max_rate": fmt.Sprint(pace.MaxRate)},
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true, NoExpandSubcommands: true, NoAppSummary: true}),
 		kong.Help(func(options kong.HelpOptions, ctx *kong.Context) error {
 			fmt.Fprintf(ctx.Stdout, "check_arp %s\n\n%s", version, wrapUsage(Synopsis(ctx.Model), 80))
@@ -276,36 +310,20 @@ func (f Flags) config() (Config, error) {
 		return cfg, usage("--write %s names a directory; name the file to write, e.g. %scheck_arp.prom", f.Write, f.Write)
 	}
 	cfg.Write = f.Write
-	if f.Host == "" {
+	if len(f.Host) == 0 && f.HostsFile == "" {
 		return cfg, usage("no target: name the IPv4 or IPv6 address to check with -H, e.g. -H 198.51.100.10 or -H 2001:db8::10")
 	}
-	target, err := netip.ParseAddr(f.Host)
+	list, err := targets.Parse(f.Host, f.HostsFile, targets.Options{Interface: f.Interface})
 	if err != nil {
-		return cfg, usage("-H %q is not an IP address; give the IPv4 or IPv6 address to check, e.g. -H 198.51.100.10 or -H 2001:db8::10 (names are not resolved)", f.Host)
+		return cfg, usage("%s", err)
 	}
-	target = target.Unmap()
-	cfg.Interface = f.Interface
-	if zone := target.Zone(); zone != "" {
-		// The zone names the interface (fe80::1%eth0), as -I does.
-		if f.Interface != "" && f.Interface != zone {
-			return cfg, usage("-H %s names interface %s as its zone but -I names %s; give the interface once", f.Host, zone, f.Interface)
-		}
-		cfg.Interface = zone
-		target = target.WithZone("")
+	cfg.Targets = list
+	cfg.Target, cfg.Interface = list[0].Addr, list[0].Interface
+	if len(list) > 1 {
+		// Several addresses share -I (a zone may name its own).
+		cfg.Interface = f.Interface
 	}
-	switch {
-	case target.Is6() && target.IsUnspecified():
-		return cfg, usage("-H %s is the unspecified address, which cannot own a MAC address; give the unicast IPv6 address to check", target)
-	case target.Is6() && target.IsMulticast():
-		return cfg, usage("-H %s is a multicast address, which cannot own a MAC address; give the unicast IPv6 address to check", target)
-	case target.IsUnspecified() || target.IsMulticast() || target == netip.AddrFrom4([4]byte{255, 255, 255, 255}):
-		return cfg, usage("-H %s cannot own a MAC address; give the unicast IPv4 address to check", target)
-	case target.IsLoopback():
-		return cfg, usage("-H %s is a loopback address, which never appears on a network segment", target)
-	case target.Is6() && target.IsLinkLocalUnicast() && cfg.Interface == "":
-		return cfg, usage("-H %s is a link-local address, which every link has; name its interface with -I or as a zone (-H %s%%eth0)", target, target)
-	}
-	cfg.Target = target
+	target := cfg.Target
 
 	if f.Source != "" {
 		src, err := netip.ParseAddr(f.Source)
@@ -317,6 +335,11 @@ func (f Flags) config() (Config, error) {
 			return cfg, usage("-S %q is not an IPv6 address; an IPv6 target is probed from one of the interface's IPv6 addresses (leave -S out to pick one)", f.Source)
 		case target.Is6() && src.IsUnspecified():
 			return cfg, usage("-S %s would send duplicate address detection probes, which are answered to all nodes rather than to this check; give one of the interface's IPv6 addresses or leave -S out", src)
+		}
+		for _, t := range list {
+			if t.Addr.Is4() != src.Is4() {
+				return cfg, usage("-S %s is an %s address but %s is %s: -S sets the sender of one family; leave it out, or check the families in separate runs", src, familyName(src), t.Addr, familyName(t.Addr))
+			}
 		}
 		cfg.Source = src
 	}
@@ -334,6 +357,19 @@ func (f Flags) config() (Config, error) {
 	cfg.Count, cfg.Interval = f.Packets, interval
 	cfg.Timeout = timeout
 	cfg.Unicast = !f.NoUnicast
+	if f.Rate < 1 || f.Rate > pace.MaxRate {
+		return cfg, usage("--rate %d is out of range; send between 1 and %d requests per second", f.Rate, pace.MaxRate)
+	}
+	cfg.Rate = f.Rate
+	if n := len(list); n > 1 {
+		if total := n * f.Packets; total > pace.MaxRequests {
+			return cfg, usage("%d addresses with %d requests each make %d requests, more than the %d one run sends; send fewer requests (-p) or split the addresses across several checks", n, f.Packets, total, pace.MaxRequests)
+		}
+		// All addresses on one interface is the longest case.
+		if span := pace.NewPlan(n, interval, f.Rate).Span(n, f.Packets); timeout <= span {
+			return cfg, usage("-t %s is too short for %d addresses with %d requests each at --rate %d, which take %s to send; raise -t above %s or --rate, or split the addresses across several checks", timeout, n, f.Packets, f.Rate, span.Round(time.Millisecond), span.Round(time.Millisecond))
+		}
+	}
 
 	for _, e := range f.Expect {
 		a, label, err := allowlist.ParseEntry(e)
@@ -361,7 +397,85 @@ func (f Flags) config() (Config, error) {
 		}
 	}
 	cfg.Verbosity = min(f.Verbose, 3)
+	if err := f.Memory.memory(&cfg); err != nil {
+		return cfg, err
+	}
 	return cfg, nil
+}
+
+// memory validates the flags of the memory between runs and
+// --expect-owner. It runs after the allowlist is read, since a label
+// names allowlist entries.
+func (f MemoryFlags) memory(cfg *Config) error {
+	switch strings.ToLower(strings.TrimSpace(f.Moved)) {
+	case "ok":
+		cfg.Policy.Moved = verdict.OK
+	case "warning":
+		cfg.Policy.Moved = verdict.Warning
+	case "critical":
+		cfg.Policy.Moved = verdict.Critical
+	default:
+		return usage("--moved %q is not a state; give ok, warning or critical", f.Moved)
+	}
+	flap, err := ownership.ParseFlap(f.Flap)
+	if err != nil {
+		return usage("%s", err)
+	}
+	cfg.Flap = flap
+	if f.ExpectOwner != "" {
+		if err := expectOwner(&cfg.Policy, strings.TrimSpace(f.ExpectOwner)); err != nil {
+			return err
+		}
+	}
+	if !f.NoState {
+		cfg.StateDir = f.StateDir
+		if cfg.StateDir == "" {
+			cfg.StateDir = state.DefaultDir()
+		}
+	}
+	return nil
+}
+
+// maxLabelsNamed bounds the labels an --expect-owner error lists.
+const maxLabelsNamed = 8
+
+// expectOwner reads --expect-owner: a MAC (which an allowlist, if any,
+// must allow), else the label of one or more allowlist entries.
+func expectOwner(pol *verdict.Policy, name string) error {
+	list := &pol.Allowed
+	if a, err := mac.Parse(name); err == nil {
+		if list.Len() > 0 && !list.Allows(a) {
+			return usage("--expect-owner %s is not in the allowlist, so it would be CRITICAL wherever it answers; add it with -e %s=LABEL or expect one of the allowed MACs", a, a)
+		}
+		pol.ExpectOwner, pol.ExpectOwnerName = []mac.Addr{a}, a.String()
+		if label := list.Label(a); label != "" {
+			pol.ExpectOwnerName = label
+		}
+		return nil
+	}
+	var labels []string
+	for _, a := range list.Addrs() {
+		label := list.Label(a)
+		if label == name {
+			pol.ExpectOwner = append(pol.ExpectOwner, a)
+		}
+		if label != "" && !slices.Contains(labels, label) {
+			labels = append(labels, label)
+		}
+	}
+	if len(pol.ExpectOwner) > 0 {
+		pol.ExpectOwnerName = name
+		return nil
+	}
+	if len(labels) == 0 {
+		return usage("--expect-owner %q is not a MAC address, and the allowlist has no labels to match; give the MAC, or label the nodes with -e MAC=LABEL or --expect-file", name)
+	}
+	slices.Sort(labels)
+	known := strings.Join(labels, ", ")
+	if len(labels) > maxLabelsNamed {
+		known = strings.Join(labels[:maxLabelsNamed], ", ") + fmt.Sprintf(" and %d more", len(labels)-maxLabelsNamed)
+	}
+	return usage("--expect-owner %q is not a label of the allowlist (known: %s); give one of them or a MAC address", name, known)
 }
 
 // maxAllowlistFile bounds the allowlist file that is read.
@@ -389,4 +503,12 @@ func unquoteErr(err error) string {
 		return s[i+2:]
 	}
 	return s
+}
+
+// familyName names an address's family for messages.
+func familyName(a netip.Addr) string {
+	if a.Is6() {
+		return "IPv6"
+	}
+	return "IPv4"
 }

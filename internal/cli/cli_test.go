@@ -304,7 +304,7 @@ func TestParseErrors(t *testing.T) {
 		{"empty -H", []string{"-H", ""}, []string{"-H"}},
 		{"-H without value", []string{"-H"}, []string{"--host"}},
 		{"-H name", []string{"-H", "gateway.example"}, []string{`-H "gateway.example" is not an IP address`, "names are not resolved"}},
-		{"-H CIDR", []string{"-H", target + "/24"}, []string{"is not an IP address"}},
+		{"-H CIDR with host bits", []string{"-H", target + "/24"}, []string{"has host bits set", "198.51.100.0/24"}},
 		{"-H IPv6 link-local without interface", []string{"-H", "fe80::1"}, []string{"-H fe80::1 is a link-local address", "-I", "fe80::1%eth0"}},
 		{"-H IPv6 zone and another -I", []string{"-H", "fe80::1%eth0", "-I", "eth1"}, []string{"-H fe80::1%eth0 names interface eth0 as its zone but -I names eth1"}},
 		{"-H IPv6 multicast", []string{"-H", "ff02::1"}, []string{"-H ff02::1 is a multicast address", "give the unicast IPv6 address"}},

@@ -140,6 +140,16 @@ func newTransport(conn rawsock.Conn, solicit []byte, dst unix.Sockaddr, c classi
 // ifi, sending with hop limit 255 and receiving only advertisements about
 // target with their hop limit and packet info.
 func openSocket(ifi *net.Interface, source, target netip.Addr) (fd int, err error) {
+	prog, err := targetFilter(target)
+	if err != nil {
+		return -1, err
+	}
+	return openSocketFiltered(ifi, source, prog)
+}
+
+// openSocketFiltered is openSocket with the kernel filter prog, which
+// passes the advertisements to read.
+func openSocketFiltered(ifi *net.Interface, source netip.Addr, prog []bpf.RawInstruction) (fd int, err error) {
 	fd, err = unix.Socket(unix.AF_INET6, unix.SOCK_RAW|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, unix.IPPROTO_ICMPV6)
 	if err != nil {
 		if errors.Is(err, unix.EAFNOSUPPORT) {
@@ -161,10 +171,6 @@ func openSocket(ifi *net.Interface, source, target netip.Addr) (fd int, err erro
 	f.Data[icmpTypeNA>>5] &^= 1 << (icmpTypeNA & 31) // ... but advertisements
 	if err := unix.SetsockoptICMPv6Filter(fd, unix.SOL_ICMPV6, unix.ICMPV6_FILTER, &f); err != nil {
 		return -1, fmt.Errorf("setting the ICMPv6 filter: %w", err)
-	}
-	prog, err := targetFilter(target)
-	if err != nil {
-		return -1, err
 	}
 	if err := attachFilter(fd, prog); err != nil {
 		return -1, err

@@ -22,8 +22,8 @@ type addr6 struct {
 
 // source6 returns the sender address of solicitations for req.Target on
 // ifi.
-func source6(ifi *net.Interface, req Request) (netip.Addr, error) {
-	addrs, err := ipv6Addrs(ifi)
+func source6(ifi *net.Interface, req Request, h host) (netip.Addr, error) {
+	addrs, err := h.ipv6Addrs(ifi)
 	if err != nil {
 		return netip.Addr{}, err
 	}

@@ -48,6 +48,29 @@ func fixable(format string, args ...any) error { return &Error{fmt.Sprintf(forma
 // asks the kernel for the route to the target and insists that the target
 // is on-link: neither ARP nor neighbor discovery crosses a router.
 func Resolve(ctx context.Context, req Request) (Path, error) {
+	return resolve(ctx, req, direct{})
+}
+
+// host is how resolve reads the host's interfaces, addresses and routes:
+// directly for one target, through a Resolver's caches for many.
+type host interface {
+	routeTo(ctx context.Context, target netip.Addr) (*net.Interface, netip.Addr, error)
+	interfaceByName(name string) (*net.Interface, error)
+	ipv4Addrs(ifi *net.Interface) ([]netip.Prefix, error)
+	ipv6Addrs(ifi *net.Interface) ([]addr6, error)
+}
+
+// direct asks the kernel every time.
+type direct struct{}
+
+func (direct) routeTo(ctx context.Context, target netip.Addr) (*net.Interface, netip.Addr, error) {
+	return routeTo(ctx, target)
+}
+func (direct) interfaceByName(name string) (*net.Interface, error)  { return interfaceByName(name) }
+func (direct) ipv4Addrs(ifi *net.Interface) ([]netip.Prefix, error) { return ipv4Addrs(ifi) }
+func (direct) ipv6Addrs(ifi *net.Interface) ([]addr6, error)        { return ipv6Addrs(ifi) }
+
+func resolve(ctx context.Context, req Request, h host) (Path, error) {
 	var (
 		ifi      *net.Interface
 		routeSrc netip.Addr
@@ -55,14 +78,14 @@ func Resolve(ctx context.Context, req Request) (Path, error) {
 	)
 	switch {
 	case req.Interface != "":
-		ifi, err = interfaceByName(req.Interface)
+		ifi, err = h.interfaceByName(req.Interface)
 		if err != nil {
 			return Path{}, fixable("interface %s does not exist on this host; 'ip -br link' lists the interfaces", quoteIfOdd(req.Interface))
 		}
 	case req.Target.Is6() && req.Target.IsLinkLocalUnicast():
 		return Path{}, fixable("%s is a link-local address, which every link has; name its interface with -I or as a zone (%s%%eth0)", req.Target, req.Target)
 	default:
-		ifi, routeSrc, err = routeTo(ctx, req.Target)
+		ifi, routeSrc, err = h.routeTo(ctx, req.Target)
 		if err != nil {
 			return Path{}, err
 		}
@@ -71,13 +94,13 @@ func Resolve(ctx context.Context, req Request) (Path, error) {
 		return Path{}, err
 	}
 	if req.Target.Is6() {
-		src, err := source6(ifi, req)
+		src, err := source6(ifi, req, h)
 		if err != nil {
 			return Path{}, err
 		}
 		return Path{Interface: ifi, Source: src}, nil
 	}
-	addrs, err := ipv4Addrs(ifi)
+	addrs, err := h.ipv4Addrs(ifi)
 	if err != nil {
 		return Path{}, err
 	}
@@ -116,6 +139,12 @@ func routeTo(ctx context.Context, target netip.Addr) (*net.Interface, netip.Addr
 		return nil, netip.Addr{}, fmt.Errorf("opening a netlink socket for the route lookup: %w", err)
 	}
 	defer h.Close()
+	return routeWith(ctx, h, target, net.InterfaceByIndex)
+}
+
+// routeWith asks the kernel through h which interface reaches target;
+// byIndex finds the interface of the route.
+func routeWith(ctx context.Context, h *netlink.Handle, target netip.Addr, byIndex func(int) (*net.Interface, error)) (*net.Interface, netip.Addr, error) {
 	if d, ok := ctx.Deadline(); ok {
 		if err := h.SetSocketTimeout(max(time.Until(d), time.Millisecond)); err != nil {
 			return nil, netip.Addr{}, fmt.Errorf("setting the route lookup timeout: %w", err)
@@ -145,7 +174,7 @@ func routeTo(ctx context.Context, target netip.Addr) (*net.Interface, netip.Addr
 		}
 		return nil, netip.Addr{}, fixable("%s is an address of this host, which does not answer its own %s; check it from another host on the segment", target, what)
 	}
-	ifi, err := net.InterfaceByIndex(r.LinkIndex)
+	ifi, err := byIndex(r.LinkIndex)
 	if err != nil {
 		return nil, netip.Addr{}, fmt.Errorf("the route to %s uses interface index %d: %w", target, r.LinkIndex, err)
 	}

@@ -23,9 +23,12 @@ import (
 // does not apply them, and check_arp's ranges (@, ~) are not its levels.
 // The text is the summary without the state (Checkmk shows its own), then
 // the long output, joined by a literal \n that Checkmk turns into lines.
-func Checkmk(r verdict.Result, verbosity int) string {
+func Checkmk(r verdict.Result, verbosity int) string { return checkmkResult(r, "", verbosity) }
+
+// checkmkResult is Checkmk with the address's label in the text.
+func checkmkResult(r verdict.Result, label string, verbosity int) string {
 	f := &r.Facts
-	text := strings.TrimPrefix(oneLine(Summary(r)), f.Protocol+" "+r.State.String()+" - ")
+	text := strings.TrimPrefix(oneLine(summaryNamed(r, label)), f.Protocol+" "+r.State.String()+" - ")
 	if long := cleanLines(LongOutput(r, verbosity)); long != "" {
 		text += "\n" + long
 	}

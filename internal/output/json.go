@@ -22,6 +22,7 @@ type jsonDoc struct {
 
 type jsonAddress struct {
 	Address   string        `json:"address"`
+	Label     string        `json:"label,omitempty"`
 	Family    string        `json:"family"`
 	Protocol  string        `json:"protocol"`
 	Interface string        `json:"interface,omitempty"`
@@ -104,11 +105,23 @@ type jsonAnswer struct {
 // object per address, with its findings and facts; -v adds the
 // per-request timeline. Times are in seconds, request numbers 1-based.
 func JSON(results []verdict.Result, verbosity int) ([]byte, error) {
-	doc := jsonDoc{Schema: JSONSchema, Addresses: make([]jsonAddress, 0, len(results))}
-	worst := verdict.OK
-	for _, r := range results {
-		worst = max(worst, r.State)
-		doc.Addresses = append(doc.Addresses, jsonAddressOf(r, verbosity))
+	return jsonEntries(resultEntries(results), verbosity)
+}
+
+// jsonEntries is JSON of entries, which may carry labels and failures.
+func jsonEntries(entries []Entry, verbosity int) ([]byte, error) {
+	doc := jsonDoc{Schema: JSONSchema, Addresses: make([]jsonAddress, 0, len(entries))}
+	worst := Worst(entries)
+	for _, e := range entries {
+		var a jsonAddress
+		if e.Failed() {
+			a = jsonFailedAddress(e.Failure, UnknownLine(verdict.ProtocolOf(e.Failure.Target), e.Failure.Err))
+		} else {
+			a = jsonAddressOf(e.Result, verbosity)
+			a.Summary = oneLine(summaryNamed(e.Result, e.Label))
+		}
+		a.Label = e.Label
+		doc.Addresses = append(doc.Addresses, a)
 	}
 	doc.State, doc.ExitCode = worst.String(), int(worst)
 	return marshal(doc)
@@ -185,12 +198,7 @@ func jsonAddressOf(r verdict.Result, verbosity int) jsonAddress {
 func jsonFailure(fail Failure, line string) []byte {
 	doc := jsonDoc{Schema: JSONSchema, State: verdict.Unknown.String(), ExitCode: int(verdict.Unknown), Addresses: []jsonAddress{}}
 	if fail.Target.IsValid() {
-		doc.Addresses = append(doc.Addresses, jsonAddress{
-			Address: fail.Target.String(), Family: family(fail.Target.Is6()), Protocol: verdict.ProtocolOf(fail.Target),
-			Interface: fail.Interface, State: verdict.Unknown.String(), Summary: line, Error: fail.Err.Error(),
-			Findings: []jsonFinding{}, MACs: []jsonAnswerer{}, Announcers: []jsonAnnouncer{},
-			Unexpected: []jsonMAC{}, Allowed: []jsonMAC{},
-		})
+		doc.Addresses = append(doc.Addresses, jsonFailedAddress(fail, line))
 	} else {
 		doc.Error = fail.Err.Error()
 	}
@@ -199,6 +207,16 @@ func jsonFailure(fail Failure, line string) []byte {
 		panic(err)
 	}
 	return b
+}
+
+// jsonFailedAddress is the object of an address without verdict.
+func jsonFailedAddress(fail Failure, line string) jsonAddress {
+	return jsonAddress{
+		Address: fail.Target.String(), Family: family(fail.Target.Is6()), Protocol: verdict.ProtocolOf(fail.Target),
+		Interface: fail.Interface, State: verdict.Unknown.String(), Summary: line, Error: fail.Err.Error(),
+		Findings: []jsonFinding{}, MACs: []jsonAnswerer{}, Announcers: []jsonAnnouncer{},
+		Unexpected: []jsonMAC{}, Allowed: []jsonMAC{},
+	}
 }
 
 func jsonMACOf(m verdict.MAC) jsonMAC {

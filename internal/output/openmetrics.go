@@ -88,14 +88,33 @@ var openMetrics = []openMetric{
 // node_exporter's textfile collector and promtool read (the part of
 // OpenMetrics that format shares): one gauge family per fact, one series
 // per address, labelled address, interface and family (ipv4, ipv6).
-func OpenMetrics(results []verdict.Result) string {
+func OpenMetrics(results []verdict.Result) string { return openMetricsEntries(resultEntries(results)) }
+
+// openMetricsEntries is OpenMetrics of entries: an entry's label is a
+// label of its check_arp_info series, and an address without verdict has
+// only its check_arp_state series, 3 (UNKNOWN).
+func openMetricsEntries(entries []Entry) string {
 	var b strings.Builder
-	for _, m := range openMetrics {
+	for i, m := range openMetrics {
 		header := false
-		for _, r := range results {
+		for _, e := range entries {
+			if e.Failed() {
+				if i == 0 {
+					if !header {
+						writeHeader(&b, m.name, m.help)
+						header = true
+					}
+					writeSample(&b, m.name, addressLabels(e.Failure.Target.String(), e.Failure.Interface, e.Failure.Target.Is6()), strconv.Itoa(int(verdict.Unknown)))
+				}
+				continue
+			}
+			r := e.Result
 			f := &r.Facts
 			base := addressLabels(f.Target.String(), f.Interface, f.Target.Is6())
 			for _, s := range m.values(r) {
+				if e.Label != "" && m.name == "check_arp_info" {
+					s.labels = append(s.labels, [2]string{"label", e.Label})
+				}
 				if !header {
 					writeHeader(&b, m.name, m.help)
 					header = true

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/check-arp/check_arp/internal/ownership"
 	"github.com/check-arp/check_arp/internal/threshold"
 	"github.com/check-arp/check_arp/internal/verdict"
 )
@@ -19,14 +20,26 @@ import (
 // "ARP OK - 198.51.100.10 is at 02:00:00:00:00:10 (node-a) on eth0: 3/3 replies, rta 0.041ms"
 // or, for IPv6, "NDP OK - 2001:db8::10 is at ...": the findings, worst
 // first, as one sentence about the target.
-func Summary(r verdict.Result) string {
+func Summary(r verdict.Result) string { return summaryNamed(r, "") }
+
+// summaryNamed is Summary with the address's label after it, if any:
+// "198.51.100.13 (web) is answered by ...".
+func summaryNamed(r verdict.Result, label string) string {
 	texts := make([]string, len(r.Findings))
 	for i, f := range r.Findings {
 		texts[i] = f.Text
 	}
 	f := &r.Facts
 	return fmt.Sprintf("%s %s - %s %s on %s: %s",
-		f.Protocol, r.State, f.Target, strings.Join(texts, "; "), f.Interface, counts(f))
+		f.Protocol, r.State, named(f.Target.String(), label), strings.Join(texts, "; "), f.Interface, counts(f))
+}
+
+// named is an address with its label, if any.
+func named(address, label string) string {
+	if label == "" {
+		return address
+	}
+	return address + " (" + label + ")"
 }
 
 func counts(f *verdict.Facts) string {
@@ -41,7 +54,7 @@ func counts(f *verdict.Facts) string {
 // timeline, -vv the sending side.
 func LongOutput(r verdict.Result, verbosity int) string {
 	f := &r.Facts
-	quiet := r.State == verdict.OK && len(f.Answerers) <= 1 && len(f.Announcers) == 0 && f.Unrecorded == 0
+	quiet := r.State == verdict.OK && len(f.Answerers) <= 1 && len(f.Announcers) == 0 && f.Unrecorded == 0 && f.Memory.Reset == ""
 	if verbosity == 0 && quiet {
 		return ""
 	}
@@ -61,14 +74,60 @@ func LongOutput(r verdict.Result, verbosity int) string {
 		lines = append(lines, "allowed: "+verdict.ListMACs(f.Allowed))
 	}
 	lines = append(lines, r.Notes...)
+	if f.Memory.Reset != "" {
+		lines = append(lines, "memory reset: "+f.Memory.Reset)
+	}
 	if verbosity >= 1 {
 		lines = append(lines, timeline(f)...)
+		if f.Memory.Used {
+			lines = append(lines, memoryLine(f))
+		}
 	}
 	if verbosity >= 2 {
 		lines = append(lines, fmt.Sprintf("probes sent from %s (%s) on %s; the run took %s",
 			f.Source, f.LocalMAC, f.Interface, formatDuration(f.Elapsed)))
 	}
 	return strings.Join(lines, "\n")
+}
+
+// memoryLine says what memory holds after this run: the owner and for how
+// long, the changes, and the check before this one.
+func memoryLine(f *verdict.Facts) string {
+	m, ev := &f.Memory, &f.Memory.Events
+	var b strings.Builder
+	b.WriteString("memory: ")
+	if ev.OwnerKnown {
+		atLeast := ""
+		if !ev.OwnerSinceObserved {
+			atLeast = "at least "
+		}
+		fmt.Fprintf(&b, "owner %s for %s%s, ", f.Describe(ev.Owner), atLeast, verdict.Span(ev.OwnerAge))
+	} else {
+		b.WriteString("no owner seen yet, ")
+	}
+	fmt.Fprintf(&b, "%d change%s of owner within %s, %d in total; ",
+		len(ev.WindowChanges), plural(len(ev.WindowChanges), "", "s"), verdict.Span(ev.Flap.Window), ev.OwnerChanges)
+	if !ev.Remembered {
+		b.WriteString("this is the first check remembered")
+	} else {
+		fmt.Fprintf(&b, "the last check at %s saw %s", verdict.Ago(ev.PrevRun, m.At), outcomeWords(ev.PrevOutcome))
+	}
+	return b.String()
+}
+
+// outcomeWords says what a remembered run saw.
+func outcomeWords(o ownership.Outcome) string {
+	switch o {
+	case ownership.OutcomeOwner:
+		return "one owner"
+	case ownership.OutcomeNoReply:
+		return "no reply"
+	case ownership.OutcomeSplitBrain:
+		return "a split brain"
+	case ownership.OutcomeFlood:
+		return "a flood"
+	}
+	return string(o)
 }
 
 // announcement names one unsolicited claim of the target in the

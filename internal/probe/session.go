@@ -55,7 +55,8 @@ var ErrTimeout = os.ErrDeadlineExceeded
 
 // Transport sends probes for one target on one link and reports answers.
 type Transport interface {
-	// Send transmits the next probe and returns when it left.
+	// Send transmits the next probe and returns when it left. A paced
+	// transport returns ErrTimeout when the run ends before its turn.
 	Send() (time.Time, error)
 	// Receive blocks until a frame about the target arrives or the
 	// deadline passes (ErrTimeout). Unrelated frames are skipped inside.
@@ -236,6 +237,11 @@ func Run(ctx context.Context, t Transport, s Schedule, obs *verdict.Observation)
 		}
 		if len(w.sentAt) < s.Count && !now.Before(due()) {
 			at, err := t.Send()
+			if errors.Is(err, ErrTimeout) {
+				// A paced transport reached the run's end before the
+				// interface had a slot for the request: nothing left.
+				continue
+			}
 			if err != nil {
 				finish()
 				return fmt.Errorf("sending probe %d: %w", len(w.sentAt)+1, err)

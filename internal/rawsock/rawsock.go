@@ -198,3 +198,26 @@ func Receive[T any](r *Reader, deadline time.Time, decode func(Datagram) (T, boo
 		}
 	}
 }
+
+// GrowBuffer asks the kernel for a receive buffer of bytes on conn's
+// socket, for a socket that many addresses share: a burst of their replies
+// must wait there while the reader is not scheduled. The kernel caps it at
+// net.core.rmem_max without an error; a socket keeps its buffer if the
+// request fails.
+func GrowBuffer(conn Conn, bytes int) {
+	raw, err := conn.SyscallConn()
+	if err != nil {
+		return
+	}
+	_ = raw.Control(func(fd uintptr) {
+		if cur, err := unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF); err == nil && cur >= bytes {
+			return
+		}
+		_ = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF, bytes)
+	})
+}
+
+// PoolBuffer is the receive buffer GrowBuffer asks for, for a socket that
+// frames requests of many addresses share: about a kilobyte of kernel
+// memory per frame (a request seen leaving and its reply), at most 4 MiB.
+func PoolBuffer(frames int) int { return min(max(frames, 1)*1024, 4<<20) }

@@ -392,7 +392,7 @@ func CheckAddr(a netip.Addr, iface string) error {
 	case a.IsLoopback():
 		return bad("is a loopback address, which never appears on a network segment", "give an address of the segment")
 	case a.Is6() && a.IsLinkLocalUnicast() && iface == "":
-		return bad("is a link-local address, which every link has", fmt.Sprintf("name its interface with -I or as a zone (%s%%eth0)", a))
+		return bad("is a link-local address, which every link has", fmt.Sprintf("name its interface with -I or as a zone (-H %s%%eth0)", a))
 	}
 	return nil
 }

@@ -95,7 +95,7 @@ func TestParseFlags(t *testing.T) {
 		{name: "a range one over the bound", hosts: []string{"198.51.96.0-198.51.112.0"}, err: "holds 4097 addresses, more than the 4096"},
 		{name: "entries that add up over the bound", hosts: []string{"198.51.96.0/20", "203.0.113.1"}, err: "-H 203.0.113.1 is one address too many: a run checks at most 4096; split the targets across several checks (one hosts file per pool)"},
 		{name: "zone disagreeing with -I", hosts: []string{"fe80::1%eth1"}, opts: Options{Interface: "eth0"}, err: "-H fe80::1%eth1 names interface eth1 as its zone but -I names eth0; give the interface once"},
-		{name: "link-local without interface", hosts: []string{"fe80::1"}, err: "-H fe80::1 is a link-local address, which every link has; name its interface with -I or as a zone (fe80::1%eth0)"},
+		{name: "link-local without interface", hosts: []string{"fe80::1"}, err: "-H fe80::1 is a link-local address, which every link has; name its interface with -I or as a zone (-H fe80::1%eth0)"},
 		{name: "link-local range without interface", hosts: []string{"fe80::1-fe80::4"}, err: "-H fe80::1-fe80::4 is a range of link-local addresses, which every link has; name their interface with -I"},
 		{name: "loopback", hosts: []string{"127.0.0.1"}, err: "-H 127.0.0.1 is a loopback address, which never appears on a network segment; give an address of the segment"},
 		{name: "IPv6 loopback", hosts: []string{"::1"}, err: "loopback address"},
@@ -175,7 +175,7 @@ func TestCheckAddrIsTheSingleAddressRule(t *testing.T) {
 		{"198.51.100.10", "", ""},
 		{"2001:db8::10", "", ""},
 		{"fe80::1", "eth0", ""},
-		{"fe80::1", "", "fe80::1 is a link-local address, which every link has; name its interface with -I or as a zone (fe80::1%eth0)"},
+		{"fe80::1", "", "fe80::1 is a link-local address, which every link has; name its interface with -I or as a zone (-H fe80::1%eth0)"},
 		{"127.0.0.53", "", "127.0.0.53 is a loopback address, which never appears on a network segment; give an address of the segment"},
 		{"ff02::1:ff00:10", "eth0", "ff02::1:ff00:10 is a multicast address, which cannot own a MAC address; give the unicast IPv6 address to check"},
 	} {

@@ -95,6 +95,10 @@ type Facts struct {
 	// Warn and Crit are the thresholds the round trips and the loss were
 	// judged by.
 	Warn, Crit threshold.Pair
+
+	// Memory is what earlier runs added (owner changes, the owner's age,
+	// a reset); Memory.Used is false without memory.
+	Memory Memory
 }
 
 // MAC is a link-layer address as the policy knows it.

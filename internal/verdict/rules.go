@@ -2,6 +2,7 @@ package verdict
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/check-arp/check_arp/internal/allowlist"
 	"github.com/check-arp/check_arp/internal/mac"
+	"github.com/check-arp/check_arp/internal/ownership"
 	"github.com/check-arp/check_arp/internal/threshold"
 )
 
@@ -43,6 +45,17 @@ type Policy struct {
 	Allowed allowlist.List
 	// Warn and Crit are the -w and -c thresholds on rta (ms) and loss (%).
 	Warn, Crit threshold.Pair
+
+	// Moved is the state a change of owner since the last check calls for
+	// (--moved). The command line sets it, to Warning by default; OK keeps
+	// an expected failover out of the state but still in the text.
+	Moved State
+	// ExpectOwner lists the MACs that should hold the address
+	// (--expect-owner: one MAC, or every MAC with one label), and
+	// ExpectOwnerName names them as the operator did. Empty when no owner
+	// is expected.
+	ExpectOwner     []mac.Addr
+	ExpectOwnerName string
 }
 
 // Finding is one thing the check noticed, with the state it calls for and
@@ -124,6 +137,23 @@ const (
 	// Owner: the one answering MAC is named (OK) unless another finding
 	// already did.
 	Owner Rule = "owner"
+
+	// The rules of memory between runs. They speak only when the caller
+	// hands Decide a Memory.
+
+	// FlappingOverTime: the owner changed --flap COUNT times or more
+	// within its window, over many checks: CRITICAL, naming the changes.
+	FlappingOverTime Rule = "flapping-over-time"
+	// Moved: the owner differs from the one the last check saw: the state
+	// of --moved (WARNING by default), once, on the run that sees it. A
+	// change the check itself saw between its probes is MACChange's.
+	Moved Rule = "moved"
+	// ExpectedOwner: another allowed MAC than --expect-owner holds the
+	// address: WARNING. A MAC outside the allowlist is UnexpectedMAC's.
+	ExpectedOwner Rule = "expected-owner"
+	// StateProblem: memory could not be used (an unsafe or unwritable
+	// state directory): WARNING with the fix, beside the Layer 2 verdict.
+	StateProblem Rule = "state-problem"
 )
 
 // rules are the checks Decide runs, in order. Each returns at most one
@@ -138,6 +168,9 @@ var rules = []struct {
 	{SplitBrain, splitBrain},
 	{MACChange, macChange},
 	{Contested, contested},
+	{FlappingOverTime, flappingOverTime},
+	{Moved, moved},
+	{ExpectedOwner, expectedOwner},
 	{Spoofing, spoofing},
 	{Loss, loss},
 	{RoundTrip, roundTrip},
@@ -146,6 +179,7 @@ var rules = []struct {
 	{LateReply, lateReply},
 	{UnicastRule, unicastIgnored},
 	{Owner, owner},
+	{StateProblem, stateProblem},
 }
 
 // decision is what a rule reads, and where it leaves notes.
@@ -153,16 +187,24 @@ type decision struct {
 	f     *Facts
 	d     *derived
 	pol   Policy
+	mem   *Memory
 	words vocabulary
 	notes []string
 }
 
-// Decide applies the rules to an observation. The worst finding sets the
-// state; findings are ordered worst first, and within a state in the
-// order of the rules.
+// Decide applies the rules to an observation, without memory of earlier
+// runs. The worst finding sets the state; findings are ordered worst
+// first, and within a state in the order of the rules.
 func Decide(obs Observation, pol Policy) Result {
-	f, d := summarize(obs, pol)
-	c := &decision{f: &f, d: &d, pol: pol, words: wordsFor(obs.Protocol)}
+	return Prepare(obs, pol).Decide(Memory{})
+}
+
+// Decide applies the rules to the draft's facts and what memory adds, as
+// the package-level Decide does.
+func (dr *Draft) Decide(mem Memory) Result {
+	f, d := dr.f, dr.d
+	f.Memory = mem
+	c := &decision{f: &f, d: &d, pol: dr.pol, mem: &f.Memory, words: wordsFor(f.Protocol)}
 	var findings []Finding
 	for _, r := range rules {
 		if st, text, ok := r.check(c); ok {
@@ -417,10 +459,84 @@ func unicastIgnored(c *decision) (State, string, bool) {
 // owner names the one answering MAC unless a finding already did.
 func owner(c *decision) (State, string, bool) {
 	f := c.f
-	if len(f.Answerers) != 1 || len(f.Unexpected) > 0 || f.MACChanges > 0 {
+	if len(f.Answerers) != 1 || len(f.Unexpected) > 0 || f.MACChanges > 0 || movedShown(c) || heldByOther(c) {
 		return OK, "", false
 	}
 	return found(OK, "is at %s", f.Answerers[0].MAC)
+}
+
+// flappingOverTime: memory holds --flap COUNT changes of owner or more
+// within its window. It speaks on every run while they are in the window,
+// since the address is still unstable, and names the latest changes.
+func flappingOverTime(c *decision) (State, string, bool) {
+	ev := &c.mem.Events
+	if !c.mem.Used || !ev.Flapping || len(ev.WindowChanges) == 0 {
+		return OK, "", false
+	}
+	const listed = 3
+	changes, which := ev.WindowChanges, ""
+	if n := len(changes); n > listed {
+		changes, which = changes[n-listed:], fmt.Sprintf(", the last %d", listed)
+	}
+	var parts []string
+	for _, ch := range changes {
+		parts = append(parts, fmt.Sprintf("%s to %s at %s",
+			shortName(describeMAC(c.pol, ch.From)), shortName(describeMAC(c.pol, ch.To)), clock(ch.At, c.mem.At)))
+	}
+	list := parts[len(parts)-1]
+	if len(parts) > 1 {
+		list = strings.Join(parts[:len(parts)-1], ", ") + " and " + list
+	}
+	return found(Critical, "changed owner %d times within %s (flapping)%s: %s", len(ev.WindowChanges), Span(ev.Flap.Window), which, list)
+}
+
+// movedShown: memory saw a change of owner that no finding of this run's
+// own probes reports.
+func movedShown(c *decision) bool {
+	return c.mem.Used && c.mem.Events.Moved && c.f.MACChanges == 0
+}
+
+// moved: the owner differs from the one remembered. When the last check
+// saw the old owner answer, the move happened since then; when it heard
+// nobody or several MACs, since the old owner was last seen.
+func moved(c *decision) (State, string, bool) {
+	if !movedShown(c) {
+		return OK, "", false
+	}
+	ev, now := &c.mem.Events, c.mem.At
+	from, to := describeMAC(c.pol, ev.MovedFrom), describeMAC(c.pol, ev.MovedTo)
+	if ev.PrevOutcome == ownership.OutcomeOwner || ev.FromLastSeen.IsZero() || !ev.FromLastSeen.Before(ev.PrevRun) {
+		return found(c.pol.Moved, "moved from %s to %s since the last check at %s", from, to, ago(ev.PrevRun, now))
+	}
+	return found(c.pol.Moved, "moved from %s to %s since %s was last seen at %s", from, to, shortName(from), ago(ev.FromLastSeen, now))
+}
+
+// heldByOther: the one MAC holding the address is allowed but not the
+// expected owner.
+func heldByOther(c *decision) bool {
+	f := c.f
+	if len(c.pol.ExpectOwner) == 0 || !f.HasOwner || !f.Owner.Allowed || f.MultiMACProbes > 0 || f.Unrecorded > 0 {
+		return false
+	}
+	return !slices.Contains(c.pol.ExpectOwner, f.Owner.Addr)
+}
+
+// expectedOwner: the control plane (a keepalived priority, MetalLB's
+// ServiceL2Status, a kube-vip lease) names another node than the one the
+// wire shows.
+func expectedOwner(c *decision) (State, string, bool) {
+	if !heldByOther(c) {
+		return OK, "", false
+	}
+	return found(Warning, "is held by %s, expected %s", shortName(c.f.Owner), c.pol.ExpectOwnerName)
+}
+
+// stateProblem: the check ran without memory it should have had.
+func stateProblem(c *decision) (State, string, bool) {
+	if c.mem.Problem == "" {
+		return OK, "", false
+	}
+	return found(Warning, "has no memory between runs: %s", c.mem.Problem)
 }
 
 // judge returns the state a value calls for under optional warn and crit

@@ -17,7 +17,9 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -135,27 +137,17 @@ func systemState() string {
 	return b.String()
 }
 
-// inCI reports whether the tests run in CI, where a missing daemon is a
-// failure: CI installs them, so missing means broken.
-func inCI() bool { return os.Getenv("CI") == "true" }
-
 // require skips (locally) or fails (in CI) the test unless the lab can be
 // built and every program is installed.
 func require(t *testing.T, programs ...string) {
 	t.Helper()
 	if setupErr != nil {
-		if inCI() {
-			t.Fatalf("cannot run in CI: %v", setupErr)
-		}
-		t.Skipf("skipping: %v", setupErr)
+		lab.Missing(t, setupErr)
 	}
 	for _, p := range programs {
 		// An absolute path is a program outside PATH, such as check_nrpe.
 		if _, err := exec.LookPath(p); err != nil {
-			if inCI() {
-				t.Fatalf("%s is not installed, and CI must run this test (.ci/run installs it)", p)
-			}
-			t.Skipf("skipping: %s is not installed (Debian: apt-get install icinga2 nagios4 nagios-nrpe-server nagios-nrpe-plugin)", p)
+			lab.Missing(t, fmt.Errorf("%s is not installed (Debian: apt-get install icinga2 nagios4 nagios-nrpe-server nagios-nrpe-plugin; .ci/run installs them)", p))
 		}
 	}
 }
@@ -518,23 +510,45 @@ var allLabels = func() []string {
 	return labels
 }()
 
+// noRoundTrip are the labels a check without any reply leaves out: there
+// was no round trip to measure.
+var noRoundTrip = []string{"rta", "rtmin", "rtmax"}
+
 // checkPerfdata asserts the plugin's performance data as an engine kept
-// it: every label once, units, the thresholds of the examples
-// (-w 200,40% -c 500,80%) and the exact counts.
+// it: every label once, bare (never quoted), units, the thresholds of the
+// examples (-w 200,40% -c 500,80%) and the exact counts. Without any reply
+// (received 0) the round-trip labels are absent; with no counts at all
+// (UNKNOWN) there is no performance data.
 func checkPerfdata(t *testing.T, engine, text string, counts map[string]string) {
 	t.Helper()
-	items := parsePerfdata(t, text)
-	if len(items) != len(allLabels) || strings.Count(text, "=") != len(allLabels) {
-		t.Errorf("%s recorded %d performance data items, want %d: %q", engine, len(items), len(allLabels), text)
+	if counts == nil {
+		if strings.TrimSpace(text) != "" {
+			t.Errorf("%s recorded performance data %q, want none", engine, text)
+		}
+		return
 	}
-	for _, l := range allLabels {
+	if strings.ContainsAny(text, `'"`) {
+		t.Errorf("%s recorded quoted labels: %q", engine, text)
+	}
+	labels := allLabels
+	replied := counts["received"] != "0"
+	if !replied {
+		labels = slices.DeleteFunc(slices.Clone(allLabels), func(l string) bool { return slices.Contains(noRoundTrip, l) })
+	}
+	items := parsePerfdata(t, text)
+	if len(items) != len(labels) || strings.Count(text, "=") != len(labels) {
+		t.Errorf("%s recorded %d performance data items, want %d: %q", engine, len(items), len(labels), text)
+	}
+	for _, l := range labels {
 		if _, ok := items[l]; !ok {
 			t.Errorf("%s recorded no %q in %q", engine, l, text)
 		}
 	}
 	want := map[string]perfItem{
-		"rta": {uom: "ms", warn: "200", crit: "500", min: "0"},
-		"pl":  {uom: "%", warn: "40", crit: "80", min: "0", max: "100"},
+		"pl": {uom: "%", warn: "40", crit: "80", min: "0", max: "100"},
+	}
+	if replied {
+		want["rta"] = perfItem{uom: "ms", warn: "200", crit: "500", min: "0"}
 	}
 	for l, w := range want {
 		g := items[l]
@@ -542,7 +556,10 @@ func checkPerfdata(t *testing.T, engine, text string, counts map[string]string) 
 			t.Errorf("%s recorded %s as %+v, want unit %q, thresholds %s/%s, range %s..%s", engine, l, g, w.uom, w.warn, w.crit, w.min, w.max)
 		}
 	}
-	for _, l := range []string{"rta", "rtmin", "rtmax"} {
+	for _, l := range noRoundTrip {
+		if !replied {
+			continue
+		}
 		if v, err := strconv.ParseFloat(items[l].value, 64); err != nil || v <= 0 || v > 500 || items[l].uom != "ms" {
 			t.Errorf("%s recorded %s = %q%s, want a positive round trip in ms", engine, l, items[l].value, items[l].uom)
 		}
@@ -581,6 +598,56 @@ var (
 		{"vip-api", true, "2001:db8::12", 2, conflictSummary("NDP", "2001:db8::12"), conflictCounts},
 	}
 )
+
+// scenarioTargets are the states the examples' VIPs never reach: a
+// WARNING with long output (the lab's scripted failover), a CRITICAL
+// without any reply, and an UNKNOWN (a target behind a router). The engine
+// tests check them with test-only services that use contrib's command
+// definitions, with the examples' allowlist and thresholds.
+var scenarioTargets = []target{
+	{"vip-failover", false, lab.FailoverIP, 1, "ARP WARNING - " + lab.FailoverIP + " moved from 02:00:00:00:00:0a (node-a) to 02:00:00:00:00:0b (node-b) during the check (failover) on eth0: 3/3 replies, rta ",
+		map[string]string{"sent": "3", "received": "3", "pl": "0", "macs": "2", "unexpected_macs": "0", "multi_mac_probes": "0", "mac_changes": "1", "gratuitous": "0", "spoofed": "0"}},
+	{"vip-silent", false, lab.SilentIP, 2, "ARP CRITICAL - " + lab.SilentIP + " did not answer on eth0: 0/3 replies in ",
+		map[string]string{"sent": "3", "received": "0", "pl": "100", "macs": "0", "unexpected_macs": "0", "multi_mac_probes": "0", "mac_changes": "0", "gratuitous": "0", "spoofed": "0"}},
+	{"vip-routed", false, lab.OffLinkIP, 3, "ARP UNKNOWN - " + lab.OffLinkIP + " is not on a directly connected network: the route goes via gateway 198.51.100.254 on eth0, and ARP does not cross routers; run check_arp on a host in the target's L2 segment, or name the interface with -I", nil},
+}
+
+// allowlistArg is the examples' allowlist, as the -e argument of contrib's
+// Nagios and NRPE commands.
+const allowlistArg = "02:00:00:00:00:0a=node-a,02:00:00:00:00:0b=node-b,02:00:00:00:00:0c=node-c"
+
+// expectLong is the long output of each target address, as a pattern of
+// its whole text; an address not listed has none.
+var expectLong = map[string]*regexp.Regexp{
+	"198.51.100.12": conflictLong,
+	"2001:db8::12":  conflictLong,
+	lab.FailoverIP: regexp.MustCompile(`^02:00:00:00:00:0a \(node-a\) answered probe 1 with 1 reply, rtt [0-9.]+ms\n` +
+		`02:00:00:00:00:0b \(node-b\) answered probes 2-3 with 2 replies, rtt [0-9.]+(-[0-9.]+)?ms\n` +
+		`allowed: ` + regexp.QuoteMeta(allowedMACs) + `$`),
+	lab.SilentIP: regexp.MustCompile(`^allowed: ` + regexp.QuoteMeta(allowedMACs) + `$`),
+}
+
+var conflictLong = regexp.MustCompile(`^02:00:00:00:00:99 \(not allowed\) answered probes 1-3 with 3 replies, rtt [0-9.]+(-[0-9.]+)?ms\nallowed: ` + regexp.QuoteMeta(allowedMACs) + `$`)
+
+// checkText asserts the text an engine kept of a target's check: the
+// summary line, the long output (each line as the plugin printed it), and
+// no line that ends in whitespace.
+func checkText(t *testing.T, engine string, tt target, summary, long string) {
+	t.Helper()
+	if !strings.HasPrefix(summary, tt.summary) {
+		t.Errorf("%s: summary %q, want it to start with %q", engine, summary, tt.summary)
+	}
+	for i, l := range append([]string{summary}, strings.Split(long, "\n")...) {
+		if strings.TrimRight(l, " \t") != l {
+			t.Errorf("%s: line %d ends in whitespace: %q", engine, i+1, l)
+		}
+	}
+	if want := expectLong[tt.address]; want == nil && long != "" {
+		t.Errorf("%s: long output %q, want none", engine, long)
+	} else if want != nil && !want.MatchString(long) {
+		t.Errorf("%s: long output %q, want it to match %s", engine, long, want)
+	}
+}
 
 func healthySummary(proto, addr string) string {
 	return proto + " OK - " + addr + " is at 02:00:00:00:00:0a (node-a) on eth0: 3/3 replies, rta "

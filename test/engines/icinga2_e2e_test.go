@@ -21,6 +21,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/check-arp/check_arp/test/lab"
 )
 
 // agentNode is the agent endpoint of contrib/icinga2/example-metallb.conf.
@@ -39,6 +41,9 @@ func TestIcinga2(t *testing.T) {
 	seg := newSegment(t)
 	dir := privateDir(t, "icinga2")
 	password := randomHex(t)
+	// The check's memory between runs, private to this test: the move
+	// below must not reach the other engines' checks of the same address.
+	stateDir := privateDir(t, "state")
 
 	certs := newCerts(t, agentNode)
 	main := fmt.Sprintf(`// Private test instance: the Debian defaults are not read.
@@ -47,7 +52,10 @@ const ZoneName = "master"
 const PluginDir = %q
 include <itl>
 
-object IcingaApplication "app" { }
+object IcingaApplication "app" {
+	// Unprefixed macros fall back to the application's variables.
+	vars.arp_state_dir = %q
+}
 object CheckerComponent "checker" { }
 object FileLogger "main-log" {
 	path = %q
@@ -66,12 +74,13 @@ object ApiUser "e2e" {
 	password = %q
 	permissions = [ "*" ]
 }
-`, agentNode, pluginDir, filepath.Join(dir, "log", "icinga2.log"), password)
+`, agentNode, pluginDir, stateDir, filepath.Join(dir, "log", "icinga2.log"), password)
 	writeFiles(t, dir, map[string]string{
 		"etc/icinga2.conf": main,
 		// Where contrib/README.md says they go, byte for byte.
 		"zones.d/global-templates/check_arp.conf": contrib(t, "icinga2/check_arp.conf"),
 		"zones.d/master/example-metallb.conf":     contrib(t, "icinga2/example-metallb.conf"),
+		"zones.d/master/scenarios.conf":           icingaScenarios,
 		"data/certs/" + agentNode + ".crt":        certs.nodeCert,
 		"data/certs/" + agentNode + ".key":        certs.nodeKey,
 		"data/certs/ca.crt":                       certs.caCert,
@@ -99,7 +108,8 @@ object ApiUser "e2e" {
 			t.Errorf("icinga2 daemon -C: %s", l)
 		}
 	}
-	for _, want := range []string{"Instantiated 2 Hosts.", "Instantiated 4 Services.", "Finished validating the configuration file(s)."} {
+	// The example's 2 hosts and 4 services, and the 3 of scenarios.conf.
+	for _, want := range []string{"Instantiated 5 Hosts.", "Instantiated 7 Services.", "Finished validating the configuration file(s)."} {
 		if !strings.Contains(out, want) {
 			t.Errorf("icinga2 daemon -C does not say %q:\n%s", want, out)
 		}
@@ -111,7 +121,8 @@ object ApiUser "e2e" {
 		_, err := api.do("GET", "/v1/status/IcingaApplication", nil)
 		return err
 	})
-	// Check now rather than at the example's randomised first minute.
+	// Check now rather than at the example's randomised first minute (the
+	// scenarios' services run only when asked).
 	if _, err := api.do("POST", "/v1/actions/reschedule-check", map[string]any{
 		"type": "Service", "filter": `service.check_command == "arp"`, "force": true,
 	}); err != nil {
@@ -149,14 +160,14 @@ object ApiUser "e2e" {
 			}
 			results[s.Name] = s
 		}
-		if len(results) != len(targets) {
-			return fmt.Errorf("services %v, want arp and arp-ipv6 of vip-ingress and vip-api", resp.Results)
+		if len(results) != len(targets)+len(scenarioTargets) {
+			return fmt.Errorf("services %v, want arp and arp-ipv6 of vip-ingress and vip-api, and arp of the scenarios", resp.Results)
 		}
 		return nil
 	})
 
 	allow := []string{"-e", "02:00:00:00:00:0a=node-a", "-e", "02:00:00:00:00:0b=node-b", "-e", "02:00:00:00:00:0c=node-c"}
-	for _, tt := range targets {
+	for _, tt := range slices.Concat(targets, scenarioTargets) {
 		service := tt.host + "!arp"
 		if tt.ipv6 {
 			service += "-ipv6"
@@ -172,14 +183,25 @@ object ApiUser "e2e" {
 		if s.Attrs.State != state || cr.State != state || cr.ExitStatus != state {
 			t.Errorf("%s: state %v (check result state %v, exit status %v), want %v; output %q", service, s.Attrs.State, cr.State, cr.ExitStatus, state, cr.Output)
 		}
-		if !strings.HasPrefix(cr.Output, tt.summary) {
-			t.Errorf("%s: output %q, want it to start with %q", service, cr.Output, tt.summary)
+		// Icinga keeps the first line's text up to the '|' of the
+		// performance data, the space before it included
+		// (PluginUtility::ParseCheckOutput), and the long output's lines
+		// as they are.
+		summary, long, _ := strings.Cut(cr.Output, "\n")
+		if tt.counts != nil {
+			trimmed, ok := strings.CutSuffix(summary, " ")
+			if !ok {
+				t.Errorf("%s: output %q: Icinga no longer keeps the space before the '|'", service, summary)
+			}
+			summary = trimmed
 		}
+		checkText(t, "Icinga 2 ("+service+")", tt, summary, long)
 		if cr.CheckSource != agentNode {
 			t.Errorf("%s ran on %q, want the command endpoint %s", service, cr.CheckSource, agentNode)
 		}
 		// Every argument of the CheckCommand, the allowlist array repeated with -e.
-		wantCmd := slices.Concat([]string{filepath.Join(pluginDir, "check_arp"), "-H", tt.address, "-c", "500,80%"}, allow, []string{"-w", "200,40%"})
+		// Icinga orders them by key: "--state-dir" before "-H".
+		wantCmd := slices.Concat([]string{filepath.Join(pluginDir, "check_arp"), "--state-dir", stateDir, "-H", tt.address, "-c", "500,80%"}, allow, []string{"-w", "200,40%"})
 		if !slices.Equal(cr.Command, wantCmd) {
 			t.Errorf("%s: Icinga ran %q, want %q", service, cr.Command, wantCmd)
 		}
@@ -210,7 +232,30 @@ object ApiUser "e2e" {
 		t.Logf("Icinga 2 parsed %s: %s", service, icingaPerfString(parsed.Results[0].Result))
 		checkIcingaPerf(t, service, byLabel, tt.counts)
 	}
+
+	icingaMoveBetweenChecks(t, api, seg, d)
 }
+
+// icingaScenarios are test-only services of the states the example's VIPs
+// never reach (scenarioTargets), with contrib's CheckCommand and the
+// example's allowlist and thresholds. Their active checks are off: they
+// run once, when the test asks, so the lab's scripted failover sees one
+// check at a time.
+const icingaScenarios = `template Service "scenario" {
+	check_command = "arp"
+	command_endpoint = "agent-seg1.example.com"
+	enable_active_checks = false
+	vars.arp_expect = [ "02:00:00:00:00:0a=node-a", "02:00:00:00:00:0b=node-b", "02:00:00:00:00:0c=node-c" ]
+	vars.arp_warning = "200,40%"
+	vars.arp_critical = "500,80%"
+}
+object Host "vip-failover" { check_command = "dummy"; address = "198.51.100.20" }
+object Host "vip-silent" { check_command = "dummy"; address = "198.51.100.11" }
+object Host "vip-routed" { check_command = "dummy"; address = "203.0.113.5" }
+object Service "arp" { import "scenario"; host_name = "vip-failover" }
+object Service "arp" { import "scenario"; host_name = "vip-silent" }
+object Service "arp" { import "scenario"; host_name = "vip-routed" }
+`
 
 // icingaPerf is a PerfdataValue as Icinga's parse_performance_data returns it.
 type icingaPerf struct {
@@ -241,22 +286,35 @@ func icingaPerfString(ps []icingaPerf) string {
 func checkIcingaPerf(t *testing.T, service string, got map[string]icingaPerf, counts map[string]string) {
 	t.Helper()
 	eq := func(p *float64, v float64) bool { return p != nil && *p == v }
-	if len(got) != len(allLabels) {
-		t.Errorf("%s: Icinga parsed %d values, want %d", service, len(got), len(allLabels))
+	if counts == nil {
+		if len(got) != 0 {
+			t.Errorf("%s: Icinga parsed %d values, want none", service, len(got))
+		}
+		return
 	}
-	// Icinga normalises milliseconds to seconds and % to percent.
-	rta := got["rta"]
-	if rta.Unit != "seconds" || rta.Value <= 0 || rta.Value > 0.5 || !eq(rta.Warn, 0.2) || !eq(rta.Crit, 0.5) || !eq(rta.Min, 0) {
-		t.Errorf("%s: Icinga read rta as %+v, want seconds, warn 0.2, crit 0.5, min 0", service, rta)
+	want := len(allLabels)
+	timed := []string{"rtmin", "rtmax", "time"}
+	if counts["received"] == "0" {
+		want -= len(noRoundTrip)
+		timed = []string{"time"}
+	} else {
+		// Icinga normalises milliseconds to seconds and % to percent.
+		rta := got["rta"]
+		if rta.Unit != "seconds" || rta.Value <= 0 || rta.Value > 0.5 || !eq(rta.Warn, 0.2) || !eq(rta.Crit, 0.5) || !eq(rta.Min, 0) {
+			t.Errorf("%s: Icinga read rta as %+v, want seconds, warn 0.2, crit 0.5, min 0", service, rta)
+		}
 	}
-	for _, l := range []string{"rtmin", "rtmax", "time"} {
+	if len(got) != want {
+		t.Errorf("%s: Icinga parsed %d values, want %d", service, len(got), want)
+	}
+	for _, l := range timed {
 		if p := got[l]; p.Unit != "seconds" || p.Value <= 0 || p.Value > 1 {
 			t.Errorf("%s: Icinga read %s as %+v, want seconds", service, l, p)
 		}
 	}
 	pl := got["pl"]
-	if pl.Unit != "percent" || pl.Value != 0 || !eq(pl.Warn, 40) || !eq(pl.Crit, 80) || !eq(pl.Min, 0) || !eq(pl.Max, 100) {
-		t.Errorf("%s: Icinga read pl as %+v, want 0 percent, warn 40, crit 80, range 0..100", service, pl)
+	if pl.Unit != "percent" || fmt.Sprint(pl.Value) != counts["pl"] || !eq(pl.Warn, 40) || !eq(pl.Crit, 80) || !eq(pl.Min, 0) || !eq(pl.Max, 100) {
+		t.Errorf("%s: Icinga read pl as %+v, want %s percent, warn 40, crit 80, range 0..100", service, pl, counts["pl"])
 	}
 	for l, v := range counts {
 		if l == "pl" {
@@ -382,4 +440,76 @@ func randomHex(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return hex.EncodeToString(b)
+}
+
+// icingaMoveBetweenChecks moves vip-ingress's IPv4 address from node-a to
+// node-b between two scheduled checks and reads the next check result
+// back from the API: the move is a WARNING that says since when.
+func icingaMoveBetweenChecks(t *testing.T, api *icingaAPI, seg *lab.Segment, d *daemon) {
+	t.Helper()
+	const filter = `host.name == "vip-ingress" && service.name == "arp"`
+	type result struct {
+		State, ExecutionEnd float64
+		Output              string
+		PerformanceData     []string
+	}
+	last := func() (result, error) {
+		body, err := api.do("GET", "/v1/objects/services/vip-ingress!arp?attrs=last_check_result", nil)
+		if err != nil {
+			return result{}, err
+		}
+		var resp struct {
+			Results []struct {
+				Attrs struct {
+					LastCheckResult *struct {
+						State        float64  `json:"state"`
+						ExecutionEnd float64  `json:"execution_end"`
+						Output       string   `json:"output"`
+						Perf         []string `json:"performance_data"`
+					} `json:"last_check_result"`
+				} `json:"attrs"`
+			}
+		}
+		if err := json.Unmarshal(body, &resp); err != nil || len(resp.Results) != 1 || resp.Results[0].Attrs.LastCheckResult == nil {
+			return result{}, fmt.Errorf("no check result of vip-ingress!arp in %s (%v)", body, err)
+		}
+		cr := resp.Results[0].Attrs.LastCheckResult
+		return result{State: cr.State, ExecutionEnd: cr.ExecutionEnd, Output: cr.Output, PerformanceData: cr.Perf}, nil
+	}
+	before, err := last()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, argv := range [][]string{
+		{"ip", "-n", seg.Name + "-a", "addr", "del", "198.51.100.10/24", "dev", "eth0"},
+		{"ip", "-n", seg.Name + "-b", "addr", "add", "198.51.100.10/24", "dev", "eth0"},
+	} {
+		mustRun(t, argv...)
+	}
+	if _, err := api.do("POST", "/v1/actions/reschedule-check", map[string]any{"type": "Service", "filter": filter, "force": true}); err != nil {
+		t.Fatal(err)
+	}
+	var after result
+	waitFor(t, d, 60*time.Second, "the check of vip-ingress after the move", func() error {
+		r, err := last()
+		if err != nil {
+			return err
+		}
+		if r.ExecutionEnd <= before.ExecutionEnd {
+			return fmt.Errorf("no check of vip-ingress!arp since %v", before.ExecutionEnd)
+		}
+		after = r
+		return nil
+	})
+	t.Logf("Icinga 2 recorded vip-ingress!arp after the move: state %v, output %q, performance_data %q", after.State, after.Output, after.PerformanceData)
+	want := "ARP WARNING - 198.51.100.10 moved from 02:00:00:00:00:0a (node-a) to 02:00:00:00:00:0b (node-b) since the last check at "
+	if after.State != 1 || !strings.HasPrefix(after.Output, want) {
+		t.Errorf("after the move Icinga recorded state %v, output %q; want WARNING, %q...", after.State, after.Output, want)
+	}
+	if !slices.Contains(after.PerformanceData, "owner_changes=1c;;;0;") {
+		t.Errorf("after the move the performance data %q lack owner_changes=1c", after.PerformanceData)
+	}
+	if !slices.Contains(before.PerformanceData, "owner_changes=0c;;;0;") {
+		t.Errorf("before the move the performance data %q lack owner_changes=0c", before.PerformanceData)
+	}
 }

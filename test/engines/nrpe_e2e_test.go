@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/check-arp/check_arp/test/lab"
 )
 
 const (
@@ -42,13 +45,21 @@ func TestNRPE(t *testing.T) {
 		"connection_timeout=60",
 		"disable_syslog=1",
 		"include=" + snippet,
+		"include=" + filepath.Join(dir, "scenarios.cfg"),
 	}, "\n") + "\n"
+	// Test-only commands for the states the snippet's VIPs never reach,
+	// as the snippet writes its own.
+	var scenarios strings.Builder
+	for _, tt := range scenarioTargets {
+		fmt.Fprintf(&scenarios, "command[%s]=%s/check_arp -H %s -e %s -w 200,40%% -c 500,80%%\n", nrpeCommand(tt), debianPluginDir, tt.address, allowlistArg)
+	}
 	writeFiles(t, dir, map[string]string{
 		"nrpe.cfg": cfg,
 		// The snippet, byte for byte: its commands name the Debian plugin
 		// path, which the daemon's own mount namespace (ip netns exec
 		// gives it one) maps to the test's plugin directory.
 		"check_arp.cfg": contrib(t, "nrpe/check_arp.cfg"),
+		"scenarios.cfg": scenarios.String(),
 	})
 
 	d := startDaemon(t, seg, "nrpe", "sh", "-c", `mount --bind "$1" "$2" && exec nrpe -c "$3" -f`,
@@ -63,29 +74,39 @@ func TestNRPE(t *testing.T) {
 		return nil
 	})
 
-	for _, tt := range targets {
-		command := "check_arp_" + strings.ReplaceAll(tt.host, "-", "_")
-		if tt.ipv6 {
-			command += "_ipv6"
-		}
+	for _, tt := range slices.Concat(targets, scenarioTargets) {
+		command := nrpeCommand(tt)
 		for _, packets := range []string{"", "-2"} {
 			args := []string{"-c", command}
 			if packets != "" {
 				args = append(args, packets)
+			}
+			if tt.address == lab.FailoverIP {
+				// The scripted failover starts over only after a pause.
+				time.Sleep(lab.ResponderReset + 50*time.Millisecond)
 			}
 			out, code := nrpe(args...)
 			t.Logf("check_nrpe %s: exit %d, %d bytes:\n%s", strings.Join(args, " "), code, len(out), out)
 			if code != tt.state {
 				t.Errorf("check_nrpe %s: exit %d, want %d", strings.Join(args, " "), code, tt.state)
 			}
-			if !strings.HasPrefix(out, tt.summary) {
-				t.Errorf("check_nrpe %s: output does not start with %q", strings.Join(args, " "), tt.summary)
+			// check_nrpe prints the plugin's output and a newline.
+			text, ok := strings.CutSuffix(out, "\n")
+			if !ok || strings.HasSuffix(text, "\n") {
+				t.Errorf("check_nrpe %s: output %q does not end in exactly one newline", strings.Join(args, " "), out)
+			}
+			first, long, _ := strings.Cut(text, "\n")
+			summary, perf, hasPerf := strings.Cut(first, " | ")
+			checkText(t, "NRPE ("+command+packets+")", tt, summary, long)
+			if tt.counts == nil {
+				if hasPerf {
+					t.Errorf("check_nrpe %s: performance data %q, want none", strings.Join(args, " "), perf)
+				}
+				continue
 			}
 			// The performance data is on the first line, whole: it ends
 			// with the plugin's last metric.
-			first, _, _ := strings.Cut(out, "\n")
-			_, perf, ok := strings.Cut(first, " | ")
-			if !ok {
+			if !hasPerf {
 				t.Errorf("check_nrpe %s: no performance data on the first line %q", strings.Join(args, " "), first)
 			}
 			if !lastMetric.MatchString(perf) {
@@ -97,6 +118,16 @@ func TestNRPE(t *testing.T) {
 			checkPerfdata(t, "NRPE ("+command+packets+")", perf, tt.counts)
 		}
 	}
+}
+
+// nrpeCommand names a target's NRPE command, as contrib/nrpe/check_arp.cfg
+// does: check_arp_vip_ingress, check_arp_vip_ingress_ipv6.
+func nrpeCommand(tt target) string {
+	command := "check_arp_" + strings.ReplaceAll(tt.host, "-", "_")
+	if tt.ipv6 {
+		command += "_ipv6"
+	}
+	return command
 }
 
 // lastMetric matches the end of whole performance data: the run's time,

@@ -44,7 +44,7 @@ type Lab struct {
 
 	mu         sync.Mutex
 	namespaces []string
-	procs      []*exec.Cmd
+	procs      []*Proc
 	ports      int
 	cleanups   []func()
 }
@@ -54,7 +54,7 @@ func Available() error {
 	if os.Geteuid() != 0 {
 		return errors.New("the namespace lab needs root (CI runs as root); run the tests with sudo to include it")
 	}
-	for _, tool := range []string{"ip", "nft", "setpriv", "setcap"} {
+	for _, tool := range []string{"ip", "nft", "setpriv", "chrt", "setcap"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			return fmt.Errorf("the namespace lab needs %s (install iproute2, nftables, util-linux and libcap2-bin)", tool)
 		}
@@ -143,18 +143,41 @@ func (l *Lab) Exec(ns string, argv ...string) error {
 // Start runs argv inside ns in the background until Close, and waits until
 // it prints a line "ready" on its standard output.
 func (l *Lab) Start(ns string, argv ...string) error {
+	_, err := l.Spawn(ns, argv...)
+	return err
+}
+
+// Proc is a program the lab runs in the background.
+type Proc struct {
+	cmd  *exec.Cmd
+	once sync.Once
+}
+
+// Stop kills the program and waits until it has exited, so that whatever
+// it was sending is over when Stop returns. Close stops it too.
+func (p *Proc) Stop() {
+	p.once.Do(func() {
+		_ = p.cmd.Process.Kill()
+		_ = p.cmd.Wait()
+	})
+}
+
+// Spawn is Start for a program that a test ends before Close: a hostile
+// neighbour whose frames must not reach the next test.
+func (l *Lab) Spawn(ns string, argv ...string) (*Proc, error) {
 	cmd := exec.Command("ip", append([]string{"netns", "exec", ns}, argv...)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("starting %s in %s: %w", argv[0], ns, err)
+		return nil, fmt.Errorf("starting %s in %s: %w", argv[0], ns, err)
 	}
+	p := &Proc{cmd: cmd}
 	l.mu.Lock()
-	l.procs = append(l.procs, cmd)
+	l.procs = append(l.procs, p)
 	l.mu.Unlock()
 	ready := make(chan error, 1)
 	go func() {
@@ -170,16 +193,16 @@ func (l *Lab) Start(ns string, argv ...string) error {
 	}()
 	select {
 	case err := <-ready:
-		return err
+		return p, err
 	case <-time.After(commandTimeout):
-		return fmt.Errorf("%s in %s did not get ready in %s", argv[0], ns, commandTimeout)
+		return p, fmt.Errorf("%s in %s did not get ready in %s", argv[0], ns, commandTimeout)
 	}
 }
 
-// Spawn runs argv inside ns in the background until Close, for daemons
+// Daemon runs argv inside ns in the background until Close, for daemons
 // that do not announce readiness (the caller polls for their effect).
 // Their output goes to the returned buffer.
-func (l *Lab) Spawn(ns string, argv ...string) (*SyncBuffer, error) {
+func (l *Lab) Daemon(ns string, argv ...string) (*SyncBuffer, error) {
 	cmd := exec.Command("ip", append([]string{"netns", "exec", ns}, argv...)...)
 	out := &SyncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
@@ -187,7 +210,7 @@ func (l *Lab) Spawn(ns string, argv ...string) (*SyncBuffer, error) {
 		return nil, fmt.Errorf("starting %s in %s: %w", argv[0], ns, err)
 	}
 	l.mu.Lock()
-	l.procs = append(l.procs, cmd)
+	l.procs = append(l.procs, &Proc{cmd: cmd})
 	l.mu.Unlock()
 	return out, nil
 }
@@ -241,8 +264,7 @@ func (l *Lab) Close() error {
 		cleanups[i]()
 	}
 	for _, p := range procs {
-		_ = p.Process.Kill()
-		_ = p.Wait()
+		p.Stop()
 	}
 	var errs []error
 	for i := len(nss) - 1; i >= 0; i-- {

@@ -75,7 +75,7 @@ func (s *Segment) AddSpeaker(sp Speaker) (string, error) {
 	// The NDP socket binds to the link-local address, which the kernel
 	// adds a moment after the link comes up.
 	for i := 0; ; i++ {
-		out, err := s.Output(ns, "ip", "-6", "-o", "addr", "show", "dev", "eth0", "scope", "link")
+		out, err := s.Output(ns, "ip", "-6", "-o", "addr", "show", "dev", "eth0", "scope", "link", "-tentative")
 		if err == nil && strings.Contains(out, "fe80:") {
 			break
 		}
@@ -178,7 +178,7 @@ func (s *Segment) AddVRRPSplitBrain() ([2]string, error) {
 			return nss, err
 		}
 		pids := []string{filepath.Join(dir, "keepalived.pid"), filepath.Join(dir, "vrrp.pid")}
-		if _, err := s.Spawn(ns, "keepalived", "--dont-fork", "--log-console", "--vrrp",
+		if _, err := s.Daemon(ns, "keepalived", "--dont-fork", "--log-console", "--vrrp",
 			"--use-file", conf, "--pid", pids[0], "--vrrp_pid", pids[1]); err != nil {
 			return nss, err
 		}

@@ -207,3 +207,26 @@ func (s *Segment) Scenarios() []Scenario {
 		{"IPv6 target on an interface without IPv6", []string{"-H", HealthyIP6, "-I", "bare0"}},
 	}
 }
+
+// Sample is a scenario whose output is committed, generated, in
+// test/parsers/testdata/outputs, where the monitoring ecosystem's own
+// parsers read it: Name+".txt" is the Nagios output, Name+".exit" its exit
+// code, Name+".checkmk.txt" the same check with --output checkmk.
+type Sample struct {
+	Name string
+	Args []string
+}
+
+// Samples returns one scenario per state, each the way users meet it:
+// OK, WARNING with long output (a failover during the check), CRITICAL
+// without any reply, and UNKNOWN (a target behind a router), with the
+// allowlist and the thresholds of contrib's examples.
+func (s *Segment) Samples() []Sample {
+	opts := []string{"--expect-file", s.Allowlist, "-w", "200,40%", "-c", "500,80%"}
+	return []Sample{
+		{"ok", append([]string{"-H", HealthyIP}, opts...)},
+		{"warning-failover", append([]string{"-H", FailoverIP}, opts...)},
+		{"critical-no-reply", append([]string{"-H", SilentIP}, opts...)},
+		{"unknown-routed", append([]string{"-H", OffLinkIP}, opts...)},
+	}
+}

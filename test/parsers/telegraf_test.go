@@ -2,9 +2,7 @@ package parsers
 
 import (
 	"fmt"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
@@ -120,93 +118,90 @@ func describeFields(m telegraf.Metric) string {
 
 func ptr(s string) *string { return &s }
 
-// TestTelegrafReadsCapturedOutputs feeds the captured outputs to Telegraf's
-// nagios parser and states what it reads from each.
-func TestTelegrafReadsCapturedOutputs(t *testing.T) {
+// TestTelegrafReadsSamples feeds the output samples to Telegraf's nagios
+// parser and states what it reads from each.
+func TestTelegrafReadsSamples(t *testing.T) {
 	cases := []struct {
-		file string
-		exit int
-		want telegrafRead
+		sample string
+		want   telegrafRead
 	}{
-		// OK: every label, unquoted; units as tags; no long output.
-		{"ok.txt", 0, telegrafRead{
+		// OK: every label, unquoted; units as tags; the thresholds of
+		// -w 200,40% -c 500,80% as ranges (outside 0..200 warns); no long
+		// output.
+		{"ok", telegrafRead{
 			State:         0,
-			ServiceOutput: "ARP OK - 198.51.100.10 is at 02:00:00:00:00:0a (node-a) on eth0: 3/3 replies, rta 0.092ms",
+			ServiceOutput: "ARP OK - 198.51.100.10 is at 02:00:00:00:00:0a (node-a) on eth0: 3/3 replies, rta 0.099ms",
 			Perf: map[string]string{
-				"gratuitous":       "0 min=0",
-				"mac_changes":      "0 min=0",
+				"rta":              "0.099 ms critical_gt=500 critical_lt=0 min=0 warning_gt=200 warning_lt=0",
+				"rtmin":            "0.088 ms min=0",
+				"rtmax":            "0.11 ms min=0",
+				"pl":               "0 % critical_gt=80 critical_lt=0 max=100 min=0 warning_gt=40 warning_lt=0",
+				"sent":             "3 min=0",
+				"received":         "3 max=3 min=0",
 				"macs":             "1 min=0",
-				"multi_mac_probes": "0 min=0",
-				"pl":               "0 % max=100 min=0",
-				"received":         "3 max=3 min=0",
-				"rta":              "0.092 ms min=0",
-				"rtmax":            "0.123 ms min=0",
-				"rtmin":            "0.052 ms min=0",
-				"sent":             "3 min=0",
-				"spoofed":          "0 min=0",
-				"time":             "0.202 s min=0",
 				"unexpected_macs":  "0 min=0",
-			},
-		}},
-		// WARNING with long output: Telegraf trims every line (the trailing
-		// spaces and the line holding one space vanish), but the text before
-		// the "|" on the last line is an empty line, so the long output ends
-		// in a newline.
-		{"warning-failover.txt", 1, telegrafRead{
-			State:         1,
-			ServiceOutput: "ARP WARNING - 198.51.100.20 moved from 02:00:00:00:00:0a (node-a) to 02:00:00:00:00:0b (node-b) during the check (failover) on eth0: 3/3 replies, rta 0.434ms",
-			LongOutput: ptr("02:00:00:00:00:0a (node-a) answered probe 1 with 1 reply, rtt 0.436ms\n" +
-				"02:00:00:00:00:0b (node-b) answered probes 2-3 with 2 replies, rtt 0.426-0.438ms\n" +
-				"allowed: 02:00:00:00:00:0a (node-a), 02:00:00:00:00:0b (node-b) and 02:00:00:00:00:0c (node-c)\n"),
-			Perf: map[string]string{
-				"gratuitous":       "0 min=0",
-				"mac_changes":      "1 min=0",
-				"macs":             "2 min=0",
 				"multi_mac_probes": "0 min=0",
-				"pl":               "0 % max=100 min=0",
-				"received":         "3 max=3 min=0",
-				"rta":              "0.434 ms min=0",
-				"rtmax":            "0.438 ms min=0",
-				"rtmin":            "0.426 ms min=0",
-				"sent":             "3 min=0",
-				"spoofed":          "0 min=0",
-				"time":             "0.202 s min=0",
-				"unexpected_macs":  "0 min=0",
-			},
-		}},
-		// CRITICAL, no reply: rta, rtmin and rtmax are U, which Telegraf's
-		// value pattern does not match, so they are dropped without a word.
-		{"critical-no-reply.txt", 2, telegrafRead{
-			State:         2,
-			ServiceOutput: "ARP CRITICAL - 198.51.100.11 did not answer on eth0: 0/3 replies in 980ms",
-			LongOutput:    ptr("allowed: 02:00:00:00:00:0a (node-a), 02:00:00:00:00:0b (node-b) and 02:00:00:00:00:0c (node-c)\n"),
-			Perf: map[string]string{
-				"gratuitous":       "0 min=0",
 				"mac_changes":      "0 min=0",
-				"macs":             "0 min=0",
-				"multi_mac_probes": "0 min=0",
-				"pl":               "100 % max=100 min=0",
-				"received":         "0 max=3 min=0",
-				"sent":             "3 min=0",
+				"gratuitous":       "0 min=0",
 				"spoofed":          "0 min=0",
-				"time":             "0.98 s min=0",
+				"time":             "0.202 s min=0",
+			},
+		}},
+		// WARNING with long output: the lines after the first, exactly, with
+		// no trailing whitespace or empty line.
+		{"warning-failover", telegrafRead{
+			State:         1,
+			ServiceOutput: "ARP WARNING - 198.51.100.20 moved from 02:00:00:00:00:0a (node-a) to 02:00:00:00:00:0b (node-b) during the check (failover) on eth0: 3/3 replies, rta 0.584ms",
+			LongOutput: ptr("02:00:00:00:00:0a (node-a) answered probe 1 with 1 reply, rtt 0.397ms\n" +
+				"02:00:00:00:00:0b (node-b) answered probes 2-3 with 2 replies, rtt 0.492-0.864ms\n" +
+				"allowed: 02:00:00:00:00:0a (node-a), 02:00:00:00:00:0b (node-b) and 02:00:00:00:00:0c (node-c)"),
+			Perf: map[string]string{
+				"rta":              "0.584 ms critical_gt=500 critical_lt=0 min=0 warning_gt=200 warning_lt=0",
+				"rtmin":            "0.397 ms min=0",
+				"rtmax":            "0.864 ms min=0",
+				"pl":               "0 % critical_gt=80 critical_lt=0 max=100 min=0 warning_gt=40 warning_lt=0",
+				"sent":             "3 min=0",
+				"received":         "3 max=3 min=0",
+				"macs":             "2 min=0",
 				"unexpected_macs":  "0 min=0",
+				"multi_mac_probes": "0 min=0",
+				"mac_changes":      "1 min=0",
+				"gratuitous":       "0 min=0",
+				"spoofed":          "0 min=0",
+				"time":             "0.204 s min=0",
+			},
+		}},
+		// CRITICAL, no reply: no round-trip metrics at all (there was no
+		// round trip), every other one as usual.
+		{"critical-no-reply", telegrafRead{
+			State:         2,
+			ServiceOutput: "ARP CRITICAL - 198.51.100.11 did not answer on eth0: 0/3 replies in 979ms",
+			LongOutput:    ptr("allowed: 02:00:00:00:00:0a (node-a), 02:00:00:00:00:0b (node-b) and 02:00:00:00:00:0c (node-c)"),
+			Perf: map[string]string{
+				"pl":               "100 % critical_gt=80 critical_lt=0 max=100 min=0 warning_gt=40 warning_lt=0",
+				"sent":             "3 min=0",
+				"received":         "0 max=3 min=0",
+				"macs":             "0 min=0",
+				"unexpected_macs":  "0 min=0",
+				"multi_mac_probes": "0 min=0",
+				"mac_changes":      "0 min=0",
+				"gratuitous":       "0 min=0",
+				"spoofed":          "0 min=0",
+				"time":             "0.979 s min=0",
 			},
 		}},
 		// UNKNOWN: the summary alone, no metrics.
-		{"unknown-routed.txt", 3, telegrafRead{
+		{"unknown-routed", telegrafRead{
 			State:         3,
 			ServiceOutput: "ARP UNKNOWN - 203.0.113.5 is not on a directly connected network: the route goes via gateway 198.51.100.254 on eth0, and ARP does not cross routers; run check_arp on a host in the target's L2 segment, or name the interface with -I",
 			Perf:          map[string]string{},
 		}},
 	}
 	for _, c := range cases {
-		t.Run(c.file, func(t *testing.T) {
-			out, err := os.ReadFile(filepath.Join("testdata", "outputs", c.file))
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := readWithTelegraf(t, out, c.exit)
+		t.Run(c.sample, func(t *testing.T) {
+			s := readSample(t, c.sample)
+			got := readWithTelegraf(t, s.output, s.exit)
+			t.Logf("Telegraf read %s:\n%s", c.sample, dump(got))
 			if !reflect.DeepEqual(got, c.want) {
 				t.Errorf("telegraf read\n%s\nwant\n%s", dump(got), dump(c.want))
 			}

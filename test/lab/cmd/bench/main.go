@@ -45,6 +45,8 @@ type options struct {
 	goBench    bool
 	profile    int
 	rssRuns    int
+	poolOnly   bool
+	poolRounds int
 }
 
 func main() {
@@ -59,6 +61,8 @@ func main() {
 	flag.BoolVar(&o.goBench, "gobench", true, "run go test -bench for the verdict core and the read loop")
 	flag.IntVar(&o.rssRuns, "rssruns", 5, "runs of each command under GNU time for the peak RSS")
 	flag.IntVar(&o.profile, "profile", 0, "record this many healthy checks with perf and break their CPU time down (needs perf)")
+	flag.BoolVar(&o.poolOnly, "pool-only", false, "measure only the pools (many addresses in one run) and print their section")
+	flag.IntVar(&o.poolRounds, "pool-rounds", 5, "rounds of the pool measurements")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -80,10 +84,12 @@ func run(o options) error {
 	if _, err := os.Stat(o.check); err != nil {
 		return fmt.Errorf("check_arp binary: %w (run `make build` first)", err)
 	}
-	if o.arping, err = exec.LookPath(o.arping); err != nil {
+	if o.poolOnly {
+		// The pools are compared with check_arp itself, not arping.
+	} else if o.arping, err = exec.LookPath(o.arping); err != nil {
 		return fmt.Errorf("iputils arping not found: %w (apt-get install iputils-arping)", err)
 	}
-	if v, _ := exec.Command(o.arping, "-V").CombinedOutput(); !strings.Contains(string(v), "iputils") {
+	if v, _ := exec.Command(o.arping, "-V").CombinedOutput(); !o.poolOnly && !strings.Contains(string(v), "iputils") {
 		return fmt.Errorf("%s is not iputils arping (-V says %q)", o.arping, firstLine(string(v)))
 	}
 	timeTool := "/usr/bin/time"
@@ -102,6 +108,15 @@ func run(o options) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	rt := rssTool{path: timeTool, out: filepath.Join(dir, "rss")}
+	if o.poolOnly {
+		section, err := poolBench(ctx, o, rt, o.poolRounds)
+		if err != nil {
+			return err
+		}
+		fmt.Print(section)
+		return nil
+	}
 
 	rep := &report{opts: o, started: time.Now()}
 	rep.machine = describeMachine(o)
@@ -220,7 +235,6 @@ func run(o options) error {
 
 	// Peak RSS in a pass of its own, under GNU time (see rssTool).
 	logf("peak RSS, %d runs of each command", o.rssRuns)
-	rt := rssTool{path: timeTool, out: filepath.Join(dir, "rss")}
 	rep.rss = map[string]map[string][]sample{}
 	for _, t := range targets {
 		rep.rss[t.Name] = map[string][]sample{}
@@ -263,6 +277,11 @@ func run(o options) error {
 		if rep.goBench, err = goBenchmarks(ctx, o.goTool); err != nil {
 			return err
 		}
+	}
+
+	logf("pools")
+	if rep.pools, err = poolBench(ctx, o, rt, o.poolRounds); err != nil {
+		return err
 	}
 
 	text := rep.markdown()

@@ -53,6 +53,7 @@ type report struct {
 	closeTimes []float64
 	profile    profileResult
 	profileErr string
+	pools      string // the pools' section
 }
 
 // systemLoad describes how busy the machine is: the load average and the
@@ -390,6 +391,7 @@ func (r *report) markdown() string {
 	r.profileSection(p)
 	r.targetsSection(p)
 	r.notes(p)
+	b.WriteString(r.pools)
 	return b.String()
 }
 

@@ -2,6 +2,10 @@
 // each of its scenarios (showing the command, its output and exit code) and
 // tears the lab down again. It needs root; it sends nothing outside the
 // namespaces it creates.
+//
+// With -capture DIR it runs the lab's samples instead (one scenario per
+// state) and writes their outputs into DIR, byte for byte: the committed
+// samples in test/parsers/testdata/outputs are made this way (make samples).
 package main
 
 import (
@@ -11,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -23,8 +28,15 @@ func main() {
 	checkBin := flag.String("check", "bin/check_arp", "path of the check_arp binary")
 	responder := flag.String("responder", "bin/arpresponder", "path of the arpresponder binary")
 	extra := flag.String("args", "", "arguments added to every check, space-separated (e.g. \"--output checkmk\")")
+	capture := flag.String("capture", "", "write the samples' outputs into this directory instead of showing every scenario")
 	flag.Parse()
-	if err := run(*checkBin, *responder, strings.Fields(*extra)); err != nil {
+	var err error
+	if *capture != "" {
+		err = captureSamples(*checkBin, *responder, *capture)
+	} else {
+		err = run(*checkBin, *responder, strings.Fields(*extra))
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "demo:", err)
 		os.Exit(1)
 	}
@@ -81,5 +93,55 @@ func run(checkBin, responder string, extra []string) error {
 		fmt.Printf("(exit %d: %s)\n\n", code, verdict.State(code).String())
 	}
 	fmt.Println("Tearing the lab down.")
+	return nil
+}
+
+// captureSamples writes, for each of the lab's samples, the Nagios output
+// (NAME.txt), its exit code (NAME.exit) and the output with --output
+// checkmk (NAME.checkmk.txt) into dir.
+func captureSamples(checkBin, responder, dir string) error {
+	if err := lab.Available(); err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp("", "check_arp-samples-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	seg, err := lab.NewSegment(responder, tmp)
+	if err != nil {
+		return err
+	}
+	defer seg.Close()
+	for _, sample := range seg.Samples() {
+		for _, format := range []struct{ suffix, flag string }{{".txt", ""}, {".checkmk.txt", "checkmk"}} {
+			args := sample.Args
+			if format.flag != "" {
+				args = append(append([]string(nil), args...), "--output", format.flag)
+			}
+			// A scripted responder starts its MAC sequence over only
+			// after a pause in requests.
+			time.Sleep(lab.ResponderReset + 50*time.Millisecond)
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			out, err := seg.Command(ctx, seg.Client, append([]string{checkBin}, args...)...).Output()
+			cancel()
+			code := 0
+			if ee, ok := err.(*exec.ExitError); ok {
+				code = ee.ExitCode()
+			} else if err != nil {
+				return fmt.Errorf("check_arp %s: %w", strings.Join(args, " "), err)
+			}
+			name := filepath.Join(dir, sample.Name+format.suffix)
+			if err := os.WriteFile(name, out, 0o644); err != nil {
+				return err
+			}
+			fmt.Printf("%s: check_arp %s (exit %d)\n", name, strings.Join(args, " "), code)
+			if format.flag == "" {
+				if err := os.WriteFile(filepath.Join(dir, sample.Name+".exit"), []byte(fmt.Sprintln(code)), 0o644); err != nil {
+					return err
+				}
+			}
+		}
+	}
 	return nil
 }

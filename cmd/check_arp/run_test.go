@@ -1,0 +1,262 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os/exec"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// invocation is one run of a check_arp binary in the lab's client
+// namespace.
+type invocation struct {
+	args []string
+	// as is a command prefix the binary runs under (setpriv, to run it as
+	// an unprivileged user); bin the binary, checkBin if empty.
+	as  []string
+	bin string
+	// ns is the namespace it runs in, the lab's client if empty.
+	ns string
+}
+
+// result is one run of the plugin, split the way a monitoring engine reads
+// it, with what the test measured of the process.
+type result struct {
+	code    int // -1 if the process did not exit by itself (see err)
+	err     error
+	summary string
+	long    string
+	perf    map[string]perfValue
+	stdout  string
+	stderr  string
+	wall    time.Duration // from starting ip netns exec to the exit
+	rssKiB  int64
+}
+
+func (r result) String() string {
+	if r.err != nil {
+		return fmt.Sprintf("exit %d (%v): %q", r.code, r.err, r.stdout)
+	}
+	return fmt.Sprintf("exit %d: %q", r.code, r.stdout)
+}
+
+type perfValue struct{ value, uom, warn, crit, min, max string }
+
+// perfValueUnit splits a perfdata value from its unit of measurement.
+var perfValueUnit = regexp.MustCompile(`^([-+0-9.eE]+|U)([a-zA-Z%]*)$`)
+
+// parsePerf reads perfdata as the Monitoring Plugins guidelines write it:
+// space-separated 'label'=value[UOM];warn;crit;min;max items, the label
+// quoted only when it needs to be, trailing empty fields left out.
+func parsePerf(text string, into map[string]perfValue) {
+	for text = strings.TrimSpace(text); text != ""; text = strings.TrimSpace(text) {
+		var label string
+		if strings.HasPrefix(text, "'") {
+			end := strings.Index(text[1:], "'=")
+			if end < 0 {
+				return
+			}
+			label, text = text[1:1+end], text[end+3:]
+		} else {
+			eq := strings.IndexByte(text, '=')
+			if eq < 0 {
+				return
+			}
+			label, text = text[:eq], text[eq+1:]
+		}
+		item, rest, _ := strings.Cut(text, " ")
+		text = rest
+		fields := append(strings.Split(item, ";"), "", "", "", "")
+		m := perfValueUnit.FindStringSubmatch(fields[0])
+		if m == nil {
+			continue
+		}
+		into[label] = perfValue{m[1], m[2], fields[1], fields[2], fields[3], fields[4]}
+	}
+}
+
+// process is a started invocation.
+type process struct {
+	cmd            *exec.Cmd
+	stdout, stderr bytes.Buffer
+	start          time.Time
+	cancel         context.CancelFunc
+	startErr       error
+}
+
+// runTimeout bounds every run: far above any -t the tests give, so only a
+// hung check reaches it.
+const runTimeout = 30 * time.Second
+
+// start starts inv. It never stops the test, so that it may be called from
+// any goroutine; a failure to start shows in wait's result.
+func start(inv invocation) *process {
+	bin := inv.bin
+	if bin == "" {
+		bin = checkBin
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), runTimeout)
+	argv := append(append(slices.Clone(inv.as), bin), inv.args...)
+	ns := inv.ns
+	if ns == "" {
+		ns = seg.Client
+	}
+	p := &process{cmd: seg.Command(ctx, ns, argv...), cancel: cancel}
+	p.cmd.Stdout, p.cmd.Stderr = &p.stdout, &p.stderr
+	p.start = time.Now()
+	p.startErr = p.cmd.Start()
+	return p
+}
+
+// pid is the process's id: ip netns exec and setpriv replace themselves,
+// so it ends up being the check's.
+func (p *process) pid() int { return p.cmd.Process.Pid }
+
+func (p *process) wait() result {
+	defer p.cancel()
+	err := p.startErr
+	if err == nil {
+		err = p.cmd.Wait()
+	}
+	r := parseOutput(p.stdout.String())
+	r.wall = time.Since(p.start)
+	r.stderr = p.stderr.String()
+	if ee, ok := err.(*exec.ExitError); ok && ee.ExitCode() >= 0 {
+		r.code = ee.ExitCode()
+	} else if err != nil {
+		r.code, r.err = -1, err
+	}
+	if p.cmd.ProcessState != nil {
+		if ru, ok := p.cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			r.rssKiB = ru.Maxrss
+		}
+	}
+	return r
+}
+
+// run runs inv to its end.
+func runInvocation(inv invocation) result { return start(inv).wait() }
+
+// runCheck runs check_arp with args in the lab's client namespace.
+func runCheck(args ...string) result { return runInvocation(invocation{args: args}) }
+
+func parseOutput(out string) result {
+	r := result{stdout: out, perf: map[string]perfValue{}}
+	first, rest, _ := strings.Cut(out, "\n")
+	r.summary = strings.TrimSpace(first)
+	perfText := ""
+	if s, p, ok := strings.Cut(r.summary, " | "); ok {
+		r.summary, perfText = s, p
+	}
+	if i := strings.LastIndex(rest, "|"); i >= 0 {
+		r.long, perfText = strings.TrimSpace(rest[:i]), rest[i+1:]
+	} else {
+		r.long = strings.TrimSpace(rest)
+	}
+	parsePerf(perfText, r.perf)
+	return r
+}
+
+// states are the plugin states by exit code.
+var states = []string{"OK", "WARNING", "CRITICAL", "UNKNOWN"}
+
+// expectState asserts the exit code and the state the summary starts with
+// ("ARP OK - ", "NDP UNKNOWN - ", or "UNKNOWN - " when proto is "").
+func (r result) expectState(t *testing.T, proto, state string) {
+	t.Helper()
+	code := slices.Index(states, state)
+	if r.code != code {
+		t.Errorf("exit %d, want %d (%s); %s", r.code, code, state, r)
+	}
+	prefix := state + " - "
+	if proto != "" {
+		prefix = proto + " " + prefix
+	}
+	if !strings.HasPrefix(r.summary, prefix) {
+		t.Errorf("summary %q does not start with %q", r.summary, prefix)
+	}
+}
+
+// expectSays asserts that the summary names the finding with each keyword.
+func (r result) expectSays(t *testing.T, keywords ...string) {
+	t.Helper()
+	for _, k := range keywords {
+		if !strings.Contains(r.summary, k) {
+			t.Errorf("summary does not say %q: %q", k, r.summary)
+		}
+	}
+}
+
+// perf is expected perfdata values by label: "3" is that exact value, "-"
+// absent (a value nothing measured is left out), ">=40" a number of at
+// least 40.
+type perf map[string]string
+
+// healthy is the perfdata of a check with the defaults (3 requests) that
+// every request got one reply from the one allowed MAC.
+var healthy = perf{
+	"sent": "3", "received": "3", "pl": "0", "rta": ">=0", "rtmin": ">=0", "rtmax": ">=0",
+	"macs": "1", "unexpected_macs": "0", "multi_mac_probes": "0", "mac_changes": "0", "gratuitous": "0",
+}
+
+// with returns the baseline with the overrides applied.
+func (base perf) with(overrides perf) perf {
+	p := perf{}
+	for k, v := range base {
+		p[k] = v
+	}
+	for k, v := range overrides {
+		p[k] = v
+	}
+	return p
+}
+
+// expectPerf asserts the perfdata values, and the units and bounds of the
+// loss and round-trip metrics.
+func (r result) expectPerf(t *testing.T, want perf) {
+	t.Helper()
+	for label, w := range want {
+		got, ok := r.perf[label]
+		switch {
+		case w == "-":
+			if ok {
+				t.Errorf("perfdata has %s=%s, want it left out: %q", label, got.value, r.stdout)
+			}
+		case !ok:
+			t.Errorf("perfdata has no %q: %q", label, r.stdout)
+		case strings.HasPrefix(w, ">="):
+			lo, _ := strconv.ParseFloat(w[2:], 64)
+			if v, err := strconv.ParseFloat(got.value, 64); err != nil || v < lo {
+				t.Errorf("perfdata %s = %s, want a number >= %v", label, got.value, lo)
+			}
+		case got.value != w:
+			t.Errorf("perfdata %s = %s, want %s", label, got.value, w)
+		}
+	}
+	if p, ok := r.perf["pl"]; ok && (p.uom != "%" || p.min != "0" || p.max != "100") {
+		t.Errorf("pl perfdata %+v, want %%;...;0;100", p)
+	}
+	for _, label := range []string{"rta", "rtmin", "rtmax"} {
+		if p, ok := r.perf[label]; ok && (p.uom != "ms" || p.min != "0") {
+			t.Errorf("%s perfdata %+v, want a value in ms with minimum 0", label, p)
+		}
+	}
+}
+
+// expectLimits asserts the warning and critical thresholds in perfdata:
+// label to "warn;crit".
+func (r result) expectLimits(t *testing.T, want map[string]string) {
+	t.Helper()
+	for label, w := range want {
+		if p := r.perf[label]; p.warn+";"+p.crit != w {
+			t.Errorf("%s thresholds in perfdata: %+v, want %s", label, p, w)
+		}
+	}
+}

@@ -1,0 +1,251 @@
+package arpprobe
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"fmt"
+	"net"
+	"net/netip"
+	"slices"
+	"time"
+
+	"github.com/mdlayher/ethernet"
+	"github.com/mdlayher/packet"
+	"golang.org/x/net/bpf"
+	"golang.org/x/sys/unix"
+
+	"github.com/check-arp/check_arp/internal/demux"
+	"github.com/check-arp/check_arp/internal/mac"
+	"github.com/check-arp/check_arp/internal/pace"
+	"github.com/check-arp/check_arp/internal/probe"
+	"github.com/check-arp/check_arp/internal/rawsock"
+)
+
+// Group probes many IPv4 addresses on one interface from one source through
+// one pair of sockets: a receiving socket whose kernel filter passes the
+// ARP frames about the set, and a sending socket. A reader goroutine hands
+// each frame to the endpoint of every address it is about (its sender and
+// its target address), which classifies it exactly as a Transport of its
+// own would; each endpoint is the probe.Transport of one address.
+type Group struct {
+	rd      *rawsock.Reader
+	sender  socket
+	dst     net.Addr
+	members map[[4]byte]*member
+	order   []*member
+	done    chan struct{}
+}
+
+type member struct {
+	ep         *demux.Endpoint
+	request    []byte
+	sent       uint16
+	classifier classifier
+}
+
+// OpenGroup opens the sockets for targets (IPv4, distinct) on ifi, sending
+// from source, and returns the group and one endpoint per target, in the
+// order given. Requests wait for gate; they stop at ctx's end. Start must
+// be called to start reading.
+func OpenGroup(ctx context.Context, ifi *net.Interface, source netip.Addr, targets []netip.Addr, gate *pace.Gate) (*Group, []probe.Transport, error) {
+	local, ok := mac.FromSlice(ifi.HardwareAddr)
+	if !ok {
+		return nil, nil, fmt.Errorf("%s has no Ethernet address", ifi.Name)
+	}
+	var nonce [nonceLen]byte
+	if _, err := rand.Read(nonce[:]); err != nil {
+		return nil, nil, fmt.Errorf("making the request tag: %w", err)
+	}
+	g := &Group{
+		dst:     &packet.Addr{HardwareAddr: ethernet.Broadcast},
+		members: make(map[[4]byte]*member, len(targets)),
+		done:    make(chan struct{}),
+	}
+	eps := make([]probe.Transport, len(targets))
+	for i, target := range targets {
+		if !target.Is4() || !source.Is4() {
+			return nil, nil, fmt.Errorf("ARP needs IPv4 addresses, got target %s and source %s", target, source)
+		}
+		frame, err := requestFrame(ifi.HardwareAddr, source, target, nonce)
+		if err != nil {
+			return nil, nil, err
+		}
+		m := &member{request: frame, classifier: newClassifier(target, source, local, nonce)}
+		m.ep = demux.NewEndpoint(ctx, gate, true, func() (time.Time, error) { return g.send(m) })
+		g.members[target.As4()] = m
+		g.order = append(g.order, m)
+		eps[i] = m.ep
+	}
+	filter, err := setFilter(targets)
+	if err != nil {
+		return nil, nil, err
+	}
+	conn, err := listen(ifi, unix.ETH_P_ALL, filter)
+	if err != nil {
+		return nil, nil, err
+	}
+	sender, err := listen(ifi, unix.ETH_P_ARP, []bpf.RawInstruction{{Op: bpfRet, K: 0}})
+	if err != nil {
+		conn.Close()
+		return nil, nil, err
+	}
+	g.sender = sender
+	rawsock.GrowBuffer(conn, rawsock.PoolBuffer(2*len(targets)*expectedRequests))
+	if g.rd, err = rawsock.New(conn, snapLen, 0, sender); err != nil {
+		conn.Close()
+		sender.Close()
+		return nil, nil, fmt.Errorf("the ARP socket: %w", err)
+	}
+	return g, eps, nil
+}
+
+// requestFrame builds the broadcast request for target, tagged with the
+// run's nonce (the probe index is written at each send).
+func requestFrame(hw net.HardwareAddr, source, target netip.Addr, nonce [nonceLen]byte) ([]byte, error) {
+	s, t := source.As4(), target.As4()
+	f := make([]byte, offTag+tagLen)
+	copy(f[offEthDst:], ethernet.Broadcast)
+	copy(f[offEthSrc:], hw)
+	binary.BigEndian.PutUint16(f[offEtherType:], etherTypeARP)
+	binary.BigEndian.PutUint16(f[offHType:], htypeEthernet)
+	binary.BigEndian.PutUint16(f[offPType:], etherTypeIPv4)
+	f[offHLen], f[offPLen] = 6, 4
+	binary.BigEndian.PutUint16(f[offOp:], opRequest)
+	copy(f[offSHA:], hw)
+	copy(f[offSPA:], s[:])
+	// The target hardware address stays zero, as in Open.
+	copy(f[offTPA:], t[:])
+	copy(f[offTag:], nonce[:])
+	return f, nil
+}
+
+// send broadcasts m's next request, tagged with its probe index.
+func (g *Group) send(m *member) (time.Time, error) {
+	binary.BigEndian.PutUint16(m.request[offTag+nonceLen:], m.sent)
+	m.sent++
+	at := time.Now()
+	if _, err := g.sender.WriteTo(m.request, g.dst); err != nil {
+		return time.Time{}, err
+	}
+	return at, nil
+}
+
+// Start reads frames and hands them to the endpoints until Close.
+func (g *Group) Start() {
+	go func() {
+		defer close(g.done)
+		for {
+			d, err := g.rd.Read()
+			if err != nil {
+				return // interrupted, closed, or the socket failed: the runs end by their deadline
+			}
+			g.dispatch(d)
+		}
+	}()
+}
+
+// dispatch hands a frame to the endpoints of its sender and target
+// address, each of which decides what it means, as a lone Transport's
+// decode does.
+func (g *Group) dispatch(d rawsock.Datagram) {
+	f, ok := parseFrame(d.Data)
+	if !ok {
+		return
+	}
+	for i, addr := range [2][4]byte{f.spa, f.tpa} {
+		if i == 1 && f.tpa == f.spa {
+			break
+		}
+		m := g.members[addr]
+		if m == nil {
+			continue
+		}
+		kind, p := m.classifier.classify(f)
+		if kind == 0 {
+			continue
+		}
+		a := probe.Answer{Kind: kind, MAC: f.sha, At: d.At, Probe: p}
+		if f.ethSrc != f.sha {
+			a.Via = f.ethSrc
+		}
+		m.ep.Deliver(a)
+	}
+}
+
+// Close stops the reader and closes the sockets.
+func (g *Group) Close() error {
+	g.rd.Interrupt()
+	err := g.rd.Close()
+	for _, m := range g.order {
+		m.ep.Close()
+	}
+	return err
+}
+
+// expectedRequests is how many requests per address a group sizes its
+// receive buffer for: the default schedule.
+const expectedRequests = 3
+
+// maxIntervals is how many runs of consecutive addresses the kernel
+// filter lists one by one; a set in more runs is filtered by the range
+// that covers it, and the reader drops the frames about addresses between.
+const maxIntervals = 24
+
+// setFilter returns a classic BPF program like targetFilter's for a set of
+// addresses: ARP frames outside a VLAN whose sender or target protocol
+// address is in the set (or, for a scattered set, in its covering range).
+func setFilter(targets []netip.Addr) ([]bpf.RawInstruction, error) {
+	runs := intervals(targets)
+	if len(runs) > maxIntervals {
+		runs = [][2]uint32{{runs[0][0], runs[len(runs)-1][1]}}
+	}
+	// Layout: the VLAN and EtherType checks; for each field its load and
+	// two tests per run (below the run: on to the next run, else at most
+	// its end: accept); then drop, then accept.
+	perField := 1 + 2*len(runs)
+	drop := 5 + 2*perField
+	accept := drop + 1
+	prog := []bpf.Instruction{
+		bpf.LoadExtension{Num: bpf.ExtVLANTag}, // 0 without a tag
+		bpf.ALUOpConstant{Op: bpf.ALUOpAnd, Val: vlanIDMask},
+		bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: 0, SkipTrue: uint8(drop - 3)},
+		bpf.LoadAbsolute{Off: offEtherType, Size: 2},
+		bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: etherTypeARP, SkipTrue: uint8(drop - 5)},
+	}
+	for _, off := range []uint32{offSPA, offTPA} {
+		prog = append(prog, bpf.LoadAbsolute{Off: off, Size: 4})
+		for _, r := range runs {
+			prog = append(prog, bpf.JumpIf{Cond: bpf.JumpLessThan, Val: r[0], SkipTrue: 1})
+			at := len(prog)
+			prog = append(prog, bpf.JumpIf{Cond: bpf.JumpLessOrEqual, Val: r[1], SkipTrue: uint8(accept - at - 1)})
+		}
+	}
+	prog = append(prog, bpf.RetConstant{Val: 0}, bpf.RetConstant{Val: snapLen})
+	raw, err := bpf.Assemble(prog)
+	if err != nil {
+		return nil, fmt.Errorf("assembling the socket filter: %w", err)
+	}
+	return raw, nil
+}
+
+// intervals returns the set's addresses as ascending runs of consecutive
+// addresses.
+func intervals(targets []netip.Addr) [][2]uint32 {
+	ips := make([]uint32, 0, len(targets))
+	for _, t := range targets {
+		b := t.As4()
+		ips = append(ips, binary.BigEndian.Uint32(b[:]))
+	}
+	slices.Sort(ips)
+	ips = slices.Compact(ips)
+	var runs [][2]uint32
+	for _, ip := range ips {
+		if n := len(runs); n > 0 && runs[n-1][1]+1 == ip {
+			runs[n-1][1] = ip
+			continue
+		}
+		runs = append(runs, [2]uint32{ip, ip})
+	}
+	return runs
+}

@@ -1,0 +1,232 @@
+package ndpprobe
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"slices"
+	"syscall"
+	"time"
+
+	"github.com/mdlayher/ndp"
+	"golang.org/x/net/bpf"
+	"golang.org/x/sys/unix"
+
+	"github.com/check-arp/check_arp/internal/demux"
+	"github.com/check-arp/check_arp/internal/mac"
+	"github.com/check-arp/check_arp/internal/pace"
+	"github.com/check-arp/check_arp/internal/probe"
+	"github.com/check-arp/check_arp/internal/rawsock"
+)
+
+// Group probes many IPv6 addresses on one interface from one source through
+// one raw ICMPv6 socket, whose kernel filters pass the advertisements about
+// the set. A reader goroutine hands each advertisement to the endpoint of
+// the address it is about, which classifies it exactly as a Transport of
+// its own would; each endpoint is the probe.Transport of one address.
+type Group struct {
+	rd      *rawsock.Reader
+	raw     syscall.RawConn
+	members map[[16]byte]*member
+	order   []*member
+}
+
+type member struct {
+	ep         *demux.Endpoint
+	solicit    []byte
+	group      unix.Sockaddr
+	classifier classifier
+	writeFn    func(fd uintptr) bool
+	werr       error
+}
+
+// OpenGroup opens the socket for targets (IPv6, distinct) on ifi, sending
+// from source, and returns the group and one endpoint per target, in the
+// order given. Requests wait for gate; they stop at ctx's end. Start must
+// be called to start reading.
+func OpenGroup(ctx context.Context, ifi *net.Interface, source netip.Addr, targets []netip.Addr, gate *pace.Gate) (*Group, []probe.Transport, error) {
+	if _, ok := mac.FromSlice(ifi.HardwareAddr); !ok {
+		return nil, nil, fmt.Errorf("%s has no Ethernet address", ifi.Name)
+	}
+	source = source.WithZone("")
+	if !source.Is6() || source.Is4In6() || source.IsUnspecified() {
+		return nil, nil, fmt.Errorf("NDP needs an IPv6 source address, got %s", source)
+	}
+	g := &Group{members: make(map[[16]byte]*member, len(targets))}
+	eps := make([]probe.Transport, len(targets))
+	for i, target := range targets {
+		target = target.WithZone("")
+		if !target.Is6() || target.Is4In6() {
+			return nil, nil, fmt.Errorf("NDP needs IPv6 addresses, got target %s", target)
+		}
+		groupAddr, err := ndp.SolicitedNodeMulticast(target)
+		if err != nil {
+			return nil, nil, fmt.Errorf("solicited-node multicast address of %s: %w", target, err)
+		}
+		solicit, err := ndp.MarshalMessage(&ndp.NeighborSolicitation{
+			TargetAddress: target,
+			Options:       []ndp.Option{&ndp.LinkLayerAddress{Direction: ndp.Source, Addr: ifi.HardwareAddr}},
+		})
+		if err != nil {
+			return nil, nil, fmt.Errorf("encoding the neighbor solicitation: %w", err)
+		}
+		m := &member{
+			solicit:    solicit,
+			group:      &unix.SockaddrInet6{Addr: groupAddr.As16(), ZoneId: uint32(ifi.Index)},
+			classifier: newClassifier(target, source, ifi.Index),
+		}
+		m.writeFn = func(fd uintptr) bool {
+			m.werr = unix.Sendto(int(fd), m.solicit, 0, m.group)
+			return !errors.Is(m.werr, unix.EAGAIN)
+		}
+		m.ep = demux.NewEndpoint(ctx, gate, false, func() (time.Time, error) { return g.send(m) })
+		g.members[target.As16()] = m
+		g.order = append(g.order, m)
+		eps[i] = m.ep
+	}
+	prog, err := setFilter(targets)
+	if err != nil {
+		return nil, nil, err
+	}
+	fd, err := openSocketFiltered(ifi, source, prog)
+	if err != nil {
+		return nil, nil, err
+	}
+	file := os.NewFile(uintptr(fd), "ndp")
+	if g.raw, err = file.SyscallConn(); err != nil {
+		file.Close()
+		return nil, nil, fmt.Errorf("raw access to the ICMPv6 socket: %w", err)
+	}
+	// An advertisement per request of each address (the default three).
+	rawsock.GrowBuffer(file, rawsock.PoolBuffer(3*len(targets)))
+	if g.rd, err = rawsock.New(file, bufLen, controlLen); err != nil {
+		file.Close()
+		return nil, nil, fmt.Errorf("the ICMPv6 socket: %w", err)
+	}
+	return g, eps, nil
+}
+
+// send multicasts m's solicitation to its solicited-node group.
+func (g *Group) send(m *member) (time.Time, error) {
+	at := time.Now()
+	if err := g.raw.Write(m.writeFn); err != nil {
+		return time.Time{}, err
+	}
+	if m.werr != nil {
+		if errors.Is(m.werr, unix.EADDRNOTAVAIL) {
+			return time.Time{}, fmt.Errorf("%w (the address is gone or still tentative during duplicate address detection)", ErrSourceUnusable)
+		}
+		return time.Time{}, m.werr
+	}
+	return at, nil
+}
+
+// Start reads advertisements and hands them to the endpoints until Close.
+func (g *Group) Start() {
+	go func() {
+		for {
+			d, err := g.rd.Read()
+			if err != nil {
+				return // interrupted, closed, or the socket failed: the runs end by their deadline
+			}
+			g.dispatch(d)
+		}
+	}()
+}
+
+// dispatch hands an advertisement to the endpoint of its target address,
+// which decides what it means, as a lone Transport's decode does.
+func (g *Group) dispatch(d rawsock.Datagram) {
+	a, ok := parseAdvert(d.Data)
+	if !ok {
+		return
+	}
+	m := g.members[a.target]
+	if m == nil {
+		return
+	}
+	if kind := m.classifier.classify(a, parseControl(d.Control)); kind != 0 {
+		m.ep.Deliver(probe.Answer{Kind: kind, MAC: a.tlla, At: d.At})
+	}
+}
+
+// Close stops the reader and closes the socket.
+func (g *Group) Close() error {
+	g.rd.Interrupt()
+	err := g.rd.Close()
+	for _, m := range g.order {
+		m.ep.Close()
+	}
+	return err
+}
+
+// maxIntervals is how many runs of consecutive addresses the kernel
+// filter lists one by one (see arpprobe).
+const maxIntervals = 24
+
+// setFilter returns a classic BPF program like targetFilter's for a set of
+// addresses: advertisements whose target is in the set. When the set's
+// addresses share their first 96 bits (any pool within a /96) the filter
+// tests those and the runs of the last 32 bits (for a scattered set, their
+// covering range); otherwise it passes every advertisement and the reader
+// drops those about other addresses.
+func setFilter(targets []netip.Addr) ([]bpf.RawInstruction, error) {
+	first := targets[0].As16()
+	words := make([]uint32, 0, len(targets))
+	shared := true
+	for _, t := range targets {
+		b := t.As16()
+		if [12]byte(b[:12]) != [12]byte(first[:12]) {
+			shared = false
+		}
+		words = append(words, binary.BigEndian.Uint32(b[12:]))
+	}
+	prog := []bpf.Instruction{
+		bpf.LoadAbsolute{Off: offType, Size: 1},
+		bpf.JumpIf{Cond: bpf.JumpEqual, Val: icmpTypeNA, SkipTrue: 1},
+		bpf.RetConstant{Val: 0},
+	}
+	if shared {
+		slices.Sort(words)
+		words = slices.Compact(words)
+		var runs [][2]uint32
+		for _, w := range words {
+			if n := len(runs); n > 0 && runs[n-1][1]+1 == w {
+				runs[n-1][1] = w
+				continue
+			}
+			runs = append(runs, [2]uint32{w, w})
+		}
+		if len(runs) > maxIntervals {
+			runs = [][2]uint32{{runs[0][0], runs[len(runs)-1][1]}}
+		}
+		// Three prefix words, each: load, mismatch -> drop; the last
+		// word's runs, each: below -> next run, at most its end ->
+		// accept; then drop, then accept.
+		drop := len(prog) + 3*2 + 1 + 2*len(runs)
+		accept := drop + 1
+		for i := range 3 {
+			w := binary.BigEndian.Uint32(first[4*i:])
+			prog = append(prog, bpf.LoadAbsolute{Off: offTarget + uint32(4*i), Size: 4})
+			at := len(prog)
+			prog = append(prog, bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: w, SkipTrue: uint8(drop - at - 1)})
+		}
+		prog = append(prog, bpf.LoadAbsolute{Off: offTarget + 12, Size: 4})
+		for _, r := range runs {
+			prog = append(prog, bpf.JumpIf{Cond: bpf.JumpLessThan, Val: r[0], SkipTrue: 1})
+			at := len(prog)
+			prog = append(prog, bpf.JumpIf{Cond: bpf.JumpLessOrEqual, Val: r[1], SkipTrue: uint8(accept - at - 1)})
+		}
+		prog = append(prog, bpf.RetConstant{Val: 0})
+	}
+	prog = append(prog, bpf.RetConstant{Val: bufLen})
+	raw, err := bpf.Assemble(prog)
+	if err != nil {
+		return nil, fmt.Errorf("assembling the socket filter: %w", err)
+	}
+	return raw, nil
+}

@@ -1,0 +1,152 @@
+package parsers
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// sensuPoint is one metric point of Sensu's nagios_perfdata extractor.
+type sensuPoint struct {
+	Name  string
+	Value float64
+}
+
+// sensuNonNumeric is the extractor's pattern of what it strips from a value.
+var sensuNonNumeric = regexp.MustCompile(`[^-\d\.]`)
+
+// sensuExtract restates, step by step, ParseNagios of Sensu Go's agent:
+// agent/transformers/nagios.go in github.com/sensu/sensu-go (file version
+// of commit 067ac45c1c866972395c8b098e0862b91be37fe7; the agent of 6.x
+// runs it on a check's output when output_metric_format is
+// nagios_perfdata). The package cannot be imported: the sensu-go main
+// module (v6.12.0 and its agent packages) is refused by the Go module
+// proxy. This is a transcription of its behaviour, not Sensu's code; what
+// Sensu logs at error level is returned as errs, with the message ParseNagios
+// logs.
+func sensuExtract(output string) (points []sensuPoint, errs []string) {
+	// The output must hold exactly one '|'.
+	parts := strings.Split(output, "|")
+	if len(parts) != 2 {
+		return nil, []string{"nagios perfdata format requires at least one performance data metric"}
+	}
+	// Everything after it, trimmed, split at single spaces.
+	for _, metric := range strings.Split(strings.TrimSpace(parts[1]), " ") {
+		if metric = strings.TrimSpace(metric); metric == "" {
+			continue
+		}
+		// Label and value: the text before the first ';', split at '='.
+		kv := strings.Split(strings.Split(metric, ";")[0], "=")
+		if len(kv) != 2 {
+			errs = append(errs, fmt.Sprintf("invalid nagios perfdata metric: %q", metric))
+			continue
+		}
+		label := strings.ReplaceAll(kv[0], " ", "_")
+		value, err := strconv.ParseFloat(sensuNonNumeric.ReplaceAllString(kv[1], ""), 64)
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("invalid nagios perfdata metric value: %q", kv[1]))
+			continue
+		}
+		points = append(points, sensuPoint{label, value})
+	}
+	return points, errs
+}
+
+// TestSensuExtractorTranscription pins the transcription to the cases of
+// the upstream file's own test (TestParseNagios in
+// agent/transformers/nagios_test.go, commit 0660638e01dd), plus the quoted
+// label that made Sensu's metric names carry quotes, so that it says what
+// Sensu does rather than what this project would like.
+func TestSensuExtractorTranscription(t *testing.T) {
+	for _, c := range []struct {
+		output string
+		want   []sensuPoint
+		errs   int
+	}{
+		{"PING ok - Packet loss = 0%, RTA = 0.80 ms", nil, 1},
+		{"PING ok - Packet loss = 0% | percent_packet_loss=0", []sensuPoint{{"percent_packet_loss", 0}}, 0},
+		{"PING ok - Packet loss = 0% | percent_packet_loss=0\n", []sensuPoint{{"percent_packet_loss", 0}}, 0},
+		{"PING ok - Packet loss = 0%, RTA = 0.80 ms | percent_packet_loss=0, rta=0.80", []sensuPoint{{"percent_packet_loss", 0}, {"rta", 0.8}}, 0},
+		{"PING ok - Packet loss = 0%, RTA = 0.80 ms | percent_packet_loss=0, foo", []sensuPoint{{"percent_packet_loss", 0}}, 1},
+		{"PING ok - Packet loss = 0%, RTA = 0.80 ms | percent_packet_loss", nil, 1},
+		{"PING ok - Packet loss = 0%, RTA = 0.80 ms | percent_packet_loss=a", nil, 1},
+		{"CRITICAL - load average: 0.01, 0.04, 0.05|load1=0.010;0.010;0.010;0; load5=0.040;0.010;0.010;0; load15=0.050;0.010;0.010;0; \n",
+			[]sensuPoint{{"load1", 0.01}, {"load5", 0.04}, {"load15", 0.05}}, 0},
+		{"OK | 'rta'=0.1ms;;;0", []sensuPoint{{"'rta'", 0.1}}, 0},
+	} {
+		got, errs := sensuExtract(c.output)
+		if fmt.Sprint(got) != fmt.Sprint(c.want) || len(errs) != c.errs {
+			t.Errorf("sensuExtract(%q) = %v, errors %q; want %v and %d errors", c.output, got, errs, c.want, c.errs)
+		}
+	}
+}
+
+// TestSensuExtractsSamples feeds the output samples to the extractor as
+// Sensu's agent does (the whole output of the check) and states the
+// metric points it makes and the errors it logs.
+func TestSensuExtractsSamples(t *testing.T) {
+	counts := func(sent, received, macs, unexpected, multi, changes string) []string {
+		return []string{"sent=" + sent, "received=" + received, "macs=" + macs, "unexpected_macs=" + unexpected,
+			"multi_mac_probes=" + multi, "mac_changes=" + changes, "gratuitous=0", "spoofed=0"}
+	}
+	cases := []struct {
+		sample string
+		want   []string // name=value, in order
+		// longOutputErrors: Sensu logs an error for each word of the
+		// long output (see below); no other error is allowed.
+		longOutputErrors bool
+		noMetrics        bool
+	}{
+		{"ok", append([]string{"rta=0.099", "rtmin=0.088", "rtmax=0.11", "pl=0"}, append(counts("3", "3", "1", "0", "0", "0"), "time=0.202")...), false, false},
+		{"warning-failover", append([]string{"rta=0.584", "rtmin=0.397", "rtmax=0.864", "pl=0"}, append(counts("3", "3", "2", "0", "0", "1"), "time=0.204")...), true, false},
+		{"critical-no-reply", append([]string{"pl=100"}, append(counts("3", "0", "0", "0", "0", "0"), "time=0.979")...), true, false},
+		{"unknown-routed", nil, false, true},
+	}
+	for _, c := range cases {
+		t.Run(c.sample, func(t *testing.T) {
+			s := readSample(t, c.sample)
+			points, errs := sensuExtract(string(s.output))
+			var got []string
+			for _, p := range points {
+				got = append(got, fmt.Sprintf("%s=%v", p.Name, p.Value))
+			}
+			t.Logf("Sensu's nagios_perfdata extractor made %d points from %s: %s", len(got), c.sample, strings.Join(got, " "))
+			for _, e := range errs {
+				t.Logf("Sensu's agent logs: %s", e)
+			}
+			if strings.Join(got, " ") != strings.Join(c.want, " ") {
+				t.Errorf("points\n%s\nwant\n%s", strings.Join(got, " "), strings.Join(c.want, " "))
+			}
+			_, long, _ := strings.Cut(string(s.output), "\n")
+			switch {
+			case c.noMetrics:
+				// A plugin may print no performance data; Sensu's agent
+				// still logs it as an error.
+				if len(errs) != 1 || !strings.Contains(errs[0], "requires at least one performance data metric") {
+					t.Errorf("errors %q, want Sensu's one complaint about missing performance data", errs)
+				}
+			case c.longOutputErrors:
+				// The performance data end the first line; Sensu takes
+				// everything after the '|' as performance data, so every
+				// word of the long output that has no '=' is an "invalid
+				// metric" to it. No performance data item may be among
+				// them.
+				if len(errs) == 0 {
+					t.Errorf("no errors: has Sensu's extractor changed, or the output's layout?")
+				}
+				for _, e := range errs {
+					word := e[strings.Index(e, ": ")+2:]
+					if uq, err := strconv.Unquote(word); err != nil || !strings.Contains(long, uq) || strings.Contains(uq, "=") {
+						t.Errorf("Sensu's error %q is not about a word of the long output", e)
+					}
+				}
+			default:
+				if len(errs) != 0 {
+					t.Errorf("errors %q, want none", errs)
+				}
+			}
+		})
+	}
+}
