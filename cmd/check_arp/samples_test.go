@@ -19,7 +19,7 @@ const samplesDir = "../../test/parsers/testdata/outputs"
 var (
 	// timedValue is a perfdata value that is a time: round trips and the
 	// run's duration, in ms (Nagios) or seconds (Checkmk).
-	timedValue = regexp.MustCompile(`\b(rta|rtmin|rtmax|time)=[0-9.]+(ms|s)?`)
+	timedValue = regexp.MustCompile(`\b(rta|rtmin|rtmax|time|owner_age)=[0-9.]+(ms|s)?`)
 	// timedText is a time or a range of times in the text.
 	timedText = regexp.MustCompile(`[0-9.]+(-[0-9.]+)?ms\b`)
 )

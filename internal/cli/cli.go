@@ -57,6 +57,9 @@ type Config struct {
 	Interval time.Duration
 	// Timeout bounds the whole check, from its start.
 	Timeout time.Duration
+	// Unicast asks for the unicast reachability request after the
+	// broadcast ones (on unless --no-unicast).
+	Unicast bool
 	// Policy is what the observation is judged by.
 	Policy verdict.Policy
 	// Verbosity is the number of -v (at most 3).
@@ -92,6 +95,7 @@ type Flags struct {
 	ExpectFile string           `placeholder:"FILE" help:"File of allowed MACs: one 'MAC [LABEL]' per line, '#' comments."`
 	Warning    string           `short:"w" placeholder:"RTA,PL%" help:"WARNING threshold: round-trip average in ms and packet loss in %, as check_icmp (200,40%); each part may be a range (~:200, @10:20)."`
 	Critical   string           `short:"c" placeholder:"RTA,PL%" help:"CRITICAL threshold, as -w. Without a loss threshold any lost request is WARNING."`
+	NoUnicast  bool             `name:"no-unicast" help:"Skip the unicast request: by default, once every request is answered, one more is sent to the answering MAC alone, as a router refreshing its neighbor entry does, and an owner that answers only broadcast requests is WARNING."`
 	Verbose    int              `short:"v" type:"counter" help:"More long output: -v adds a per-request timeline, -vv the sending side."`
 	Output     string           `enum:"${formats}" default:"nagios" placeholder:"FORMAT" help:"Output format: nagios (the Monitoring Plugins text), checkmk (a Checkmk local check line), json, or openmetrics (Prometheus text for node_exporter's textfile collector). The exit code is the plugin's in every format. Default ${default}."`
 	Write      string           `placeholder:"FILE" help:"Write the json or openmetrics output to FILE instead of standard output, atomically (a temporary file renamed over it); standard output gets the one-line summary. FILE may not be a symbolic link."`
@@ -352,6 +356,7 @@ func (f Flags) config() (Config, error) {
 	}
 	cfg.Count, cfg.Interval = f.Packets, interval
 	cfg.Timeout = timeout
+	cfg.Unicast = !f.NoUnicast
 	if f.Rate < 1 || f.Rate > pace.MaxRate {
 		return cfg, usage("--rate %d is out of range; send between 1 and %d requests per second", f.Rate, pace.MaxRate)
 	}

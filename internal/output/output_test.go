@@ -251,7 +251,9 @@ func TestPerfdata(t *testing.T) {
 }
 
 func TestPerfdataFields(t *testing.T) {
-	got := Perfdata(verdict.Decide(observe(3, healthy3(macA)...), policy("1,20%", "2,50%", nodeA)))
+	obs := observe(3, healthy3(macA)...)
+	obs.Unicast = verdict.UnicastRequest{Sent: true, To: macA, Answered: true, RTT: us(300)}
+	got := Perfdata(verdict.Decide(obs, policy("1,20%", "2,50%", nodeA)))
 	want := []Metric{
 		{Label: "rta", Value: "0.4", UOM: "ms", Warn: "1", Crit: "2", Min: "0"},
 		{Label: "rtmin", Value: "0.3", UOM: "ms", Min: "0"},
@@ -265,6 +267,7 @@ func TestPerfdataFields(t *testing.T) {
 		{Label: "mac_changes", Value: "0", Min: "0"},
 		{Label: "gratuitous", Value: "0", Min: "0"},
 		{Label: "spoofed", Value: "0", Min: "0"},
+		{Label: "unicast", Value: "1", Min: "0", Max: "1"},
 		{Label: "time", Value: "1", UOM: "s", Min: "0"},
 	}
 	if !reflect.DeepEqual(got, want) {
@@ -297,9 +300,11 @@ func TestLongOutput(t *testing.T) {
 		rep(0, macA, us(400)), rep(0, macB, us(600)),
 		rep(1, macA, us(400)), rep(1, macB, us(600)),
 		rep(2, macA, us(400)), rep(2, macB, us(600)))
+	// Repeats in one probe only: a retransmission, not two hosts behind
+	// one MAC (verdict.SharedMAC).
 	dups := observe(3,
 		rep(0, macA, us(300)), rep(0, macA, us(350)), rep(0, macA, us(380)),
-		rep(1, macA, us(400)), rep(1, macA, us(420)),
+		rep(1, macA, us(400)),
 		rep(2, macA, us(500)))
 	unrecorded := observe(3, healthy3(macA)...)
 	unrecorded.Unrecorded = 7
@@ -344,11 +349,13 @@ func TestLongOutput(t *testing.T) {
 			sA + " (node-a) answered probes 1-3 with 3 replies, rtt 0.4ms",
 			sB + " (node-b) answered probes 1-3 with 3 replies, rtt 0.6ms",
 			"allowed: " + sA + " (node-a) and " + sB + " (node-b)",
+			arpFluxNote,
 		}},
 		{name: "split brain, v1", obs: splitBrain, pol: policy("", "", nodeA, nodeB), verbosity: 1, want: []string{
 			sA + " (node-a) answered probes 1-3 with 3 replies, rtt 0.4ms",
 			sB + " (node-b) answered probes 1-3 with 3 replies, rtt 0.6ms",
 			"allowed: " + sA + " (node-a) and " + sB + " (node-b)",
+			arpFluxNote,
 			"probe 1 at +0ms: " + sA + " (node-a) in 0.4ms, " + sB + " (node-b) in 0.6ms",
 			"probe 2 at +100ms: " + sA + " (node-a) in 0.4ms, " + sB + " (node-b) in 0.6ms",
 			"probe 3 at +200ms: " + sA + " (node-a) in 0.4ms, " + sB + " (node-b) in 0.6ms",
@@ -371,9 +378,9 @@ func TestLongOutput(t *testing.T) {
 				sA + " answered probes 1-2,4-6 with 5 replies, rtt 0.4ms",
 			}},
 		{name: "duplicates, v1", obs: dups, verbosity: 1, want: []string{
-			sA + " answered probes 1-3 with 6 replies, rtt 0.3-0.5ms",
+			sA + " answered probes 1-3 with 5 replies, rtt 0.3-0.5ms",
 			"probe 1 at +0ms: " + sA + " in 0.3ms (+2 duplicates)",
-			"probe 2 at +100ms: " + sA + " in 0.4ms (+1 duplicate)",
+			"probe 2 at +100ms: " + sA + " in 0.4ms",
 			"probe 3 at +200ms: " + sA + " in 0.5ms",
 		}},
 		{name: "duplicates with loss, v0",
@@ -420,7 +427,9 @@ func TestLongOutput(t *testing.T) {
 				t.Errorf("LongOutput(%d) mismatch\n got:\n%s\nwant:\n%s", tt.verbosity, got, want)
 			}
 			got6 := LongOutput(verdict.Decide(asNDP(tt.obs), tt.pol), tt.verbosity)
-			if want6 := toNDPWords.Replace(want); got6 != want6 {
+			// Neighbor discovery has no flux: NDP output has no such note.
+			noFlux := slices.DeleteFunc(slices.Clone(tt.want), func(l string) bool { return l == arpFluxNote })
+			if want6 := toNDPWords.Replace(strings.Join(noFlux, "\n")); got6 != want6 {
 				t.Errorf("NDP LongOutput(%d) mismatch\n got:\n%s\nwant:\n%s", tt.verbosity, got6, want6)
 			}
 		})
@@ -657,5 +666,67 @@ func TestLongOutputBoundsAFlood(t *testing.T) {
 		if !strings.Contains(long, "and 484 more MACs") {
 			t.Errorf("-v%d long output does not count the MACs it leaves out:\n%s", v, long)
 		}
+	}
+}
+
+// arpFluxNote is the verdict's note on several MACs answering one ARP
+// request, which the long output carries after the allowlist.
+const arpFluxNote = "Several MACs answering one ARP request can also be one host answering on two of its interfaces in this segment (ARP flux: Linux answers ARP for any of its addresses on every interface while arp_ignore=0): if these MACs belong to one host ('ip -br link' there), set net.ipv4.conf.all.arp_ignore=1 on it."
+
+func TestUnicastPerfdata(t *testing.T) {
+	tests := []struct {
+		name    string
+		unicast verdict.UnicastRequest
+		foreign int
+		want    string // the unicast metric, "" when left out
+	}{
+		{"not sent", verdict.UnicastRequest{}, 0, ""},
+		{"answered", verdict.UnicastRequest{Sent: true, To: macA, Answered: true}, 0, "unicast=1;;;0;1"},
+		{"ignored", verdict.UnicastRequest{Sent: true, To: macA}, 0, "unicast=0;;;0;1"},
+		{"ignored while others asked", verdict.UnicastRequest{Sent: true, To: macA}, 3, "unicast=0;;;0;1"},
+		{"answered while others asked: maybe theirs", verdict.UnicastRequest{Sent: true, To: macA, Answered: true}, 3, ""},
+	}
+	for _, tt := range tests {
+		obs := observe(3, healthy3(macA)...)
+		obs.Unicast, obs.ForeignRequests = tt.unicast, tt.foreign
+		got := ""
+		for _, m := range Perfdata(verdict.Decide(obs, verdict.Policy{})) {
+			if m.Label == "unicast" {
+				got = m.String()
+			}
+		}
+		if got != tt.want {
+			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestUnicastInFormats(t *testing.T) {
+	obs := observe(3, healthy3(macA)...)
+	obs.Unicast = verdict.UnicastRequest{Sent: true, To: macA}
+	r := verdict.Decide(obs, verdict.Policy{})
+	doc, err := Render(FormatJSON, r, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body := string(doc.Body); !strings.Contains(body, `"unicast": 0,`) || !strings.Contains(body, `"Known causes of unanswered unicast ARP requests`) {
+		t.Errorf("JSON without unicast 0 and its note:\n%s", body)
+	}
+	doc, err = Render(FormatOpenMetrics, r, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(doc.Body), "check_arp_unicast_answered{") || !strings.Contains(string(doc.Body), "} 0\n") {
+		t.Errorf("OpenMetrics without check_arp_unicast_answered 0:\n%s", doc.Body)
+	}
+	// Not sent: null in JSON, absent in OpenMetrics.
+	r = verdict.Decide(observe(3, healthy3(macA)...), verdict.Policy{})
+	doc, _ = Render(FormatJSON, r, 0)
+	if !strings.Contains(string(doc.Body), `"unicast": null,`) {
+		t.Errorf("JSON: %s", doc.Body)
+	}
+	doc, _ = Render(FormatOpenMetrics, r, 0)
+	if strings.Contains(string(doc.Body), "check_arp_unicast_answered") {
+		t.Errorf("OpenMetrics has a unicast sample without a unicast request:\n%s", doc.Body)
 	}
 }

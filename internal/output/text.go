@@ -88,6 +88,7 @@ func LongOutput(r verdict.Result, verbosity int) string {
 	if r.State != verdict.OK && len(f.Allowed) > 0 {
 		lines = append(lines, "allowed: "+verdict.ListMACs(f.Allowed))
 	}
+	lines = append(lines, r.Notes...)
 	if f.Memory.Reset != "" {
 		lines = append(lines, "memory reset: "+f.Memory.Reset)
 	}
