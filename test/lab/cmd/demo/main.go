@@ -80,6 +80,9 @@ func run(checkBin, responder string, extra []string) error {
 		fmt.Printf("== %d. %s\n$ check_arp %s\n", i+1, sc.Name, strings.Join(args, " "))
 		runCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		cmd := seg.Command(runCtx, seg.Client, append([]string{checkBin}, args...)...)
+		// Memory between runs lives in the demo's directory and goes
+		// with it, not in the user's own state directory.
+		cmd.Env = append(os.Environ(), "XDG_STATE_HOME="+dir)
 		cmd.Stderr = os.Stderr
 		out, err := cmd.Output()
 		cancel()
@@ -123,7 +126,16 @@ func captureSamples(checkBin, responder, dir string) error {
 			// after a pause in requests.
 			time.Sleep(lab.ResponderReset + 50*time.Millisecond)
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			out, err := seg.Command(ctx, seg.Client, append([]string{checkBin}, args...)...).Output()
+			cmd := seg.Command(ctx, seg.Client, append([]string{checkBin}, args...)...)
+			// Each sample is a target's first check with memory on, as
+			// the plugin runs by default: a fresh state directory each.
+			state, err := os.MkdirTemp(tmp, "state-")
+			if err != nil {
+				cancel()
+				return err
+			}
+			cmd.Env = append(os.Environ(), "XDG_STATE_HOME="+state)
+			out, err := cmd.Output()
 			cancel()
 			code := 0
 			if ee, ok := err.(*exec.ExitError); ok {
