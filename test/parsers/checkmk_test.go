@@ -524,12 +524,6 @@ func TestCheckmkLocalReadsSamples(t *testing.T) {
 	}
 }
 
-// untimedText blanks the times in a text, which differ between the two
-// runs of a sample (Nagios and Checkmk output).
-func untimedText(s string) string {
-	return regexp.MustCompile(`[0-9.]+(-[0-9.]+)?ms\b`).ReplaceAllString(s, "<time>ms")
-}
-
 func logCheckmk(t *testing.T, kind string, s cmkService) {
 	t.Helper()
 	var b strings.Builder
