@@ -65,7 +65,10 @@ func TestSamplesMatchTheBinary(t *testing.T) {
 				// after it has been idle for its reset time: wait that out,
 				// so that each format's run sees the scenario from its start.
 				time.Sleep(lab.ResponderReset + 100*time.Millisecond)
-				got := runCheck(args...)
+				// Each sample is a target's first check with memory on
+				// (test/lab/cmd/demo captureSamples): a fresh state
+				// directory for each run, never the user's own.
+				got := runCheck(append(append([]string(nil), args...), "--state-dir", t.TempDir())...)
 				if untimed(got.stdout) != untimed(string(want)) {
 					t.Errorf("check_arp %s prints\n%s\nbut %s%s is\n%s\n(times aside); run make samples", strings.Join(args, " "), got.stdout, sample.Name, f.suffix, want)
 				}
