@@ -495,8 +495,8 @@ func TestCheckmkMRPEReadsSamples(t *testing.T) {
 // and as Checkmk's local check parser and check read them. A "<label>" is
 // the time the line prints for that label, in seconds (see withTimings).
 // The line carries the boundaries, no levels (check_arp's state is not P),
-// and no units. It lists neither unicast nor the memory metrics
-// owner_changes and owner_age, which the Nagios output has.
+// and no units: the same metrics as the Nagios output, round trips in
+// seconds, owner_changes' "c" dropped as Checkmk would drop it.
 func TestCheckmkLocalReadsSamples(t *testing.T) {
 	count := func(nameValue string) string { return nameValue + " (levels -/-, boundaries 0..-)" }
 	counts := func(sent, received, macs, unexpected, multi, changes string) []string {
@@ -506,14 +506,15 @@ func TestCheckmkLocalReadsSamples(t *testing.T) {
 	}
 	roundTrips := []string{count("rta=<rta>"), count("rtmin=<rtmin>"), count("rtmax=<rtmax>")}
 	pl := func(v string) string { return "pl=" + v + " (levels -/-, boundaries 0..100)" }
+	memory := []string{"unicast=1 (levels -/-, boundaries 0..1)", count("owner_changes=0"), count("owner_age=<owner_age>"), count("time=<time>")}
 	for _, c := range []struct {
 		sample  string
 		service string
 		metrics []string // as Checkmk stores them, in order
 	}{
-		{"ok", "ARP 198.51.100.10", concat(roundTrips, []string{pl("0")}, counts("3", "3", "1", "0", "0", "0"), []string{count("time=<time>")})},
-		{"warning-failover", "ARP 198.51.100.20", concat(roundTrips, []string{pl("0")}, counts("3", "3", "2", "0", "0", "1"), []string{count("time=<time>")})},
-		{"critical-no-reply", "ARP 198.51.100.11", concat([]string{pl("100")}, counts("3", "0", "0", "0", "0", "0"), []string{count("time=<time>")})},
+		{"ok", "ARP 198.51.100.10", concat(roundTrips, []string{pl("0")}, counts("3", "3", "1", "0", "0", "0"), memory)},
+		{"warning-failover", "ARP 198.51.100.20", concat(roundTrips, []string{pl("0")}, counts("3", "3", "2", "0", "0", "1"), memory)},
+		{"critical-no-reply", "ARP 198.51.100.11", concat([]string{pl("100")}, counts("3", "0", "0", "0", "0", "0"), []string{count("owner_changes=0"), count("time=<time>")})},
 		{"unknown-routed", "ARP 203.0.113.5", nil},
 	} {
 		t.Run(c.sample, func(t *testing.T) {
