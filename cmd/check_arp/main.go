@@ -3,8 +3,9 @@
 // by the machine(s) that should answer it.
 //
 // main is where the steps meet: parse the command line, observe the
-// target, decide, render, exit. Each step is a package that knows nothing
-// of the others' inputs beyond what main hands it.
+// target, derive the facts, record the run's outcome in memory, decide
+// with what memory adds, render, exit. Each step is a package that knows
+// nothing of the others' inputs beyond what main hands it.
 package main
 
 import (
@@ -22,7 +23,9 @@ import (
 	"github.com/check-arp/check_arp/internal/observe"
 	_ "github.com/check-arp/check_arp/internal/oneproc" // one P: less CPU per check
 	"github.com/check-arp/check_arp/internal/output"
+	"github.com/check-arp/check_arp/internal/ownership"
 	"github.com/check-arp/check_arp/internal/probe"
+	"github.com/check-arp/check_arp/internal/state"
 	"github.com/check-arp/check_arp/internal/verdict"
 )
 
@@ -54,7 +57,7 @@ func run(args []string, w io.Writer, start time.Time) int {
 	ctx, stop := interrupt.OnSignal(context.Background())
 	obs, err := observe.Run(ctx, observe.Request{
 		Target:   netpath.Request{Target: cfg.Target, Interface: cfg.Interface, Source: cfg.Source},
-		Schedule: probe.Schedule{Count: cfg.Count, Interval: cfg.Interval},
+		Schedule: probe.Schedule{Count: cfg.Count, Interval: cfg.Interval, Unicast: cfg.Unicast},
 		Start:    start,
 		Timeout:  cfg.Timeout,
 	})
@@ -64,7 +67,11 @@ func run(args []string, w io.Writer, start time.Time) int {
 		return fail(w, cfg, output.Failure{Protocol: cfg.Protocol(), Target: cfg.Target, Interface: cfg.Interface, Err: err})
 	}
 
-	r := verdict.Decide(obs, cfg.Policy)
+	store, storeErr := openState(cfg)
+	if store != nil {
+		defer store.Close()
+	}
+	r := decide(cfg, store, storeErr, obs, start)
 	if cfg.Output == output.FormatNagios {
 		return output.Nagios(w, r, cfg.Verbosity) // go-nagios prints the plugin result
 	}
@@ -97,6 +104,10 @@ func runPool(w io.Writer, cfg cli.Config, start time.Time) int {
 		// Interrupted: no address has a verdict.
 		return fail(w, cfg, output.Failure{Err: err})
 	}
+	store, storeErr := openState(cfg)
+	if store != nil {
+		defer store.Close()
+	}
 	entries := make([]output.Entry, len(outcomes))
 	for i, o := range outcomes {
 		t := cfg.Targets[i]
@@ -105,7 +116,7 @@ func runPool(w io.Writer, cfg cli.Config, start time.Time) int {
 			entries[i].Failure = output.Failure{Protocol: verdict.ProtocolOf(t.Addr), Target: t.Addr, Interface: t.Interface, Err: o.Err}
 			continue
 		}
-		entries[i].Result = verdict.Decide(o.Obs, cfg.Policy)
+		entries[i].Result = decide(cfg, store, storeErr, o.Obs, start)
 	}
 	if cfg.Output == output.FormatNagios {
 		return output.NagiosPool(w, entries, cfg.Verbosity)
@@ -143,4 +154,61 @@ func deliver(w io.Writer, cfg cli.Config, doc output.Document) int {
 	}
 	fmt.Fprintln(w, doc.Summary)
 	return int(doc.State)
+}
+
+// openState opens the state directory, unless --no-state turned memory
+// off (nil, nil). Its error is not the check's: decide reports it beside
+// the verdict on the wire.
+func openState(cfg cli.Config) (*state.Store, error) {
+	if cfg.StateDir == "" {
+		return nil, nil
+	}
+	return state.Open(cfg.StateDir)
+}
+
+// decide judges one address's observation with what memory adds to it:
+// the facts first, then this run's outcome recorded in the state store,
+// then the verdict.
+func decide(cfg cli.Config, store *state.Store, storeErr error, obs verdict.Observation, start time.Time) verdict.Result {
+	observed := time.Now()
+	draft := verdict.Prepare(obs, cfg.Policy)
+	mem := remember(cfg, store, storeErr, obs, draft.RecordedAt(observed), start.Add(cfg.Timeout))
+	return draft.Decide(mem)
+}
+
+// remember records run, this check's outcome, in the state directory and
+// returns what memory makes of it, waiting for other checks of the target
+// no longer than deadline (one attempt at the lock is always made). A
+// state problem is part of the Memory, never an error: the verdict on the
+// wire stands. With --no-state nothing is read or written.
+func remember(cfg cli.Config, store *state.Store, storeErr error, obs verdict.Observation, run ownership.Run, deadline time.Time) verdict.Memory {
+	if cfg.StateDir == "" {
+		return verdict.Memory{}
+	}
+	if storeErr != nil {
+		return verdict.Memory{Problem: "state not saved: " + storeErr.Error()}
+	}
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
+	mem := verdict.Memory{At: run.At}
+	key := state.Key{Target: obs.Target, Interface: obs.Interface}
+	loaded, err := store.Update(ctx, key, func(l state.Loaded) ownership.Record {
+		mem.Used = true
+		// A check that waited for the lock while a later check of the
+		// target wrote saw an older state of the wire than memory holds.
+		if ownership.Stale(l.Record, run, cfg.Timeout) {
+			mem.Events = ownership.Current(l.Record, run.At, cfg.Flap)
+			return l.Record
+		}
+		next, ev := ownership.Observe(l.Record, run, cfg.Flap)
+		mem.Events = ev
+		return next
+	})
+	mem.Reset = loaded.Reset
+	if err != nil {
+		// When only the write failed, this run's events are still true:
+		// they are shown beside the problem.
+		mem.Problem = "state not saved: " + err.Error()
+	}
+	return mem
 }

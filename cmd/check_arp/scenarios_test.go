@@ -27,13 +27,13 @@ var families = []family{
 	{
 		proto: "ARP", client: lab.ClientIP,
 		healthy: lab.HealthyIP, silent: lab.SilentIP, conflict: lab.ConflictIP, split: lab.SplitIP, lossy: lab.LossyIP,
-		failover: "198.51.100.40", flapping: "198.51.100.41", slow: "198.51.100.42", announced: "198.51.100.43",
+		failover: "198.51.100.34", flapping: "198.51.100.35", slow: "198.51.100.36", announced: "198.51.100.37",
 		announcement: "gratuitous ARP",
 	},
 	{
 		proto: "NDP", client: lab.ClientIP6,
 		healthy: lab.HealthyIP6, silent: lab.SilentIP6, conflict: lab.ConflictIP6, split: lab.SplitIP6, lossy: lab.LossyIP6,
-		failover: "2001:db8::40", flapping: "2001:db8::41", slow: "2001:db8::42", announced: "2001:db8::43",
+		failover: "2001:db8::34", flapping: "2001:db8::35", slow: "2001:db8::36", announced: "2001:db8::37",
 		announcement: "unsolicited neighbor advertisement",
 	},
 }

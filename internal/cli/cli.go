@@ -10,14 +10,18 @@ import (
 	"net/netip"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/alecthomas/kong"
 
 	"github.com/check-arp/check_arp/internal/allowlist"
+	"github.com/check-arp/check_arp/internal/mac"
 	"github.com/check-arp/check_arp/internal/output"
+	"github.com/check-arp/check_arp/internal/ownership"
 	"github.com/check-arp/check_arp/internal/pace"
+	"github.com/check-arp/check_arp/internal/state"
 	"github.com/check-arp/check_arp/internal/targets"
 	"github.com/check-arp/check_arp/internal/threshold"
 	"github.com/check-arp/check_arp/internal/verdict"
@@ -53,6 +57,9 @@ type Config struct {
 	Interval time.Duration
 	// Timeout bounds the whole check, from its start.
 	Timeout time.Duration
+	// Unicast asks for the unicast reachability request after the
+	// broadcast ones (on unless --no-unicast).
+	Unicast bool
 	// Policy is what the observation is judged by.
 	Policy verdict.Policy
 	// Verbosity is the number of -v (at most 3).
@@ -62,6 +69,13 @@ type Config struct {
 	Output output.Format
 	// Write is the --write file, "" for standard output.
 	Write string
+
+	// StateDir is the directory of the memory between runs (--state-dir,
+	// or state.DefaultDir); "" with --no-state.
+	StateDir string
+	// Flap is the --flap policy: how many changes of owner within what
+	// window are flapping.
+	Flap ownership.Flap
 }
 
 // Protocol is the protocol the check speaks for the target.
@@ -81,10 +95,22 @@ type Flags struct {
 	ExpectFile string           `placeholder:"FILE" help:"File of allowed MACs: one 'MAC [LABEL]' per line, '#' comments."`
 	Warning    string           `short:"w" placeholder:"RTA,PL%" help:"WARNING threshold: round-trip average in ms and packet loss in %, as check_icmp (200,40%); each part may be a range (~:200, @10:20)."`
 	Critical   string           `short:"c" placeholder:"RTA,PL%" help:"CRITICAL threshold, as -w. Without a loss threshold any lost request is WARNING."`
+	NoUnicast  bool             `name:"no-unicast" help:"Skip the unicast request: by default, once every request is answered, one more is sent to the answering MAC alone, as a router refreshing its neighbor entry does, and an owner that answers only broadcast requests is WARNING."`
 	Verbose    int              `short:"v" type:"counter" help:"More long output: -v adds a per-request timeline, -vv the sending side."`
 	Output     string           `enum:"${formats}" default:"nagios" placeholder:"FORMAT" help:"Output format: nagios (the Monitoring Plugins text), checkmk (a Checkmk local check line), json, or openmetrics (Prometheus text for node_exporter's textfile collector). The exit code is the plugin's in every format. Default ${default}."`
 	Write      string           `placeholder:"FILE" help:"Write the json or openmetrics output to FILE instead of standard output, atomically (a temporary file renamed over it); standard output gets the one-line summary. FILE may not be a symbolic link."`
+	Memory     MemoryFlags      `embed:""`
 	Version    kong.VersionFlag `short:"V" help:"Print the version and exit."`
+}
+
+// MemoryFlags are the flags of the memory between runs and of the owner
+// the control plane expects.
+type MemoryFlags struct {
+	ExpectOwner string `placeholder:"LABEL|MAC" help:"The node that should hold the address (the keepalived primary, the node MetalLB's ServiceL2Status names): an allowlist label or a MAC. Another allowed node holding it is WARNING; a MAC outside the allowlist stays CRITICAL."`
+	Moved       string `placeholder:"STATE" default:"warning" help:"State when the owner changed since the last check: ok, warning or critical (default ${default}). With ok an expected failover stays in the text but not in the state."`
+	Flap        string `placeholder:"COUNT/DURATION" default:"3/1h" help:"COUNT changes of owner within DURATION, over many checks, are CRITICAL (flapping), e.g. 5/30m or 10/1d. Default ${default}."`
+	StateDir    string `placeholder:"DIR" help:"Directory of the memory between runs: one small JSON file per target, safe to delete. Created with mode 0700 when missing; refused (a WARNING, the Layer 2 verdict stands) when it is a symbolic link, owned by another user or writable by others. Default: $XDG_STATE_HOME/check_arp, else ~/.local/state/check_arp in a home directory the user running the check owns, else /var/tmp/check_arp-UID."`
+	NoState     bool   `help:"Keep no memory between runs: nothing is read or written, --moved and --flap have no effect and owner_changes and owner_age are U."`
 }
 
 // ErrShown is returned by Parse after it printed help or the version. The
@@ -374,6 +400,7 @@ func (f Flags) config() (Config, error) {
 	}
 	cfg.Count, cfg.Interval = f.Packets, interval
 	cfg.Timeout = timeout
+	cfg.Unicast = !f.NoUnicast
 	if f.Rate < 1 || f.Rate > pace.MaxRate {
 		return cfg, usage("--rate %d is out of range; send between 1 and %d requests per second", f.Rate, pace.MaxRate)
 	}
@@ -414,7 +441,85 @@ func (f Flags) config() (Config, error) {
 		}
 	}
 	cfg.Verbosity = min(f.Verbose, 3)
+	if err := f.Memory.memory(&cfg); err != nil {
+		return cfg, err
+	}
 	return cfg, nil
+}
+
+// memory validates the flags of the memory between runs and
+// --expect-owner. It runs after the allowlist is read, since a label
+// names allowlist entries.
+func (f MemoryFlags) memory(cfg *Config) error {
+	switch strings.ToLower(strings.TrimSpace(f.Moved)) {
+	case "ok":
+		cfg.Policy.Moved = verdict.OK
+	case "warning":
+		cfg.Policy.Moved = verdict.Warning
+	case "critical":
+		cfg.Policy.Moved = verdict.Critical
+	default:
+		return usage("--moved %q is not a state; give ok, warning or critical", f.Moved)
+	}
+	flap, err := ownership.ParseFlap(f.Flap)
+	if err != nil {
+		return usage("%s", err)
+	}
+	cfg.Flap = flap
+	if f.ExpectOwner != "" {
+		if err := expectOwner(&cfg.Policy, strings.TrimSpace(f.ExpectOwner)); err != nil {
+			return err
+		}
+	}
+	if !f.NoState {
+		cfg.StateDir = f.StateDir
+		if cfg.StateDir == "" {
+			cfg.StateDir = state.DefaultDir()
+		}
+	}
+	return nil
+}
+
+// maxLabelsNamed bounds the labels an --expect-owner error lists.
+const maxLabelsNamed = 8
+
+// expectOwner reads --expect-owner: a MAC (which an allowlist, if any,
+// must allow), else the label of one or more allowlist entries.
+func expectOwner(pol *verdict.Policy, name string) error {
+	list := &pol.Allowed
+	if a, err := mac.Parse(name); err == nil {
+		if list.Len() > 0 && !list.Allows(a) {
+			return usage("--expect-owner %s is not in the allowlist, so it would be CRITICAL wherever it answers; add it with -e %s=LABEL or expect one of the allowed MACs", a, a)
+		}
+		pol.ExpectOwner, pol.ExpectOwnerName = []mac.Addr{a}, a.String()
+		if label := list.Label(a); label != "" {
+			pol.ExpectOwnerName = label
+		}
+		return nil
+	}
+	var labels []string
+	for _, a := range list.Addrs() {
+		label := list.Label(a)
+		if label == name {
+			pol.ExpectOwner = append(pol.ExpectOwner, a)
+		}
+		if label != "" && !slices.Contains(labels, label) {
+			labels = append(labels, label)
+		}
+	}
+	if len(pol.ExpectOwner) > 0 {
+		pol.ExpectOwnerName = name
+		return nil
+	}
+	if len(labels) == 0 {
+		return usage("--expect-owner %q is not a MAC address, and the allowlist has no labels to match; give the MAC, or label the nodes with -e MAC=LABEL or --expect-file", name)
+	}
+	slices.Sort(labels)
+	known := strings.Join(labels, ", ")
+	if len(labels) > maxLabelsNamed {
+		known = strings.Join(labels[:maxLabelsNamed], ", ") + fmt.Sprintf(" and %d more", len(labels)-maxLabelsNamed)
+	}
+	return usage("--expect-owner %q is not a label of the allowlist (known: %s); give one of them or a MAC address", name, known)
 }
 
 // maxAllowlistFile bounds the allowlist file that is read.

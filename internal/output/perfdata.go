@@ -53,6 +53,32 @@ var PerfTable = []PerfMetric{
 	{"mac_changes", func(f *verdict.Facts) Metric { return count(f.MACChanges) }},
 	{"gratuitous", func(f *verdict.Facts) Metric { return count(f.Announcements) }},
 	{"spoofed", func(f *verdict.Facts) Metric { return count(f.Spoofed) }},
+	{"unicast", func(f *verdict.Facts) Metric {
+		// 1 answered, 0 ignored; left out when not sent or unknown.
+		switch f.Unicast {
+		case verdict.UnicastAnswered:
+			return Metric{Value: "1", Min: "0", Max: "1"}
+		case verdict.UnicastIgnored:
+			return Metric{Value: "0", Min: "0", Max: "1"}
+		}
+		return Metric{}
+	}},
+	// Memory between runs: every change of owner since memory began (a
+	// counter that never decreases, so a graph's rate shows the changes),
+	// and how long the current owner has held the address. Left out
+	// without memory, as the round trips are when nothing answered.
+	{"owner_changes", func(f *verdict.Facts) Metric {
+		if !f.Memory.Used {
+			return Metric{}
+		}
+		return Metric{Value: strconv.FormatUint(f.Memory.Events.OwnerChanges, 10), UOM: "c", Min: "0"}
+	}},
+	{"owner_age", func(f *verdict.Facts) Metric {
+		if !f.Memory.Used || !f.Memory.Events.OwnerKnown {
+			return Metric{}
+		}
+		return Metric{Value: strconv.FormatInt(int64(f.Memory.Events.OwnerAge/time.Second), 10), UOM: "s", Min: "0"}
+	}},
 	{"time", func(f *verdict.Facts) Metric {
 		return Metric{Value: threshold.FormatNumber(f.Elapsed.Seconds()), UOM: "s", Min: "0"}
 	}},

@@ -172,16 +172,52 @@ func Observe(prev Record, run Run, flap Flap) (Record, Events) {
 	}
 	next.LastRun, next.LastOutcome = run.At, run.Outcome
 	next.Changes = prune(next.Changes, run.At, flap.Window)
-
-	ev.Owner, ev.OwnerKnown = next.Owner, !next.Owner.IsZero()
-	if ev.OwnerKnown {
-		ev.OwnerAge = max(run.At.Sub(next.Since), 0)
-		ev.OwnerSinceObserved = next.SinceObserved
-	}
-	ev.OwnerChanges = next.TotalChanges
-	ev.WindowChanges = within(next.Changes, run.At, flap.Window)
-	ev.Flapping = flap.Count > 0 && len(ev.WindowChanges) >= flap.Count
+	describe(&ev, next, run.At, flap)
 	return next, ev
+}
+
+// describe fills in what rec says at time at: the owner, its age, the
+// changes and whether they are flapping.
+func describe(ev *Events, rec Record, at time.Time, flap Flap) {
+	ev.Owner, ev.OwnerKnown = rec.Owner, !rec.Owner.IsZero()
+	if ev.OwnerKnown {
+		ev.OwnerAge = max(at.Sub(rec.Since), 0)
+		ev.OwnerSinceObserved = rec.SinceObserved
+	}
+	ev.OwnerChanges = rec.TotalChanges
+	ev.WindowChanges = within(rec.Changes, at, flap.Window)
+	ev.Flapping = flap.Count > 0 && len(ev.WindowChanges) >= flap.Count
+}
+
+// Stale reports whether run was observed before the run prev last
+// recorded, by at most within (the longest a check waits for the lock):
+// a check that waited while a later check of the same target wrote. Its
+// outcome is older than what memory holds; recording it would turn the
+// order of the writes into changes of owner that never happened (a
+// check that saw A writing after one that saw B). A larger gap is a clock
+// set back, not a race: that run is recorded, lest memory stand still
+// until the clock catches up.
+func Stale(prev Record, run Run, within time.Duration) bool {
+	d := prev.LastRun.Sub(run.At)
+	return d > 0 && d <= within
+}
+
+// Current returns what prev says to a run at time at that it does not
+// record (a stale run): the owner, its age and the changes, but no move.
+// A stale run is older than the record, so the record speaks as of its
+// last run.
+func Current(prev Record, at time.Time, flap Flap) Events {
+	if at.Before(prev.LastRun) {
+		at = prev.LastRun
+	}
+	ev := Events{
+		Remembered:  prev.Remembered(),
+		PrevRun:     prev.LastRun,
+		PrevOutcome: prev.LastOutcome,
+		Flap:        flap,
+	}
+	describe(&ev, prev, at, flap)
+	return ev
 }
 
 // within returns the changes in (now-window, now].

@@ -232,3 +232,47 @@ func TestOutcomeValid(t *testing.T) {
 		}
 	}
 }
+
+func TestStaleRunsChangeNothing(t *testing.T) {
+	// A check that saw b waited for the lock while a later check that saw
+	// a wrote: its run is older than the record.
+	rec, _ := Observe(Record{}, owner(0, b), DefaultFlap)
+	rec, _ = Observe(rec, owner(time.Minute, a), DefaultFlap)
+	tests := []struct {
+		name  string
+		run   Run
+		stale bool
+	}{
+		{"observed before the recorded run, within the wait", owner(time.Minute-300*time.Millisecond, b), true},
+		{"observed at the limit of the wait", owner(time.Minute-time.Second, b), true},
+		{"observed longer before: a clock set back", owner(time.Minute-time.Second-time.Nanosecond, b), false},
+		{"observed at the same time", owner(time.Minute, b), false},
+		{"observed after", owner(time.Minute+time.Second, b), false},
+	}
+	for _, tt := range tests {
+		if got := Stale(rec, tt.run, time.Second); got != tt.stale {
+			t.Errorf("%s: Stale = %v, want %v", tt.name, got, tt.stale)
+		}
+	}
+	if Stale(Record{}, owner(0, a), time.Second) {
+		t.Errorf("a first run is stale")
+	}
+
+	at := t0.Add(time.Minute - 300*time.Millisecond)
+	ev := Current(rec, at, DefaultFlap)
+	if ev.Moved || !ev.Remembered || ev.PrevRun != rec.LastRun || ev.PrevOutcome != OutcomeOwner {
+		t.Errorf("Current: %+v", ev)
+	}
+	if ev.Owner != a || !ev.OwnerKnown || !ev.OwnerSinceObserved || ev.OwnerAge != 0 {
+		t.Errorf("Current owner %v known %v observed %v age %v; want a, known, observed, 0 (taken over after the stale run)", ev.Owner, ev.OwnerKnown, ev.OwnerSinceObserved, ev.OwnerAge)
+	}
+	if ev.OwnerChanges != 1 || len(ev.WindowChanges) != 1 || ev.Flapping {
+		t.Errorf("Current changes %d window %v flapping %v", ev.OwnerChanges, ev.WindowChanges, ev.Flapping)
+	}
+	// Agrees with Observe on everything but the run itself.
+	_, obs := Observe(rec, owner(2*time.Minute, a), DefaultFlap)
+	cur := Current(rec, t0.Add(2*time.Minute), DefaultFlap)
+	if cur.OwnerAge != obs.OwnerAge || cur.OwnerChanges != obs.OwnerChanges || len(cur.WindowChanges) != len(obs.WindowChanges) {
+		t.Errorf("Current %+v disagrees with Observe %+v", cur, obs)
+	}
+}

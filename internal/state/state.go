@@ -20,6 +20,15 @@
 // flock(2) on a lock file next to the state file, and written atomically
 // (temporary file, fsync, rename, fsync of the directory): a crash or
 // SIGKILL at any point leaves the old or the new state.
+//
+// Most runs find what the last one found: the same owner, or nobody again.
+// Rewriting the file for them would cost more CPU than the rest of the
+// check (a new inode, two fsyncs, a rename), yet the time of the last run
+// must be kept, since a change of owner is reported as having happened
+// since then. So such a run only sets the file's modification time to its
+// own, and Load takes the later of that time and the file's last_run: the
+// file's last_run and last_seen are those of the last run that changed
+// the record, its modification time (ls -l) the last run of the check.
 package state
 
 import (
@@ -29,6 +38,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -39,10 +49,9 @@ import (
 // Store is an open, checked state directory. It holds the directory's
 // descriptor: Close it.
 type Store struct {
-	dir  string
-	fd   int
-	uid  int
-	user string
+	dir string
+	fd  int
+	uid int
 }
 
 // Loaded is what Load found for a key.
@@ -65,7 +74,7 @@ type Loaded struct {
 // to fix it.
 func Open(dir string) (*Store, error) {
 	uid := os.Geteuid()
-	s := &Store{uid: uid, user: userName(uid), fd: -1}
+	s := &Store{uid: uid, fd: -1}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("state directory %q: %w", dir, err)
@@ -73,7 +82,7 @@ func Open(dir string) (*Store, error) {
 	s.dir = abs
 	if _, err := os.Lstat(abs); errors.Is(err, os.ErrNotExist) {
 		if err := os.MkdirAll(abs, 0o700); err != nil {
-			return nil, fmt.Errorf("cannot create %s as %s (%v); %s", abs, s.user, unwrapPath(err), s.fix())
+			return nil, fmt.Errorf("cannot create %s as %s (%v); %s", abs, s.user(), unwrapPath(err), s.fix())
 		}
 	}
 	fd, err := unix.Open(abs, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
@@ -87,7 +96,14 @@ func Open(dir string) (*Store, error) {
 		}
 		return nil, fmt.Errorf("%s is not a directory; %s", abs, s.fix())
 	case err != nil:
-		return nil, fmt.Errorf("cannot open %s as %s (%v); %s", abs, s.user, err, s.fix())
+		// The check has dropped its capabilities by now, so even root
+		// cannot open another user's private directory: say whose it is.
+		if fi, lerr := os.Lstat(abs); lerr == nil {
+			if st, ok := fi.Sys().(*syscall.Stat_t); ok && int(st.Uid) != uid {
+				return nil, s.foreign(int(st.Uid))
+			}
+		}
+		return nil, fmt.Errorf("cannot open %s as %s (%v); %s", abs, s.user(), err, s.fix())
 	}
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
@@ -97,8 +113,7 @@ func Open(dir string) (*Store, error) {
 	switch {
 	case int(st.Uid) != uid:
 		unix.Close(fd)
-		return nil, fmt.Errorf("%s is owned by %s, not by %s, who runs the check; another user could change its memory. Remove it if nobody should have created it, or %s",
-			abs, userName(int(st.Uid)), s.user, s.fix())
+		return nil, s.foreign(int(st.Uid))
 	case st.Mode&0o022 != 0:
 		unix.Close(fd)
 		return nil, fmt.Errorf("%s may be written by its group or others (mode %04o); run chmod 0700 %s", abs, st.Mode&0o7777, abs)
@@ -107,15 +122,25 @@ func Open(dir string) (*Store, error) {
 	// directory, nobody to a read-only file system.
 	if err := unix.Faccessat(fd, ".", unix.W_OK|unix.X_OK, 0); err != nil {
 		unix.Close(fd)
-		return nil, fmt.Errorf("%s is not writable by %s (%v); %s", abs, s.user, err, s.fix())
+		return nil, fmt.Errorf("%s is not writable by %s (%v); %s", abs, s.user(), err, s.fix())
 	}
 	s.fd = fd
 	return s, nil
 }
 
+// user names the user running the check, for messages only: looking it
+// up reads the user database, which a check that goes well never needs.
+func (s *Store) user() string { return userName(s.uid) }
+
+// foreign is the error for a directory owned by owner, another user.
+func (s *Store) foreign(owner int) error {
+	return fmt.Errorf("%s is owned by %s, not by %s, who runs the check; another user could change its memory. Remove it if nobody should have created it, or %s",
+		s.dir, userName(owner), s.user(), s.fix())
+}
+
 // fix is the standard advice for a state directory that cannot be used.
 func (s *Store) fix() string {
-	return fmt.Sprintf("create it with install -d -o %s -m 0700 %s, or give --state-dir such a directory (--no-state turns memory off)", s.user, s.dir)
+	return fmt.Sprintf("create it with install -d -o %s -m 0700 %s, or give --state-dir such a directory (--no-state turns memory off)", s.user(), s.dir)
 }
 
 func unwrapPath(err error) error {
@@ -168,7 +193,7 @@ func (s *Store) load(key Key, name string) (Loaded, error) {
 	case errors.Is(err, unix.ELOOP):
 		return Loaded{}, fmt.Errorf("%s is a symbolic link, which the check never follows; remove it", path)
 	case err != nil:
-		return Loaded{}, fmt.Errorf("cannot read %s as %s (%v); remove it or %s", path, s.user, err, s.fix())
+		return Loaded{}, fmt.Errorf("cannot read %s as %s (%v); remove it or %s", path, s.user(), err, s.fix())
 	}
 	defer unix.Close(fd)
 	var st unix.Stat_t
@@ -199,6 +224,9 @@ func (s *Store) load(key Key, name string) (Loaded, error) {
 	}
 	data = data[:n]
 	rec, reset := decode(key, data)
+	if reset == "" {
+		rec = confirmedAt(rec, time.Unix(st.Mtim.Unix()).UTC())
+	}
 	l := Loaded{Record: rec, Found: true}
 	if reset != "" {
 		l.Reset = path + " " + reset
@@ -225,11 +253,68 @@ func (s *Store) Update(ctx context.Context, key Key, next func(Loaded) ownership
 	if err != nil {
 		return prev, err
 	}
-	data, err := encode(key, next(prev))
+	rec := next(prev)
+	if prev.Found && prev.Reset == "" && sameButTimes(prev.Record, rec) {
+		return prev, s.confirm(name, prev.Record.LastRun, rec.LastRun)
+	}
+	data, err := encode(key, rec)
 	if err != nil {
 		return prev, err
 	}
-	return prev, s.write(name, data)
+	return prev, s.write(name, data, rec.LastRun)
+}
+
+// confirmedAt applies mtime, the file's modification time, to rec: the
+// last run that found nothing new to record (see the package comment).
+// A time before the record's last run (a stale run, a clock set back) or
+// out of range (a hand-set time) changes nothing.
+func confirmedAt(rec ownership.Record, mtime time.Time) ownership.Record {
+	if rec.LastRun.IsZero() || !mtime.After(rec.LastRun) || !mtime.Before(maxTime) {
+		return rec
+	}
+	if rec.LastOutcome == ownership.OutcomeOwner && !rec.Owner.IsZero() {
+		rec.LastSeen = mtime
+	}
+	rec.LastRun = mtime
+	return rec
+}
+
+// sameButTimes reports whether next differs from prev only in the times
+// a confirmation keeps: the last run and, when it saw the owner again,
+// the last time the owner was seen.
+func sameButTimes(prev, next ownership.Record) bool {
+	if prev.Owner != next.Owner || !prev.Since.Equal(next.Since) || prev.SinceObserved != next.SinceObserved ||
+		prev.LastOutcome != next.LastOutcome || prev.TotalChanges != next.TotalChanges ||
+		len(prev.Changes) != len(next.Changes) {
+		return false
+	}
+	for i, c := range prev.Changes {
+		if n := next.Changes[i]; !c.At.Equal(n.At) || c.From != n.From || c.To != n.To {
+			return false
+		}
+	}
+	if next.LastSeen.Equal(prev.LastSeen) {
+		return true
+	}
+	return next.LastOutcome == ownership.OutcomeOwner && next.LastSeen.Equal(next.LastRun)
+}
+
+// confirm records a run that found nothing new as the file's modification
+// time, when it is later than the last run on record.
+func (s *Store) confirm(name string, last, run time.Time) error {
+	if !run.After(last) {
+		return nil
+	}
+	if err := unix.UtimesNanoAt(s.fd, name, mtimeOnly(run), unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		return s.writeError(filepath.Join(s.dir, name), err)
+	}
+	return nil
+}
+
+// mtimeOnly are utimensat(2)'s times to set the modification time to t
+// and leave the access time alone.
+func mtimeOnly(t time.Time) []unix.Timespec {
+	return []unix.Timespec{{Nsec: unix.UTIME_OMIT}, unix.NsecToTimespec(t.UnixNano())}
 }
 
 // lock takes an exclusive flock on the lock file name, creating it. The
@@ -274,8 +359,10 @@ func (s *Store) lock(ctx context.Context, name string) (func(), error) {
 // caller holds the lock, so nobody else uses it, and a crash leaves at most
 // one stale temporary file, which the next write truncates), fsync,
 // rename, fsync of the directory. Plain system calls, not os.File: a
-// regular file gains nothing from the poller.
-func (s *Store) write(name string, data []byte) error {
+// regular file gains nothing from the poller. The file's modification
+// time is set to lastRun, the run it records, rather than the time of the
+// write, which may be later by a wait for the lock.
+func (s *Store) write(name string, data []byte, lastRun time.Time) error {
 	tmp := name + ".tmp"
 	path := filepath.Join(s.dir, name)
 	fd, err := unix.Openat(s.fd, tmp, unix.O_WRONLY|unix.O_CREAT|unix.O_TRUNC|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
@@ -286,6 +373,9 @@ func (s *Store) write(name string, data []byte) error {
 		var n int
 		n, err = unix.Write(fd, rest)
 		rest = rest[n:]
+	}
+	if err == nil && !lastRun.IsZero() {
+		err = unix.UtimesNanoAt(s.fd, tmp, mtimeOnly(lastRun), unix.AT_SYMLINK_NOFOLLOW)
 	}
 	if err == nil {
 		err = unix.Fsync(fd)
@@ -313,7 +403,7 @@ func (s *Store) writeError(path string, err error) error {
 	}
 	switch errno {
 	case unix.EACCES, unix.EPERM, unix.EROFS:
-		return fmt.Errorf("%s is not writable by %s (%v); %s", s.dir, s.user, errno, s.fix())
+		return fmt.Errorf("%s is not writable by %s (%v); %s", s.dir, s.user(), errno, s.fix())
 	case unix.ENOSPC, unix.EDQUOT:
 		return fmt.Errorf("cannot write %s (%v); free space on its file system", path, errno)
 	}

@@ -65,8 +65,8 @@ func TestNRPECommandsParse(t *testing.T) {
 			}
 		}
 	}
-	if n != 4 {
-		t.Errorf("contrib/nrpe has %d commands, want 4", n)
+	if n != 5 {
+		t.Errorf("contrib/nrpe has %d commands, want 5", n)
 	}
 }
 
@@ -115,8 +115,8 @@ func TestNagiosServicesParse(t *testing.T) {
 	for _, m := range defs.FindAllStringSubmatch(readRepo(t, "contrib/nagios/check_arp.cfg"), -1) {
 		commands[m[1]] = m[2]
 	}
-	if len(commands) != 5 {
-		t.Fatalf("contrib/nagios/check_arp.cfg defines %d commands, want 5: %v", len(commands), commands)
+	if len(commands) != 6 {
+		t.Fatalf("contrib/nagios/check_arp.cfg defines %d commands, want 6: %v", len(commands), commands)
 	}
 	example := readRepo(t, "contrib/nagios/metallb.cfg")
 	uses := regexp.MustCompile(`(?m)^\s*check_command\s+(\S+)$`).FindAllStringSubmatch(example, -1)
@@ -146,6 +146,7 @@ func TestNagiosServicesParse(t *testing.T) {
 	samples := map[string][]string{
 		"check_arp":                        nil,
 		"check_arp_expect":                 {macs},
+		"check_arp_expect_owner":           {macs, "node-a"},
 		"check_arp_file":                   {"/etc/check_arp/prod.allow"},
 		"check_arp_expect_thresholds":      {macs, "200,40%", "500,80%"},
 		"check_arp_ipv6_expect_thresholds": {macs, "200,40%", "500,80%"},
@@ -205,13 +206,13 @@ func TestIcingaCommandCoversEveryFlag(t *testing.T) {
 			t.Errorf("the CheckCommand uses $%s$; its variables start with arp_", m[1])
 		}
 	}
-	for _, want := range []string{`vars.arp_address = "$address$"`, `repeat_key = true`, `set_if = "$arp_verbose$"`, `command = [ PluginDir + "/check_arp" ]`} {
+	for _, want := range []string{`vars.arp_address = "$address$"`, `repeat_key = true`, `set_if = "$arp_verbose$"`, `set_if = "$arp_no_state$"`, `command = [ PluginDir + "/check_arp" ]`} {
 		if !strings.Contains(conf, want) {
 			t.Errorf("the CheckCommand lacks %s", want)
 		}
 	}
-	if n, d := strings.Count(conf, "value = "), strings.Count(conf, "description = "); d != len(keys) || n+1 != len(keys) {
-		t.Errorf("%d arguments, %d values, %d descriptions: every argument wants a description", len(keys), n, d)
+	if n, f, d := strings.Count(conf, "value = "), strings.Count(conf, "set_if = "), strings.Count(conf, "description = "); d != len(keys) || n+f != len(keys) {
+		t.Errorf("%d arguments, %d values, %d switches, %d descriptions: every argument wants a value or set_if, and a description", len(keys), n, f, d)
 	}
 }
 

@@ -21,6 +21,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/check-arp/check_arp/test/lab"
 )
 
 // agentNode is the agent endpoint of contrib/icinga2/example-metallb.conf.
@@ -39,6 +41,9 @@ func TestIcinga2(t *testing.T) {
 	seg := newSegment(t)
 	dir := privateDir(t, "icinga2")
 	password := randomHex(t)
+	// The check's memory between runs, private to this test: the move
+	// below must not reach the other engines' checks of the same address.
+	stateDir := privateDir(t, "state")
 
 	certs := newCerts(t, agentNode)
 	main := fmt.Sprintf(`// Private test instance: the Debian defaults are not read.
@@ -47,7 +52,10 @@ const ZoneName = "master"
 const PluginDir = %q
 include <itl>
 
-object IcingaApplication "app" { }
+object IcingaApplication "app" {
+	// Unprefixed macros fall back to the application's variables.
+	vars.arp_state_dir = %q
+}
 object CheckerComponent "checker" { }
 object FileLogger "main-log" {
 	path = %q
@@ -66,7 +74,7 @@ object ApiUser "e2e" {
 	password = %q
 	permissions = [ "*" ]
 }
-`, agentNode, pluginDir, filepath.Join(dir, "log", "icinga2.log"), password)
+`, agentNode, pluginDir, stateDir, filepath.Join(dir, "log", "icinga2.log"), password)
 	writeFiles(t, dir, map[string]string{
 		"etc/icinga2.conf": main,
 		// Where contrib/README.md says they go, byte for byte.
@@ -175,24 +183,22 @@ object ApiUser "e2e" {
 		if s.Attrs.State != state || cr.State != state || cr.ExitStatus != state {
 			t.Errorf("%s: state %v (check result state %v, exit status %v), want %v; output %q", service, s.Attrs.State, cr.State, cr.ExitStatus, state, cr.Output)
 		}
-		// Icinga keeps the first line's text up to the '|' of the
-		// performance data, the space before it included
-		// (PluginUtility::ParseCheckOutput), and the long output's lines
-		// as they are.
+		// Icinga keeps each line's text up to a '|' that performance
+		// data follow (PluginUtility::ParseCheckOutput): the summary, and
+		// the long output with its last line cut before the '|'. Nothing
+		// may be left of the layout: no space that stood before the '|'
+		// (checkText), no '|'.
 		summary, long, _ := strings.Cut(cr.Output, "\n")
-		if tt.counts != nil {
-			trimmed, ok := strings.CutSuffix(summary, " ")
-			if !ok {
-				t.Errorf("%s: output %q: Icinga no longer keeps the space before the '|'", service, summary)
-			}
-			summary = trimmed
+		if strings.Contains(cr.Output, "|") {
+			t.Errorf("%s: output %q: Icinga kept a '|'", service, cr.Output)
 		}
 		checkText(t, "Icinga 2 ("+service+")", tt, summary, long)
 		if cr.CheckSource != agentNode {
 			t.Errorf("%s ran on %q, want the command endpoint %s", service, cr.CheckSource, agentNode)
 		}
 		// Every argument of the CheckCommand, the allowlist array repeated with -e.
-		wantCmd := slices.Concat([]string{filepath.Join(pluginDir, "check_arp"), "-H", tt.address, "-c", "500,80%"}, allow, []string{"-w", "200,40%"})
+		// Icinga orders them by key: "--state-dir" before "-H".
+		wantCmd := slices.Concat([]string{filepath.Join(pluginDir, "check_arp"), "--state-dir", stateDir, "-H", tt.address, "-c", "500,80%"}, allow, []string{"-w", "200,40%"})
 		if !slices.Equal(cr.Command, wantCmd) {
 			t.Errorf("%s: Icinga ran %q, want %q", service, cr.Command, wantCmd)
 		}
@@ -223,6 +229,8 @@ object ApiUser "e2e" {
 		t.Logf("Icinga 2 parsed %s: %s", service, icingaPerfString(parsed.Results[0].Result))
 		checkIcingaPerf(t, service, byLabel, tt.counts)
 	}
+
+	icingaMoveBetweenChecks(t, api, seg, d)
 }
 
 // icingaScenarios are test-only services of the states the example's VIPs
@@ -429,4 +437,76 @@ func randomHex(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return hex.EncodeToString(b)
+}
+
+// icingaMoveBetweenChecks moves vip-ingress's IPv4 address from node-a to
+// node-b between two scheduled checks and reads the next check result
+// back from the API: the move is a WARNING that says since when.
+func icingaMoveBetweenChecks(t *testing.T, api *icingaAPI, seg *lab.Segment, d *daemon) {
+	t.Helper()
+	const filter = `host.name == "vip-ingress" && service.name == "arp"`
+	type result struct {
+		State, ExecutionEnd float64
+		Output              string
+		PerformanceData     []string
+	}
+	last := func() (result, error) {
+		body, err := api.do("GET", "/v1/objects/services/vip-ingress!arp?attrs=last_check_result", nil)
+		if err != nil {
+			return result{}, err
+		}
+		var resp struct {
+			Results []struct {
+				Attrs struct {
+					LastCheckResult *struct {
+						State        float64  `json:"state"`
+						ExecutionEnd float64  `json:"execution_end"`
+						Output       string   `json:"output"`
+						Perf         []string `json:"performance_data"`
+					} `json:"last_check_result"`
+				} `json:"attrs"`
+			}
+		}
+		if err := json.Unmarshal(body, &resp); err != nil || len(resp.Results) != 1 || resp.Results[0].Attrs.LastCheckResult == nil {
+			return result{}, fmt.Errorf("no check result of vip-ingress!arp in %s (%v)", body, err)
+		}
+		cr := resp.Results[0].Attrs.LastCheckResult
+		return result{State: cr.State, ExecutionEnd: cr.ExecutionEnd, Output: cr.Output, PerformanceData: cr.Perf}, nil
+	}
+	before, err := last()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, argv := range [][]string{
+		{"ip", "-n", seg.Name + "-a", "addr", "del", "198.51.100.10/24", "dev", "eth0"},
+		{"ip", "-n", seg.Name + "-b", "addr", "add", "198.51.100.10/24", "dev", "eth0"},
+	} {
+		mustRun(t, argv...)
+	}
+	if _, err := api.do("POST", "/v1/actions/reschedule-check", map[string]any{"type": "Service", "filter": filter, "force": true}); err != nil {
+		t.Fatal(err)
+	}
+	var after result
+	waitFor(t, d, 60*time.Second, "the check of vip-ingress after the move", func() error {
+		r, err := last()
+		if err != nil {
+			return err
+		}
+		if r.ExecutionEnd <= before.ExecutionEnd {
+			return fmt.Errorf("no check of vip-ingress!arp since %v", before.ExecutionEnd)
+		}
+		after = r
+		return nil
+	})
+	t.Logf("Icinga 2 recorded vip-ingress!arp after the move: state %v, output %q, performance_data %q", after.State, after.Output, after.PerformanceData)
+	want := "ARP WARNING - 198.51.100.10 moved from 02:00:00:00:00:0a (node-a) to 02:00:00:00:00:0b (node-b) since the last check at "
+	if after.State != 1 || !strings.HasPrefix(after.Output, want) {
+		t.Errorf("after the move Icinga recorded state %v, output %q; want WARNING, %q...", after.State, after.Output, want)
+	}
+	if !slices.Contains(after.PerformanceData, "owner_changes=1c;;;0;") {
+		t.Errorf("after the move the performance data %q lack owner_changes=1c", after.PerformanceData)
+	}
+	if !slices.Contains(before.PerformanceData, "owner_changes=0c;;;0;") {
+		t.Errorf("before the move the performance data %q lack owner_changes=0c", before.PerformanceData)
+	}
 }

@@ -393,9 +393,9 @@ func TestCheckmkMRPEReadsSamples(t *testing.T) {
 		sample  string
 		metrics []string // name=value as Checkmk stores them
 	}{
-		{"ok", []string{"rta=0.099", "rtmin=0.088", "rtmax=0.11", "pl=0", "sent=3", "received=3", "macs=1", "unexpected_macs=0", "multi_mac_probes=0", "mac_changes=0", "gratuitous=0", "spoofed=0", "time=0.202"}},
-		{"warning-failover", []string{"rta=0.584", "rtmin=0.397", "rtmax=0.864", "pl=0", "sent=3", "received=3", "macs=2", "unexpected_macs=0", "multi_mac_probes=0", "mac_changes=1", "gratuitous=0", "spoofed=0", "time=0.204"}},
-		{"critical-no-reply", []string{"pl=100", "sent=3", "received=0", "macs=0", "unexpected_macs=0", "multi_mac_probes=0", "mac_changes=0", "gratuitous=0", "spoofed=0", "time=0.979"}},
+		{"ok", []string{"rta=0.26", "rtmin=0.24", "rtmax=0.282", "pl=0", "sent=3", "received=3", "macs=1", "unexpected_macs=0", "multi_mac_probes=0", "mac_changes=0", "gratuitous=0", "spoofed=0", "time=0.203"}},
+		{"warning-failover", []string{"rta=1.275", "rtmin=0.819", "rtmax=1.824", "pl=0", "sent=3", "received=3", "macs=2", "unexpected_macs=0", "multi_mac_probes=0", "mac_changes=1", "gratuitous=0", "spoofed=0", "time=0.208"}},
+		{"critical-no-reply", []string{"pl=100", "sent=3", "received=0", "macs=0", "unexpected_macs=0", "multi_mac_probes=0", "mac_changes=0", "gratuitous=0", "spoofed=0", "time=0.978"}},
 		{"unknown-routed", nil},
 	} {
 		t.Run(c.sample, func(t *testing.T) {
@@ -417,13 +417,12 @@ func TestCheckmkMRPEReadsSamples(t *testing.T) {
 			if want := strings.Fields(cfgLine)[0]; svc.Name != want {
 				t.Errorf("service %q, want the mrpe.cfg name %q", svc.Name, want)
 			}
-			first, long, _ := strings.Cut(strings.TrimRight(string(s.output), "\n"), "\n")
-			summary, _, _ := strings.Cut(first, "|")
+			summary, long, _ := s.parts()
 			main := svc.Results[0]
-			if main.State != s.exit || main.Summary != strings.TrimSpace(summary) {
-				t.Errorf("result %+v, want state %d and summary %q", main, s.exit, strings.TrimSpace(summary))
+			if main.State != s.exit || main.Summary != summary {
+				t.Errorf("result %+v, want state %d and summary %q", main, s.exit, summary)
 			}
-			wantDetails := strings.TrimSpace(summary)
+			wantDetails := summary
 			if long != "" {
 				wantDetails += "\n" + long
 			}
@@ -478,9 +477,9 @@ func TestCheckmkLocalReadsSamples(t *testing.T) {
 		service string
 		metrics []string
 	}{
-		{"ok", "ARP 198.51.100.10", []string{"rta=0.000121", "rtmin=0.0001", "rtmax=0.000146", "pl=0", "sent=3", "received=3", "macs=1", "unexpected_macs=0", "multi_mac_probes=0", "mac_changes=0", "gratuitous=0", "spoofed=0", "time=0.202459"}},
-		{"warning-failover", "ARP 198.51.100.20", []string{"rta=0.000364", "rtmin=0.000268", "rtmax=0.000509", "pl=0", "sent=3", "received=3", "macs=2", "unexpected_macs=0", "multi_mac_probes=0", "mac_changes=1", "gratuitous=0", "spoofed=0", "time=0.201791"}},
-		{"critical-no-reply", "ARP 198.51.100.11", []string{"pl=100", "sent=3", "received=0", "macs=0", "unexpected_macs=0", "multi_mac_probes=0", "mac_changes=0", "gratuitous=0", "spoofed=0", "time=0.979079"}},
+		{"ok", "ARP 198.51.100.10", []string{"rta=0.000173", "rtmin=0.000102", "rtmax=0.000288", "pl=0", "sent=3", "received=3", "macs=1", "unexpected_macs=0", "multi_mac_probes=0", "mac_changes=0", "gratuitous=0", "spoofed=0", "time=0.202942"}},
+		{"warning-failover", "ARP 198.51.100.20", []string{"rta=0.000748", "rtmin=0.000404", "rtmax=0.001052", "pl=0", "sent=3", "received=3", "macs=2", "unexpected_macs=0", "multi_mac_probes=0", "mac_changes=1", "gratuitous=0", "spoofed=0", "time=0.204813"}},
+		{"critical-no-reply", "ARP 198.51.100.11", []string{"pl=100", "sent=3", "received=0", "macs=0", "unexpected_macs=0", "multi_mac_probes=0", "mac_changes=0", "gratuitous=0", "spoofed=0", "time=0.977912"}},
 		{"unknown-routed", "ARP 203.0.113.5", nil},
 	} {
 		t.Run(c.sample, func(t *testing.T) {
@@ -499,8 +498,7 @@ func TestCheckmkLocalReadsSamples(t *testing.T) {
 				t.Errorf("service %q, want %q", svc.Name, c.service)
 			}
 			main := svc.Results[0]
-			nagiosFirst, long, _ := strings.Cut(strings.TrimRight(string(s.output), "\n"), "\n")
-			nagiosSummary, _, _ := strings.Cut(nagiosFirst, " | ")
+			nagiosSummary, long, _ := s.parts()
 			// The Nagios summary without its "ARP STATE - " prefix: the
 			// service's state and name say that.
 			_, want, _ := strings.Cut(nagiosSummary, " - ")

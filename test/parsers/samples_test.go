@@ -35,9 +35,21 @@ func readSample(t *testing.T, name string) sample {
 	return s
 }
 
+// parts splits the Nagios sample as its layout promises (TestSamplesAreClean
+// holds the samples to it): the summary on the first line, the long output
+// on the lines after it, the performance data after the one '|', which
+// ends the text ("SUMMARY|PERF", or "SUMMARY\nLONG...\nLAST LONG|PERF").
+func (s sample) parts() (summary, long, perf string) {
+	text, perf, _ := strings.Cut(strings.TrimSuffix(string(s.output), "\n"), "|")
+	summary, long, _ = strings.Cut(text, "\n")
+	return summary, long, perf
+}
+
 // TestSamplesAreClean asserts the plain-text properties every parser
 // relies on: no line ends in whitespace, no empty line, no quoted
-// performance data label, and performance data on the first line only.
+// performance data label; in the Nagios output at most one '|', at the
+// end of the text (the last line), without spaces around it, and in the
+// Checkmk output one line.
 func TestSamplesAreClean(t *testing.T) {
 	for _, name := range []string{"ok", "warning-failover", "critical-no-reply", "unknown-routed"} {
 		s := readSample(t, name)
@@ -50,13 +62,21 @@ func TestSamplesAreClean(t *testing.T) {
 				if l == "" || strings.TrimRight(l, " \t") != l {
 					t.Errorf("%s line %d is empty or ends in whitespace: %q", name, i+1, l)
 				}
-				if i > 0 && strings.Contains(l, "|") {
-					t.Errorf("%s line %d has a '|': performance data belong on the first line: %q", name, i+1, l)
-				}
 			}
 		}
-		first, _, _ := strings.Cut(string(s.output), "\n")
-		if _, perf, ok := strings.Cut(first, "|"); ok && strings.ContainsAny(perf, `'"`) {
+		if n := strings.Count(string(s.checkmk), "\n"); n != 1 {
+			t.Errorf("%s: the Checkmk output has %d lines, want 1", name, n)
+		}
+		lines := strings.Split(strings.TrimSuffix(string(s.output), "\n"), "\n")
+		switch n := strings.Count(string(s.output), "|"); {
+		case n > 1:
+			t.Errorf("%s: %d '|' in the output, want performance data once", name, n)
+		case n == 1 && !strings.Contains(lines[len(lines)-1], "|"):
+			t.Errorf("%s: the performance data do not follow the last line of text: %q", name, s.output)
+		case strings.Contains(string(s.output), " |") || strings.Contains(string(s.output), "| "):
+			t.Errorf("%s: spaces around the '|': %q", name, s.output)
+		}
+		if _, _, perf := s.parts(); strings.ContainsAny(perf, `'"`) {
 			t.Errorf("%s: quoted performance data labels: %q", name, perf)
 		}
 	}

@@ -130,11 +130,11 @@ func TestTelegrafReadsSamples(t *testing.T) {
 		// output.
 		{"ok", telegrafRead{
 			State:         0,
-			ServiceOutput: "ARP OK - 198.51.100.10 is at 02:00:00:00:00:0a (node-a) on eth0: 3/3 replies, rta 0.099ms",
+			ServiceOutput: "ARP OK - 198.51.100.10 is at 02:00:00:00:00:0a (node-a) on eth0: 3/3 replies, rta 0.26ms",
 			Perf: map[string]string{
-				"rta":              "0.099 ms critical_gt=500 critical_lt=0 min=0 warning_gt=200 warning_lt=0",
-				"rtmin":            "0.088 ms min=0",
-				"rtmax":            "0.11 ms min=0",
+				"rta":              "0.26 ms critical_gt=500 critical_lt=0 min=0 warning_gt=200 warning_lt=0",
+				"rtmin":            "0.24 ms min=0",
+				"rtmax":            "0.282 ms min=0",
 				"pl":               "0 % critical_gt=80 critical_lt=0 max=100 min=0 warning_gt=40 warning_lt=0",
 				"sent":             "3 min=0",
 				"received":         "3 max=3 min=0",
@@ -144,21 +144,21 @@ func TestTelegrafReadsSamples(t *testing.T) {
 				"mac_changes":      "0 min=0",
 				"gratuitous":       "0 min=0",
 				"spoofed":          "0 min=0",
-				"time":             "0.202 s min=0",
+				"time":             "0.203 s min=0",
 			},
 		}},
 		// WARNING with long output: the lines after the first, exactly, with
 		// no trailing whitespace or empty line.
 		{"warning-failover", telegrafRead{
 			State:         1,
-			ServiceOutput: "ARP WARNING - 198.51.100.20 moved from 02:00:00:00:00:0a (node-a) to 02:00:00:00:00:0b (node-b) during the check (failover) on eth0: 3/3 replies, rta 0.584ms",
-			LongOutput: ptr("02:00:00:00:00:0a (node-a) answered probe 1 with 1 reply, rtt 0.397ms\n" +
-				"02:00:00:00:00:0b (node-b) answered probes 2-3 with 2 replies, rtt 0.492-0.864ms\n" +
+			ServiceOutput: "ARP WARNING - 198.51.100.20 moved from 02:00:00:00:00:0a (node-a) to 02:00:00:00:00:0b (node-b) during the check (failover) on eth0: 3/3 replies, rta 1.275ms",
+			LongOutput: ptr("02:00:00:00:00:0a (node-a) answered probe 1 with 1 reply, rtt 1.181ms\n" +
+				"02:00:00:00:00:0b (node-b) answered probes 2-3 with 2 replies, rtt 0.819-1.824ms\n" +
 				"allowed: 02:00:00:00:00:0a (node-a), 02:00:00:00:00:0b (node-b) and 02:00:00:00:00:0c (node-c)"),
 			Perf: map[string]string{
-				"rta":              "0.584 ms critical_gt=500 critical_lt=0 min=0 warning_gt=200 warning_lt=0",
-				"rtmin":            "0.397 ms min=0",
-				"rtmax":            "0.864 ms min=0",
+				"rta":              "1.275 ms critical_gt=500 critical_lt=0 min=0 warning_gt=200 warning_lt=0",
+				"rtmin":            "0.819 ms min=0",
+				"rtmax":            "1.824 ms min=0",
 				"pl":               "0 % critical_gt=80 critical_lt=0 max=100 min=0 warning_gt=40 warning_lt=0",
 				"sent":             "3 min=0",
 				"received":         "3 max=3 min=0",
@@ -168,14 +168,14 @@ func TestTelegrafReadsSamples(t *testing.T) {
 				"mac_changes":      "1 min=0",
 				"gratuitous":       "0 min=0",
 				"spoofed":          "0 min=0",
-				"time":             "0.204 s min=0",
+				"time":             "0.208 s min=0",
 			},
 		}},
 		// CRITICAL, no reply: no round-trip metrics at all (there was no
 		// round trip), every other one as usual.
 		{"critical-no-reply", telegrafRead{
 			State:         2,
-			ServiceOutput: "ARP CRITICAL - 198.51.100.11 did not answer on eth0: 0/3 replies in 979ms",
+			ServiceOutput: "ARP CRITICAL - 198.51.100.11 did not answer on eth0: 0/3 replies in 978ms",
 			LongOutput:    ptr("allowed: 02:00:00:00:00:0a (node-a), 02:00:00:00:00:0b (node-b) and 02:00:00:00:00:0c (node-c)"),
 			Perf: map[string]string{
 				"pl":               "100 % critical_gt=80 critical_lt=0 max=100 min=0 warning_gt=40 warning_lt=0",
@@ -187,7 +187,7 @@ func TestTelegrafReadsSamples(t *testing.T) {
 				"mac_changes":      "0 min=0",
 				"gratuitous":       "0 min=0",
 				"spoofed":          "0 min=0",
-				"time":             "0.979 s min=0",
+				"time":             "0.978 s min=0",
 			},
 		}},
 		// UNKNOWN: the summary alone, no metrics.

@@ -65,7 +65,14 @@ func run(checkBin, responder string, extra []string) error {
 		return err
 	}
 	fmt.Printf("The allowlist %s:\n%s\n", seg.Allowlist, allow)
-	for i, sc := range seg.Scenarios() {
+	scenarios := seg.Scenarios()
+	fmt.Print("Adding peers that behave as real responders do: a MetalLB-like speaker, keepalived with a virtual MAC split by a partition, a proxy-ARP router...\n\n")
+	peers, skipped := seg.PeerScenarios()
+	for _, err := range skipped {
+		fmt.Printf("(left out: %v)\n", err)
+	}
+	scenarios = append(scenarios, peers...)
+	for i, sc := range scenarios {
 		if ctx.Err() != nil {
 			break
 		}
