@@ -98,6 +98,12 @@ type Schedule struct {
 	Count int
 	// Interval separates consecutive probes.
 	Interval time.Duration
+	// Start is when the schedule begins: the first probe is due then, the
+	// others Interval after each other, and the observation's times count
+	// from it. The zero Time means when Run starts. Addresses of a pool
+	// that start together share it, so that their probes fall due at the
+	// same instant and the process wakes once for all of them.
+	Start time.Time
 	// Unicast asks for the unicast reachability request once every
 	// probe is answered (see Run), if the transport is a Unicaster.
 	Unicast bool
@@ -177,6 +183,9 @@ func Run(ctx context.Context, t Transport, s Schedule, obs *verdict.Observation)
 	echoes := wo != nil && wo.ReportsRequests()
 
 	start := time.Now()
+	if !s.Start.IsZero() && s.Start.Before(start) {
+		start = s.Start
+	}
 	w := wire{sentAt: make([]time.Time, 0, s.Count), position: make([]int, 0, s.Count)}
 	obs.ProbesSent = make([]time.Duration, 0, s.Count)
 	var settleUntil time.Time
