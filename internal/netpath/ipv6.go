@@ -2,14 +2,10 @@ package netpath
 
 import (
 	"errors"
-	"fmt"
 	"net"
 	"net/netip"
 	"os"
 	"strings"
-
-	"github.com/vishvananda/netlink"
-	"golang.org/x/sys/unix"
 )
 
 // addr6 is one IPv6 address of an interface.
@@ -85,31 +81,6 @@ func pickSource6(ifName string, req Request, addrs []addr6) (netip.Addr, error) 
 		return netip.Addr{}, fixable("the IPv6 addresses of %s are still tentative (duplicate address detection is running, or found a duplicate), so the kernel will not send from them; retry in a few seconds or check 'ip -6 addr show dev %s'", ifName, ifName)
 	}
 	return netip.Addr{}, fixable("%s has no IPv6 address to send from; give it one (a link-local address is enough: 'ip link set %s down; ip link set %s up' restores it) or name the interface of the target's segment with -I", ifName, ifName, ifName)
-}
-
-// ipv6Addrs lists ifi's IPv6 addresses with their state, which the net
-// package does not tell.
-func ipv6Addrs(ifi *net.Interface) ([]addr6, error) {
-	list, err := netlink.AddrList(&netlink.Device{LinkAttrs: netlink.LinkAttrs{Index: ifi.Index}}, netlink.FAMILY_V6)
-	if err != nil {
-		if errors.Is(err, unix.EAFNOSUPPORT) {
-			return nil, nil
-		}
-		return nil, fmt.Errorf("listing the IPv6 addresses of %s: %w", ifi.Name, err)
-	}
-	var out []addr6
-	for _, a := range list {
-		ip, ok := netip.AddrFromSlice(a.IP)
-		if !ok || !ip.Is6() || ip.Is4In6() {
-			continue
-		}
-		ones, _ := a.Mask.Size()
-		out = append(out, addr6{
-			Prefix:    netip.PrefixFrom(ip, ones),
-			tentative: a.Flags&(unix.IFA_F_TENTATIVE|unix.IFA_F_DADFAILED) != 0,
-		})
-	}
-	return out, nil
 }
 
 // ipv6Disabled reports whether IPv6 is switched off on the interface.

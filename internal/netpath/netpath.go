@@ -9,11 +9,8 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"strconv"
 	"strings"
-	"time"
 
-	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 )
 
@@ -48,27 +45,22 @@ func fixable(format string, args ...any) error { return &Error{fmt.Sprintf(forma
 // asks the kernel for the route to the target and insists that the target
 // is on-link: neither ARP nor neighbor discovery crosses a router.
 func Resolve(ctx context.Context, req Request) (Path, error) {
-	return resolve(ctx, req, direct{})
+	r, err := newResolver(ctx)
+	if err != nil {
+		return Path{}, fmt.Errorf("opening a netlink socket for the route lookup: %w", err)
+	}
+	defer r.Close()
+	return r.Resolve(ctx, req)
 }
 
-// host is how resolve reads the host's interfaces, addresses and routes:
-// directly for one target, through a Resolver's caches for many.
+// host is how resolve reads the host's interfaces, addresses and routes;
+// tests replace it.
 type host interface {
 	routeTo(ctx context.Context, target netip.Addr) (*net.Interface, netip.Addr, error)
 	interfaceByName(name string) (*net.Interface, error)
 	ipv4Addrs(ifi *net.Interface) ([]netip.Prefix, error)
 	ipv6Addrs(ifi *net.Interface) ([]addr6, error)
 }
-
-// direct asks the kernel every time.
-type direct struct{}
-
-func (direct) routeTo(ctx context.Context, target netip.Addr) (*net.Interface, netip.Addr, error) {
-	return routeTo(ctx, target)
-}
-func (direct) interfaceByName(name string) (*net.Interface, error)  { return interfaceByName(name) }
-func (direct) ipv4Addrs(ifi *net.Interface) ([]netip.Prefix, error) { return ipv4Addrs(ifi) }
-func (direct) ipv6Addrs(ifi *net.Interface) ([]addr6, error)        { return ipv6Addrs(ifi) }
 
 func resolve(ctx context.Context, req Request, h host) (Path, error) {
 	var (
@@ -119,74 +111,46 @@ func protocol(target netip.Addr) string {
 	return "ARP"
 }
 
-// interfaceByName finds an interface by name or, as zones may give it, by
-// index.
-func interfaceByName(name string) (*net.Interface, error) {
-	ifi, err := net.InterfaceByName(name)
-	if err == nil {
-		return ifi, nil
+// routeError is the sentence for a failed route lookup of target.
+func routeError(ctx context.Context, target netip.Addr, err error) error {
+	if target.Is6() && !kernelHasIPv6() {
+		return fixable("IPv6 is disabled in this host's kernel (ipv6.disable=1), so %s cannot be checked; enable IPv6 or check the target's IPv4 address", target)
 	}
-	if i, perr := strconv.Atoi(name); perr == nil && i > 0 {
-		return net.InterfaceByIndex(i)
+	if errors.Is(err, unix.ENETUNREACH) || errors.Is(err, unix.EHOSTUNREACH) {
+		return fixable("this host has no route to %s; run check_arp on a host in the target's L2 segment, or name the interface with -I", target)
 	}
-	return nil, err
+	if ctx.Err() != nil || errors.Is(err, unix.EAGAIN) {
+		return fmt.Errorf("looking up the route to %s: timed out", target)
+	}
+	return fmt.Errorf("looking up the route to %s: %w", target, err)
 }
 
-// routeTo asks the kernel which interface reaches target.
-func routeTo(ctx context.Context, target netip.Addr) (*net.Interface, netip.Addr, error) {
-	h, err := netlink.NewHandle(unix.NETLINK_ROUTE)
-	if err != nil {
-		return nil, netip.Addr{}, fmt.Errorf("opening a netlink socket for the route lookup: %w", err)
-	}
-	defer h.Close()
-	return routeWith(ctx, h, target, net.InterfaceByIndex)
-}
-
-// routeWith asks the kernel through h which interface reaches target;
+// onLink turns the kernel's route to target into its interface and
+// preferred source, insisting on a directly connected unicast route;
 // byIndex finds the interface of the route.
-func routeWith(ctx context.Context, h *netlink.Handle, target netip.Addr, byIndex func(int) (*net.Interface, error)) (*net.Interface, netip.Addr, error) {
-	if d, ok := ctx.Deadline(); ok {
-		if err := h.SetSocketTimeout(max(time.Until(d), time.Millisecond)); err != nil {
-			return nil, netip.Addr{}, fmt.Errorf("setting the route lookup timeout: %w", err)
-		}
+func onLink(ctx context.Context, target netip.Addr, r routeReply, byIndex func(int) (*net.Interface, error)) (*net.Interface, netip.Addr, error) {
+	if r.err != nil {
+		return nil, netip.Addr{}, routeError(ctx, target, r.err)
 	}
-	routes, err := h.RouteGet(net.IP(target.AsSlice()))
-	if err != nil {
-		if target.Is6() && !kernelHasIPv6() {
-			return nil, netip.Addr{}, fixable("IPv6 is disabled in this host's kernel (ipv6.disable=1), so %s cannot be checked; enable IPv6 or check the target's IPv4 address", target)
-		}
-		if errors.Is(err, unix.ENETUNREACH) || errors.Is(err, unix.EHOSTUNREACH) {
-			return nil, netip.Addr{}, fixable("this host has no route to %s; run check_arp on a host in the target's L2 segment, or name the interface with -I", target)
-		}
-		if ctx.Err() != nil || errors.Is(err, unix.EAGAIN) {
-			return nil, netip.Addr{}, fmt.Errorf("looking up the route to %s: timed out", target)
-		}
-		return nil, netip.Addr{}, fmt.Errorf("looking up the route to %s: %w", target, err)
-	}
-	if len(routes) == 0 {
-		return nil, netip.Addr{}, fixable("this host has no route to %s; run check_arp on a host in the target's L2 segment, or name the interface with -I", target)
-	}
-	r := routes[0]
-	if r.Type == unix.RTN_LOCAL {
+	if r.typ == unix.RTN_LOCAL {
 		what := "ARP requests"
 		if target.Is6() {
 			what = "neighbor solicitations"
 		}
 		return nil, netip.Addr{}, fixable("%s is an address of this host, which does not answer its own %s; check it from another host on the segment", target, what)
 	}
-	ifi, err := byIndex(r.LinkIndex)
+	ifi, err := byIndex(r.ifIndex)
 	if err != nil {
-		return nil, netip.Addr{}, fmt.Errorf("the route to %s uses interface index %d: %w", target, r.LinkIndex, err)
+		return nil, netip.Addr{}, fmt.Errorf("the route to %s uses interface index %d: %w", target, r.ifIndex, err)
 	}
-	if r.Gw != nil {
+	if r.gateway.IsValid() {
 		what := "ARP does"
 		if target.Is6() {
 			what = "neighbor discovery does"
 		}
-		return nil, netip.Addr{}, fixable("%s is not on a directly connected network: the route goes via gateway %s on %s, and %s not cross routers; run check_arp on a host in the target's L2 segment, or name the interface with -I", target, r.Gw, ifi.Name, what)
+		return nil, netip.Addr{}, fixable("%s is not on a directly connected network: the route goes via gateway %s on %s, and %s not cross routers; run check_arp on a host in the target's L2 segment, or name the interface with -I", target, r.gateway.Unmap(), ifi.Name, what)
 	}
-	src, _ := netip.AddrFromSlice(r.Src)
-	return ifi, src.Unmap(), nil
+	return ifi, r.prefSrc.Unmap(), nil
 }
 
 // usable insists on an Ethernet interface that is up and has a carrier.
@@ -200,31 +164,6 @@ func usable(ifi *net.Interface, proto string) error {
 		return fixable("interface %s is up but has no carrier (no link), so its segment cannot be probed; check the cable, switch port or peer", ifi.Name)
 	}
 	return nil
-}
-
-func ipv4Addrs(ifi *net.Interface) ([]netip.Prefix, error) {
-	addrs, err := ifi.Addrs()
-	if err != nil {
-		return nil, fmt.Errorf("listing the addresses of %s: %w", ifi.Name, err)
-	}
-	var out []netip.Prefix
-	for _, a := range addrs {
-		n, ok := a.(*net.IPNet)
-		if !ok {
-			continue
-		}
-		ip, ok := netip.AddrFromSlice(n.IP)
-		if !ok {
-			continue
-		}
-		ip = ip.Unmap()
-		if !ip.Is4() {
-			continue
-		}
-		ones, _ := n.Mask.Size()
-		out = append(out, netip.PrefixFrom(ip, ones))
-	}
-	return out, nil
 }
 
 // pickSource returns the sender address: -S if the interface owns it (or

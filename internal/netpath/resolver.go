@@ -2,35 +2,48 @@ package netpath
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
+	"strconv"
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 )
 
 // Resolver resolves the paths of many targets, as Resolve does each one,
-// for the cost of a route lookup per target: it keeps one netlink socket
-// and reads each interface, and its addresses, once. It is for one
-// goroutine, and for the moment of one run: interfaces and addresses that
-// change while it is used are not seen.
+// through one netlink socket: LookUpRoutes asks for all their routes in a
+// few system calls, and each interface, and its addresses, is read once.
+// It is for one goroutine, and for the moment of one run: routes,
+// interfaces and addresses that change while it is used are not seen.
 type Resolver struct {
-	h       *netlink.Handle
+	c       *rtnl
+	routes  map[netip.Addr]routeReply
 	byIndex map[int]*net.Interface
 	byName  map[string]*net.Interface
 	addrs4  map[int][]netip.Prefix
 	addrs6  map[int][]addr6
 }
 
-// NewResolver opens the netlink socket. Close releases it.
-func NewResolver() (*Resolver, error) {
-	h, err := netlink.NewHandle(unix.NETLINK_ROUTE)
+// NewResolver opens the netlink socket, whose calls give up at ctx's
+// deadline. Close releases it.
+func NewResolver(ctx context.Context) (*Resolver, error) {
+	r, err := newResolver(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("opening a netlink socket for the route lookups: %w", err)
 	}
+	return r, nil
+}
+
+func newResolver(ctx context.Context) (*Resolver, error) {
+	c, err := dialRTNL(ctx)
+	if err != nil {
+		return nil, err
+	}
 	return &Resolver{
-		h:       h,
+		c:       c,
+		routes:  make(map[netip.Addr]routeReply),
 		byIndex: make(map[int]*net.Interface),
 		byName:  make(map[string]*net.Interface),
 		addrs4:  make(map[int][]netip.Prefix),
@@ -39,15 +52,47 @@ func NewResolver() (*Resolver, error) {
 }
 
 // Close releases the netlink socket.
-func (r *Resolver) Close() { r.h.Close() }
+func (r *Resolver) Close() { r.c.close() }
 
-// Resolve is Resolve with the resolver's caches.
+// LookUpRoutes asks the kernel for the routes of every request that needs
+// one (no -I, not link-local), all at once, for Resolve to use: the
+// kernel answers each as it would alone. A failure here is not final:
+// Resolve asks again for a route it does not have.
+func (r *Resolver) LookUpRoutes(reqs []Request) {
+	var targets []netip.Addr
+	seen := make(map[netip.Addr]bool, len(reqs))
+	for _, q := range reqs {
+		t := q.Target
+		if q.Interface != "" || (t.Is6() && t.IsLinkLocalUnicast()) || seen[t] {
+			continue
+		}
+		seen[t] = true
+		targets = append(targets, t)
+	}
+	replies, err := r.c.routes(targets)
+	if err != nil {
+		return
+	}
+	for i, t := range targets {
+		r.routes[t] = replies[i]
+	}
+}
+
+// Resolve is Resolve with the resolver's socket and caches.
 func (r *Resolver) Resolve(ctx context.Context, req Request) (Path, error) {
 	return resolve(ctx, req, r)
 }
 
 func (r *Resolver) routeTo(ctx context.Context, target netip.Addr) (*net.Interface, netip.Addr, error) {
-	return routeWith(ctx, r.h, target, r.interfaceByIndex)
+	reply, ok := r.routes[target]
+	if !ok {
+		replies, err := r.c.routes([]netip.Addr{target})
+		if err != nil {
+			return nil, netip.Addr{}, routeError(ctx, target, err)
+		}
+		reply = replies[0]
+	}
+	return onLink(ctx, target, reply, r.interfaceByIndex)
 }
 
 func (r *Resolver) interfaceByIndex(i int) (*net.Interface, error) {
@@ -62,13 +107,21 @@ func (r *Resolver) interfaceByIndex(i int) (*net.Interface, error) {
 	return ifi, nil
 }
 
+// interfaceByName finds an interface by name or, as zones may give it, by
+// index.
 func (r *Resolver) interfaceByName(name string) (*net.Interface, error) {
 	if ifi, ok := r.byName[name]; ok {
 		return ifi, nil
 	}
-	ifi, err := interfaceByName(name)
+	ifi, err := net.InterfaceByName(name)
 	if err != nil {
-		return nil, err
+		i, perr := strconv.Atoi(name)
+		if perr != nil || i <= 0 {
+			return nil, err
+		}
+		if ifi, err = net.InterfaceByIndex(i); err != nil {
+			return nil, err
+		}
 	}
 	r.byName[name] = ifi
 	return ifi, nil
@@ -78,22 +131,53 @@ func (r *Resolver) ipv4Addrs(ifi *net.Interface) ([]netip.Prefix, error) {
 	if a, ok := r.addrs4[ifi.Index]; ok {
 		return a, nil
 	}
-	a, err := ipv4Addrs(ifi)
+	addrs, err := ifi.Addrs()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("listing the addresses of %s: %w", ifi.Name, err)
 	}
-	r.addrs4[ifi.Index] = a
-	return a, nil
+	var out []netip.Prefix
+	for _, a := range addrs {
+		n, ok := a.(*net.IPNet)
+		if !ok {
+			continue
+		}
+		ip, ok := netip.AddrFromSlice(n.IP)
+		if !ok {
+			continue
+		}
+		ip = ip.Unmap()
+		if !ip.Is4() {
+			continue
+		}
+		ones, _ := n.Mask.Size()
+		out = append(out, netip.PrefixFrom(ip, ones))
+	}
+	r.addrs4[ifi.Index] = out
+	return out, nil
 }
 
+// ipv6Addrs lists ifi's IPv6 addresses with their state, which the net
+// package does not tell.
 func (r *Resolver) ipv6Addrs(ifi *net.Interface) ([]addr6, error) {
 	if a, ok := r.addrs6[ifi.Index]; ok {
 		return a, nil
 	}
-	a, err := ipv6Addrs(ifi)
-	if err != nil {
-		return nil, err
+	list, err := netlink.AddrList(&netlink.Device{LinkAttrs: netlink.LinkAttrs{Index: ifi.Index}}, netlink.FAMILY_V6)
+	if err != nil && !errors.Is(err, unix.EAFNOSUPPORT) {
+		return nil, fmt.Errorf("listing the IPv6 addresses of %s: %w", ifi.Name, err)
 	}
-	r.addrs6[ifi.Index] = a
-	return a, nil
+	var out []addr6
+	for _, a := range list {
+		ip, ok := netip.AddrFromSlice(a.IP)
+		if !ok || !ip.Is6() || ip.Is4In6() {
+			continue
+		}
+		ones, _ := a.Mask.Size()
+		out = append(out, addr6{
+			Prefix:    netip.PrefixFrom(ip, ones),
+			tentative: a.Flags&(unix.IFA_F_TENTATIVE|unix.IFA_F_DADFAILED) != 0,
+		})
+	}
+	r.addrs6[ifi.Index] = out
+	return out, nil
 }

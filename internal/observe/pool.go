@@ -177,7 +177,7 @@ func resolveAll(ctx context.Context, targets []netpath.Request) []pathOrError {
 				results <- result{-1, pathOrError{err: fmt.Errorf("internal error in the route lookup: %v; please report this with the command line that caused it", r)}}
 			}
 		}()
-		r, err := netpath.NewResolver()
+		r, err := netpath.NewResolver(ctx)
 		if err != nil {
 			for i := range targets {
 				results <- result{i, pathOrError{err: err}}
@@ -185,6 +185,7 @@ func resolveAll(ctx context.Context, targets []netpath.Request) []pathOrError {
 			return
 		}
 		defer r.Close()
+		r.LookUpRoutes(targets)
 		for i, t := range targets {
 			if ctx.Err() != nil {
 				return
