@@ -8,7 +8,6 @@ import (
 	"net/netip"
 	"strconv"
 
-	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 )
 
@@ -99,7 +98,7 @@ func (r *Resolver) interfaceByIndex(i int) (*net.Interface, error) {
 	if ifi, ok := r.byIndex[i]; ok {
 		return ifi, nil
 	}
-	ifi, err := net.InterfaceByIndex(i)
+	ifi, err := r.c.link(i, "")
 	if err != nil {
 		return nil, err
 	}
@@ -113,47 +112,45 @@ func (r *Resolver) interfaceByName(name string) (*net.Interface, error) {
 	if ifi, ok := r.byName[name]; ok {
 		return ifi, nil
 	}
-	ifi, err := net.InterfaceByName(name)
+	ifi, err := r.linkByName(name)
 	if err != nil {
-		i, perr := strconv.Atoi(name)
-		if perr != nil || i <= 0 {
-			return nil, err
-		}
-		if ifi, err = net.InterfaceByIndex(i); err != nil {
-			return nil, err
-		}
+		return nil, err
 	}
 	r.byName[name] = ifi
 	return ifi, nil
+}
+
+func (r *Resolver) linkByName(name string) (*net.Interface, error) {
+	if name != "" && len(name) < unix.IFNAMSIZ {
+		ifi, err := r.c.link(0, name)
+		if err == nil {
+			return ifi, nil
+		}
+		if i, perr := strconv.Atoi(name); perr == nil && i > 0 {
+			return r.interfaceByIndex(i)
+		}
+		return nil, err
+	}
+	if i, perr := strconv.Atoi(name); perr == nil && i > 0 {
+		return r.interfaceByIndex(i)
+	}
+	return nil, errNoSuchInterface
 }
 
 func (r *Resolver) ipv4Addrs(ifi *net.Interface) ([]netip.Prefix, error) {
 	if a, ok := r.addrs4[ifi.Index]; ok {
 		return a, nil
 	}
-	addrs, err := ifi.Addrs()
+	list, err := r.c.addrs(ifi.Index, unix.AF_INET)
 	if err != nil {
 		return nil, fmt.Errorf("listing the addresses of %s: %w", ifi.Name, err)
 	}
-	var out []netip.Prefix
-	for _, a := range addrs {
-		n, ok := a.(*net.IPNet)
-		if !ok {
-			continue
-		}
-		ip, ok := netip.AddrFromSlice(n.IP)
-		if !ok {
-			continue
-		}
-		ip = ip.Unmap()
-		if !ip.Is4() {
-			continue
-		}
-		ones, _ := n.Mask.Size()
-		out = append(out, netip.PrefixFrom(ip, ones))
+	var a []netip.Prefix
+	for _, x := range list {
+		a = append(a, x.prefix)
 	}
-	r.addrs4[ifi.Index] = out
-	return out, nil
+	r.addrs4[ifi.Index] = a
+	return a, nil
 }
 
 // ipv6Addrs lists ifi's IPv6 addresses with their state, which the net
@@ -162,22 +159,20 @@ func (r *Resolver) ipv6Addrs(ifi *net.Interface) ([]addr6, error) {
 	if a, ok := r.addrs6[ifi.Index]; ok {
 		return a, nil
 	}
-	list, err := netlink.AddrList(&netlink.Device{LinkAttrs: netlink.LinkAttrs{Index: ifi.Index}}, netlink.FAMILY_V6)
+	list, err := r.c.addrs(ifi.Index, unix.AF_INET6)
 	if err != nil && !errors.Is(err, unix.EAFNOSUPPORT) {
 		return nil, fmt.Errorf("listing the IPv6 addresses of %s: %w", ifi.Name, err)
 	}
-	var out []addr6
-	for _, a := range list {
-		ip, ok := netip.AddrFromSlice(a.IP)
-		if !ok || !ip.Is6() || ip.Is4In6() {
+	var a []addr6
+	for _, x := range list {
+		if x.prefix.Addr().Is4In6() {
 			continue
 		}
-		ones, _ := a.Mask.Size()
-		out = append(out, addr6{
-			Prefix:    netip.PrefixFrom(ip, ones),
-			tentative: a.Flags&(unix.IFA_F_TENTATIVE|unix.IFA_F_DADFAILED) != 0,
+		a = append(a, addr6{
+			Prefix:    x.prefix,
+			tentative: x.flags&(unix.IFA_F_TENTATIVE|unix.IFA_F_DADFAILED) != 0,
 		})
 	}
-	r.addrs6[ifi.Index] = out
-	return out, nil
+	r.addrs6[ifi.Index] = a
+	return a, nil
 }
