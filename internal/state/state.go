@@ -267,7 +267,7 @@ func (s *Store) read(key Key, name string) (snapshot, error) {
 // held it all that time. The directory is private to the user running the
 // check, so only checks of this target by this user ever take the lock,
 // each for one write; see Update for why this is no fault to fix.
-var ErrBusy = errors.New("another check of this target is recording")
+var ErrBusy = errors.New("another check of this target held it until this check's deadline")
 
 // Update records next's record of key's state, and returns the state that
 // next was given last, including why memory was reset.
@@ -364,7 +364,7 @@ func (s *Store) waitLock(ctx context.Context, lockFD int, name string, ino uint6
 		timer.Reset(delay)
 		select {
 		case <-ctx.Done():
-			return false, fmt.Errorf("gave up waiting for the lock on %s (%v): %w", filepath.Join(s.dir, name+".lock"), context.Cause(ctx), ErrBusy)
+			return false, fmt.Errorf("gave up waiting for the lock on %s: %w", filepath.Join(s.dir, name+".lock"), ErrBusy)
 		case <-timer.C:
 		}
 		delay = min(2*delay, 5*time.Millisecond)
