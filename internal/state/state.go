@@ -194,9 +194,32 @@ func (s *Store) Load(key Key) (Loaded, error) {
 // time of the very file that was read (see confirm).
 type snapshot struct {
 	Loaded
-	fd    int           // -1 when no file was found
-	ino   uint64        // the file's inode; 0 when no file was found
-	mtime unix.Timespec // the file's modification time when it was read
+	fd int // -1 when no file was found
+	id fileID
+}
+
+// fileID tells one version of a state file from another without reading
+// it: the inode (0 for no file), and the change and modification times.
+// Every write is a new inode, and every change of a file sets its change
+// time, which no user can set; a new file that reuses the inode number of
+// the one it replaced still has another change time.
+type fileID struct {
+	ino          uint64
+	ctime, mtime unix.Timespec
+}
+
+func idOf(st *unix.Stat_t) fileID { return fileID{st.Ino, st.Ctim, st.Mtim} }
+
+// statID returns the identity of the file name now.
+func (s *Store) statID(name string) (fileID, error) {
+	var st unix.Stat_t
+	switch err := unix.Fstatat(s.fd, name, &st, unix.AT_SYMLINK_NOFOLLOW); {
+	case errors.Is(err, unix.ENOENT):
+		return fileID{}, nil
+	case err != nil:
+		return fileID{}, err
+	}
+	return idOf(&st), nil
 }
 
 func (sn *snapshot) close() {
@@ -250,7 +273,7 @@ func (s *Store) read(key Key, name string) (snapshot, error) {
 		n += m
 	}
 	data = data[:n]
-	sn.fd, sn.ino, sn.mtime = fd, st.Ino, st.Mtim
+	sn.fd, sn.id = fd, idOf(&st)
 	rec, reset := decode(key, data)
 	if reset == "" {
 		rec = confirmedAt(rec, time.Unix(st.Mtim.Unix()).UTC())
@@ -278,12 +301,13 @@ var ErrBusy = errors.New("another check of this target held it until this check'
 // the times a confirmation keeps, only the file's modification time is
 // set, through the descriptor that was read (see confirm). Only a run
 // that changes the record (a new owner, a new kind of outcome, history
-// to prune, a file to reset) takes the exclusive lock, reads the file
-// again under it and calls next again on what is there: another check may
-// have recorded the same change meanwhile, and then there is nothing to
-// write. While the lock is busy, the file is read again before each
-// attempt, for the same reason: a burst of checks that all saw one move
-// waits only for the first of them to record it.
+// to prune, a file to reset) takes the exclusive lock and, when the file
+// changed since it was read, reads it again under the lock and calls next
+// again on what is there: another check may have recorded the same change
+// meanwhile, and then there is nothing to write. While the lock is busy,
+// the file is read again whenever another check replaces it, for the same
+// reason: a burst of checks that all saw one move waits only for the
+// first of them to record it.
 //
 // So next may be called more than once, each time on a newer state; it
 // must depend on nothing but its argument (and may record what it
@@ -315,31 +339,34 @@ func (s *Store) Update(ctx context.Context, key Key, next func(Loaded) ownership
 			return snap.Loaded, err
 		}
 		snap.close()
-		if locked {
-			data, err := encode(key, rec)
-			if err != nil {
+		if !locked {
+			if lockFD < 0 {
+				if lockFD, err = s.openLock(name + ".lock"); err != nil {
+					return snap.Loaded, err
+				}
+			}
+			if locked, err = s.waitLock(ctx, lockFD, name, snap.id); err != nil {
 				return snap.Loaded, err
 			}
-			return snap.Loaded, s.write(name, data, rec.LastRun)
-		}
-		if lockFD < 0 {
-			if lockFD, err = s.openLock(name + ".lock"); err != nil {
-				return snap.Loaded, err
+			// Read again when another check replaced the file while
+			// this one waited, or when it changed before the lock was
+			// taken. A file still the one read is not read again: rec
+			// stands, and a full history is not decoded twice.
+			if id, err := s.statID(name); !locked || err != nil || id != snap.id {
+				continue
 			}
 		}
-		// Read again under the lock, or when another check replaced the
-		// file while this one waited.
-		if locked, err = s.waitLock(ctx, lockFD, name, snap.ino, snap.mtime); err != nil {
+		data, err := encode(key, rec)
+		if err != nil {
 			return snap.Loaded, err
 		}
+		return snap.Loaded, s.write(name, data, rec.LastRun)
 	}
 }
 
 // waitLock takes the exclusive flock on lockFD and returns true, or
-// returns false as soon as name is no longer the file the caller read
-// (inode ino, 0 for no file, modified at mtime), so that the caller reads
-// it again. The time counts too: a new file may reuse the inode number of
-// the one it replaced. It gives up
+// returns false as soon as name is no longer the file id that the caller
+// read, so that the caller reads it again. It gives up
 // with ErrBusy when ctx is done, after one attempt at the lock.
 //
 // flock(2) cannot be given a deadline: it polls, backing off from 50µs
@@ -349,7 +376,7 @@ func (s *Store) Update(ctx context.Context, key Key, next func(Loaded) ownership
 // the file holds: many checks waiting at once must leave the CPU to the
 // one that holds the lock. A replacement missed here costs only the wait:
 // the caller reads the file again under the lock.
-func (s *Store) waitLock(ctx context.Context, lockFD int, name string, ino uint64, mtime unix.Timespec) (bool, error) {
+func (s *Store) waitLock(ctx context.Context, lockFD int, name string, id fileID) (bool, error) {
 	delay := 50 * time.Microsecond
 	timer := time.NewTimer(0)
 	defer timer.Stop()
@@ -368,11 +395,9 @@ func (s *Store) waitLock(ctx context.Context, lockFD int, name string, ino uint6
 		case <-timer.C:
 		}
 		delay = min(2*delay, 5*time.Millisecond)
-		var st unix.Stat_t
-		switch err := unix.Fstatat(s.fd, name, &st, unix.AT_SYMLINK_NOFOLLOW); {
-		case err == nil && (st.Ino != ino || st.Mtim != mtime), err != nil && ino != 0:
-			// Replaced, created or removed: what it holds now may
-			// make the wait needless.
+		if now, err := s.statID(name); err != nil || now != id {
+			// Replaced, created, removed or confirmed: what it holds
+			// now may make the wait needless.
 			return false, nil
 		}
 	}
@@ -436,7 +461,7 @@ func (s *Store) confirm(sn *snapshot, path string, run time.Time) error {
 	if err := unix.Fstat(sn.fd, &st); err != nil {
 		return fmt.Errorf("cannot stat %s: %w", path, err)
 	}
-	if st.Mtim != sn.mtime && !run.After(time.Unix(st.Mtim.Unix())) {
+	if st.Mtim != sn.id.mtime && !run.After(time.Unix(st.Mtim.Unix())) {
 		return nil
 	}
 	if err := futimens(sn.fd, mtimeOnly(run)); err != nil {
