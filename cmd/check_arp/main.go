@@ -177,10 +177,12 @@ func decide(cfg cli.Config, store *state.Store, storeErr error, obs verdict.Obse
 }
 
 // remember records run, this check's outcome, in the state directory and
-// returns what memory makes of it, waiting for other checks of the target
-// no longer than deadline (one attempt at the lock is always made). A
-// state problem is part of the Memory, never an error: the verdict on the
-// wire stands. With --no-state nothing is read or written.
+// returns what memory makes of it. A run that finds what the last one
+// found waits for nobody; one with a change to record waits for other
+// checks of the target no longer than deadline (one attempt at the lock
+// is always made). A state problem is part of the Memory, never an error:
+// the verdict on the wire stands. With --no-state nothing is read or
+// written.
 func remember(cfg cli.Config, store *state.Store, storeErr error, obs verdict.Observation, run ownership.Run, deadline time.Time) verdict.Memory {
 	if cfg.StateDir == "" {
 		return verdict.Memory{}
@@ -192,6 +194,9 @@ func remember(cfg cli.Config, store *state.Store, storeErr error, obs verdict.Ob
 	defer cancel()
 	mem := verdict.Memory{At: run.At}
 	key := state.Key{Target: obs.Target, Interface: obs.Interface}
+	// Update may call this more than once, on ever newer records (the
+	// one read without the lock, then the one under it): the last call's
+	// events are this run's.
 	loaded, err := store.Update(ctx, key, func(l state.Loaded) ownership.Record {
 		mem.Used = true
 		// A check that waited for the lock while a later check of the
@@ -205,7 +210,19 @@ func remember(cfg cli.Config, store *state.Store, storeErr error, obs verdict.Ob
 		return next
 	})
 	mem.Reset = loaded.Reset
-	if err != nil {
+	switch {
+	case errors.Is(err, state.ErrBusy):
+		// Only a run with a change to record waits for the lock, and
+		// only checks of this target by this user (the directory is
+		// theirs alone) take it, each for one write, releasing it when
+		// they exit. A wait that runs out means many checks of the target
+		// at once, one of them recording: nothing the operator could fix,
+		// so no WARNING that would send them to a sound directory. The
+		// events derived from the latest record stand (a move seen is
+		// still reported), and what this run saw is recorded by the next
+		// check that sees it, if the check holding the lock did not.
+		mem.Note = "memory not updated: " + err.Error() + "; the next check records what this one saw"
+	case err != nil:
 		// When only the write failed, this run's events are still true:
 		// they are shown beside the problem.
 		mem.Problem = "state not saved: " + err.Error()

@@ -45,7 +45,7 @@ type memRun struct {
 	perf  map[string]string // label -> value with its unit: "3c", "U"
 }
 
-var memPerf = regexp.MustCompile(`'([^']+)'=([^;\s]*)`)
+var memPerf = regexp.MustCompile(`'?([^'\s=]+)'?=([^;\s]*)`)
 
 // memCheck runs the check in the client namespace, through wrap (e.g.
 // setpriv) when given, with env added to the environment.
@@ -66,7 +66,7 @@ func memCheck(t *testing.T, bin string, wrap, env []string, args ...string) memR
 		t.Fatalf("running check_arp %v: %v", args, err)
 	}
 	first, _, _ := strings.Cut(r.out, "\n")
-	first, perf, _ := strings.Cut(first, " | ")
+	first, perf, _ := strings.Cut(first, "|")
 	r.first = strings.TrimSpace(first)
 	if i := strings.LastIndex(r.out, "|"); i >= 0 {
 		perf = r.out[i+1:]

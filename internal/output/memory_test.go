@@ -65,6 +65,12 @@ func TestMemoryLongOutput(t *testing.T) {
 	}{
 		{"a reset shows even on OK", withMemory(observe(3, healthy3(macA)...), pol, ownership.Record{}, "/s/arp_198.51.100.10_eth0.json is truncated"), 0,
 			[]string{sA + " (node-a) answered probes 1-3 with 3 replies, rtt 0.3-0.5ms", "memory reset: /s/arp_198.51.100.10_eth0.json is truncated"}},
+		{"a lock that stayed busy is a note, even on OK", func() verdict.Result {
+			dr := verdict.Prepare(observe(3, healthy3(macA)...), pol)
+			_, ev := ownership.Observe(seenA, dr.RecordedAt(memNow), ownership.DefaultFlap)
+			return dr.Decide(verdict.Memory{Used: true, Events: ev, At: memNow, Note: "memory not updated: busy"})
+		}(), 0,
+			[]string{sA + " (node-a) answered probes 1-3 with 3 replies, rtt 0.3-0.5ms", "memory not updated: busy"}},
 		{"steady owner, -v", withMemory(observe(3, healthy3(macA)...), pol, seenA, ""), 1,
 			[]string{sA + " (node-a) answered probes 1-3 with 3 replies, rtt 0.3-0.5ms",
 				"probe 1 at +0ms: " + sA + " (node-a) in 0.3ms", "probe 2 at +100ms: " + sA + " (node-a) in 0.4ms", "probe 3 at +200ms: " + sA + " (node-a) in 0.5ms",

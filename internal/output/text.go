@@ -61,7 +61,7 @@ const maxListed = 16
 // timeline, -vv the sending side.
 func LongOutput(r verdict.Result, verbosity int) string {
 	f := &r.Facts
-	quiet := r.State == verdict.OK && len(f.Answerers) <= 1 && len(f.Announcers) == 0 && f.Unrecorded == 0 && f.Memory.Reset == ""
+	quiet := r.State == verdict.OK && len(f.Answerers) <= 1 && len(f.Announcers) == 0 && f.Unrecorded == 0 && f.Memory.Reset == "" && f.Memory.Note == ""
 	if verbosity == 0 && quiet {
 		return ""
 	}

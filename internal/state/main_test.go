@@ -39,9 +39,10 @@ func observeAs(ctx context.Context, s *Store, i int, at time.Time) (Loaded, erro
 	})
 }
 
-// runHelper: "update DIR I" does one update as writer I; "loop DIR I"
-// updates as writers I, I+1, ... until killed, each with a full history
-// so that a write takes as long as it can.
+// runHelper: "update DIR I" does one update as writer I; "move DIR I"
+// one check run that sees writer I as the owner; "loop DIR I" updates as
+// writers I, I+1, ... until killed, each with a full history so that a
+// write takes as long as it can.
 func runHelper(mode string, args []string) int {
 	dir := args[0]
 	i, err := strconv.Atoi(args[1])
@@ -74,6 +75,31 @@ func runHelper(mode string, args []string) int {
 				// writes have begun.
 				os.Stdout.WriteString("writing\n")
 			}
+		}
+	case "move":
+		// One check run that sees writer I as the owner, as the check
+		// records it: a run older than the record (it waited while a
+		// later run wrote) is not recorded. It says whether it saw a
+		// move.
+		run := ownership.Run{At: time.Now(), Outcome: ownership.OutcomeOwner, Owner: nodeMAC(i)}
+		var ev ownership.Events
+		_, err := s.Update(ctx, testKey, func(l Loaded) ownership.Record {
+			if ownership.Stale(l.Record, run, time.Minute) {
+				ev = ownership.Current(l.Record, run.At, ownership.DefaultFlap)
+				return l.Record
+			}
+			var next ownership.Record
+			next, ev = ownership.Observe(l.Record, run, ownership.DefaultFlap)
+			return next
+		})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		if ev.Moved {
+			fmt.Println("moved")
+		} else {
+			fmt.Println("same")
 		}
 	case "open":
 		// Open succeeded: print the directory for the parent.

@@ -16,10 +16,11 @@
 // and nobody else may write to it: otherwise another local user could
 // plant or swap files (the classic shared /var/tmp attack). Every file is
 // opened relative to the directory's descriptor with O_NOFOLLOW, so no
-// symbolic link is ever followed. Updates of one target are serialized with
-// flock(2) on a lock file next to the state file, and written atomically
-// (temporary file, fsync, rename, fsync of the directory): a crash or
-// SIGKILL at any point leaves the old or the new state.
+// symbolic link is ever followed. Changes of one target's record are
+// serialized with flock(2) on a lock file next to the state file, and
+// written atomically (temporary file, fsync, rename, fsync of the
+// directory): a crash or SIGKILL at any point leaves the old or the new
+// state.
 //
 // Most runs find what the last one found: the same owner, or nobody again.
 // Rewriting the file for them would cost more CPU than the rest of the
@@ -29,6 +30,8 @@
 // own, and Load takes the later of that time and the file's last_run: the
 // file's last_run and last_seen are those of the last run that changed
 // the record, its modification time (ls -l) the last run of the check.
+// Such a run takes no lock either (see Update), so that many checks of
+// one target at once do not queue behind each other for nothing.
 package state
 
 import (
@@ -40,6 +43,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -180,28 +184,73 @@ func (s *Store) Load(key Key) (Loaded, error) {
 	if err != nil {
 		return Loaded{}, err
 	}
-	return s.load(key, name)
+	snap, err := s.read(key, name)
+	snap.close()
+	return snap.Loaded, err
 }
 
-func (s *Store) load(key Key, name string) (Loaded, error) {
+// snapshot is one read of a state file without the lock: what it held,
+// and the open file it was read from, so that a confirmation sets the
+// time of the very file that was read (see confirm).
+type snapshot struct {
+	Loaded
+	fd int // -1 when no file was found
+	id fileID
+}
+
+// fileID tells one version of a state file from another without reading
+// it: the inode (0 for no file), and the change and modification times.
+// Every write is a new inode, and every change of a file sets its change
+// time, which no user can set; a new file that reuses the inode number of
+// the one it replaced still has another change time.
+type fileID struct {
+	ino          uint64
+	ctime, mtime unix.Timespec
+}
+
+func idOf(st *unix.Stat_t) fileID { return fileID{st.Ino, st.Ctim, st.Mtim} }
+
+// statID returns the identity of the file name now.
+func (s *Store) statID(name string) (fileID, error) {
+	var st unix.Stat_t
+	switch err := unix.Fstatat(s.fd, name, &st, unix.AT_SYMLINK_NOFOLLOW); {
+	case errors.Is(err, unix.ENOENT):
+		return fileID{}, nil
+	case err != nil:
+		return fileID{}, err
+	}
+	return idOf(&st), nil
+}
+
+func (sn *snapshot) close() {
+	if sn.fd >= 0 {
+		unix.Close(sn.fd)
+		sn.fd = -1
+	}
+}
+
+// read opens and decodes name. The caller closes the snapshot.
+func (s *Store) read(key Key, name string) (snapshot, error) {
+	sn := snapshot{fd: -1}
 	path := filepath.Join(s.dir, name)
 	// O_NONBLOCK: a FIFO planted as the file must not block the check.
 	fd, err := unix.Openat(s.fd, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	switch {
 	case errors.Is(err, unix.ENOENT):
-		return Loaded{}, nil
+		return sn, nil
 	case errors.Is(err, unix.ELOOP):
-		return Loaded{}, fmt.Errorf("%s is a symbolic link, which the check never follows; remove it", path)
+		return sn, fmt.Errorf("%s is a symbolic link, which the check never follows; remove it", path)
 	case err != nil:
-		return Loaded{}, fmt.Errorf("cannot read %s as %s (%v); remove it or %s", path, s.user(), err, s.fix())
+		return sn, fmt.Errorf("cannot read %s as %s (%v); remove it or %s", path, s.user(), err, s.fix())
 	}
-	defer unix.Close(fd)
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
-		return Loaded{}, fmt.Errorf("cannot stat %s: %w", path, err)
+		unix.Close(fd)
+		return sn, fmt.Errorf("cannot stat %s: %w", path, err)
 	}
 	if st.Mode&unix.S_IFMT != unix.S_IFREG {
-		return Loaded{}, fmt.Errorf("%s is not a regular file; remove it", path)
+		unix.Close(fd)
+		return sn, fmt.Errorf("%s is not a regular file; remove it", path)
 	}
 	// The size from fstat plus one byte, bounded by one byte past the
 	// limit (to tell a file at the limit from a larger one). Writers
@@ -215,7 +264,8 @@ func (s *Store) load(key Key, name string) (Loaded, error) {
 			continue
 		}
 		if err != nil {
-			return Loaded{}, fmt.Errorf("cannot read %s: %w", path, err)
+			unix.Close(fd)
+			return sn, fmt.Errorf("cannot read %s: %w", path, err)
 		}
 		if m == 0 {
 			break
@@ -223,45 +273,134 @@ func (s *Store) load(key Key, name string) (Loaded, error) {
 		n += m
 	}
 	data = data[:n]
+	sn.fd, sn.id = fd, idOf(&st)
 	rec, reset := decode(key, data)
 	if reset == "" {
 		rec = confirmedAt(rec, time.Unix(st.Mtim.Unix()).UTC())
 	}
-	l := Loaded{Record: rec, Found: true}
+	sn.Loaded = Loaded{Record: rec, Found: true}
 	if reset != "" {
-		l.Reset = path + " " + reset
+		sn.Reset = path + " " + reset
 	}
-	return l, nil
+	return sn, nil
 }
 
-// Update runs next on key's current state, under an exclusive lock held
-// until the new record is written, and writes what it returns. It waits for
-// the lock until ctx is done. It returns what was loaded, including why
-// memory was reset. When it returns an error, nothing was written; next has
-// run only if the error is about the write.
+// ErrBusy is the error of an update that had a change to record but could
+// not take the lock before its context ended: other checks of the target
+// held it all that time. The directory is private to the user running the
+// check, so only checks of this target by this user ever take the lock,
+// each for one write; see Update for why this is no fault to fix.
+var ErrBusy = errors.New("another check of this target held it until this check's deadline")
+
+// Update records next's record of key's state, and returns the state that
+// next was given last, including why memory was reset.
+//
+// Most runs find what the last one found, so the common path takes no
+// lock: the file is read without it (a rename replaces it whole, so the
+// read sees the old or the new state) and, when next changes nothing but
+// the times a confirmation keeps, only the file's modification time is
+// set, through the descriptor that was read (see confirm). Only a run
+// that changes the record (a new owner, a new kind of outcome, history
+// to prune, a file to reset) takes the exclusive lock and, when the file
+// changed since it was read, reads it again under the lock and calls next
+// again on what is there: another check may have recorded the same change
+// meanwhile, and then there is nothing to write. While the lock is busy,
+// the file is read again whenever another check replaces it, for the same
+// reason: a burst of checks that all saw one move waits only for the
+// first of them to record it.
+//
+// So next may be called more than once, each time on a newer state; it
+// must depend on nothing but its argument (and may record what it
+// derived: the last call is the one that counts). Update waits for the
+// lock until ctx is done, trying at least once. When the lock could not
+// be had, the error wraps ErrBusy and nothing was written. With any other
+// error, nothing was written unless the error is about the write.
 func (s *Store) Update(ctx context.Context, key Key, next func(Loaded) ownership.Record) (Loaded, error) {
 	name, err := fileName(key)
 	if err != nil {
 		return Loaded{}, err
 	}
-	unlock, err := s.lock(ctx, name+".lock")
-	if err != nil {
-		return Loaded{}, err
+	path := filepath.Join(s.dir, name)
+	lockFD, locked := -1, false
+	defer func() {
+		if lockFD >= 0 {
+			unix.Close(lockFD) // releases the lock
+		}
+	}()
+	for {
+		snap, err := s.read(key, name)
+		if err != nil {
+			return snap.Loaded, err
+		}
+		rec := next(snap.Loaded)
+		if snap.Found && snap.Reset == "" && sameButTimes(snap.Record, rec) {
+			err := s.confirm(&snap, path, rec.LastRun)
+			snap.close()
+			return snap.Loaded, err
+		}
+		snap.close()
+		if !locked {
+			if lockFD < 0 {
+				if lockFD, err = s.openLock(name + ".lock"); err != nil {
+					return snap.Loaded, err
+				}
+			}
+			if locked, err = s.waitLock(ctx, lockFD, name, snap.id); err != nil {
+				return snap.Loaded, err
+			}
+			// Read again when another check replaced the file while
+			// this one waited, or when it changed before the lock was
+			// taken. A file still the one read is not read again: rec
+			// stands, and a full history is not decoded twice.
+			if id, err := s.statID(name); !locked || err != nil || id != snap.id {
+				continue
+			}
+		}
+		data, err := encode(key, rec)
+		if err != nil {
+			return snap.Loaded, err
+		}
+		return snap.Loaded, s.write(name, data, rec.LastRun)
 	}
-	defer unlock()
-	prev, err := s.load(key, name)
-	if err != nil {
-		return prev, err
+}
+
+// waitLock takes the exclusive flock on lockFD and returns true, or
+// returns false as soon as name is no longer the file id that the caller
+// read, so that the caller reads it again. It gives up
+// with ErrBusy when ctx is done, after one attempt at the lock.
+//
+// flock(2) cannot be given a deadline: it polls, backing off from 50µs
+// (a change holds the lock for a read, an encode and a write with two
+// fsyncs: about a millisecond, more on a loaded machine) to 5ms. Between
+// attempts it looks at the file's inode only (one fstatat), not at what
+// the file holds: many checks waiting at once must leave the CPU to the
+// one that holds the lock. A replacement missed here costs only the wait:
+// the caller reads the file again under the lock.
+func (s *Store) waitLock(ctx context.Context, lockFD int, name string, id fileID) (bool, error) {
+	delay := 50 * time.Microsecond
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	<-timer.C
+	for {
+		switch err := unix.Flock(lockFD, unix.LOCK_EX|unix.LOCK_NB); {
+		case err == nil:
+			return true, nil
+		case !errors.Is(err, unix.EWOULDBLOCK) && !errors.Is(err, unix.EINTR):
+			return false, fmt.Errorf("cannot lock %s: %w", filepath.Join(s.dir, name+".lock"), err)
+		}
+		timer.Reset(delay)
+		select {
+		case <-ctx.Done():
+			return false, fmt.Errorf("gave up waiting for the lock on %s: %w", filepath.Join(s.dir, name+".lock"), ErrBusy)
+		case <-timer.C:
+		}
+		delay = min(2*delay, 5*time.Millisecond)
+		if now, err := s.statID(name); err != nil || now != id {
+			// Replaced, created, removed or confirmed: what it holds
+			// now may make the wait needless.
+			return false, nil
+		}
 	}
-	rec := next(prev)
-	if prev.Found && prev.Reset == "" && sameButTimes(prev.Record, rec) {
-		return prev, s.confirm(name, prev.Record.LastRun, rec.LastRun)
-	}
-	data, err := encode(key, rec)
-	if err != nil {
-		return prev, err
-	}
-	return prev, s.write(name, data, rec.LastRun)
 }
 
 // confirmedAt applies mtime, the file's modification time, to rec: the
@@ -299,60 +438,66 @@ func sameButTimes(prev, next ownership.Record) bool {
 	return next.LastOutcome == ownership.OutcomeOwner && next.LastSeen.Equal(next.LastRun)
 }
 
-// confirm records a run that found nothing new as the file's modification
-// time, when it is later than the last run on record.
-func (s *Store) confirm(name string, last, run time.Time) error {
-	if !run.After(last) {
+// confirm records a run that found nothing new in sn as the modification
+// time of sn's file, when run is later than the last run on record.
+//
+// It takes no lock: the time is set through the descriptor that was read,
+// never by name. A write that renamed a new file into place since the
+// read leaves this confirmation on the replaced file, where nobody reads
+// it: it is lost, and that is harmless. The new file records a change
+// that a check running at the same time saw; what the lost confirmation
+// said (a run at this time found the old record unchanged) no longer
+// describes the record, so the next check compares with the new file as
+// it must, and names as the last check the run that wrote it, which ran
+// alongside this one. A confirmation by name could land on the new file
+// instead and claim that its owner was seen by a run that saw the old
+// one. Of two confirmations racing each other, a later time already set
+// since the read is kept (the window left is one system call).
+func (s *Store) confirm(sn *snapshot, path string, run time.Time) error {
+	if !run.After(sn.Record.LastRun) {
 		return nil
 	}
-	if err := unix.UtimesNanoAt(s.fd, name, mtimeOnly(run), unix.AT_SYMLINK_NOFOLLOW); err != nil {
-		return s.writeError(filepath.Join(s.dir, name), err)
+	var st unix.Stat_t
+	if err := unix.Fstat(sn.fd, &st); err != nil {
+		return fmt.Errorf("cannot stat %s: %w", path, err)
+	}
+	if st.Mtim != sn.id.mtime && !run.After(time.Unix(st.Mtim.Unix())) {
+		return nil
+	}
+	if err := futimens(sn.fd, mtimeOnly(run)); err != nil {
+		return s.writeError(path, err)
 	}
 	return nil
 }
 
 // mtimeOnly are utimensat(2)'s times to set the modification time to t
 // and leave the access time alone.
-func mtimeOnly(t time.Time) []unix.Timespec {
-	return []unix.Timespec{{Nsec: unix.UTIME_OMIT}, unix.NsecToTimespec(t.UnixNano())}
+func mtimeOnly(t time.Time) *[2]unix.Timespec {
+	return &[2]unix.Timespec{{Nsec: unix.UTIME_OMIT}, unix.NsecToTimespec(t.UnixNano())}
 }
 
-// lock takes an exclusive flock on the lock file name, creating it. The
-// lock file is never removed: removing it would let two writers lock two
-// different files.
-func (s *Store) lock(ctx context.Context, name string) (func(), error) {
+// futimens sets the times of the open file fd: utimensat(2) with a null
+// path, which golang.org/x/sys/unix does not offer.
+func futimens(fd int, ts *[2]unix.Timespec) error {
+	_, _, errno := unix.Syscall6(unix.SYS_UTIMENSAT, uintptr(fd), 0, uintptr(unsafe.Pointer(ts)), 0, 0, 0)
+	if errno != 0 {
+		return errno
+	}
+	return nil
+}
+
+// openLock opens the lock file name, creating it. The lock file is never
+// removed: removing it would let two writers lock two different files.
+func (s *Store) openLock(name string) (int, error) {
 	path := filepath.Join(s.dir, name)
 	fd, err := unix.Openat(s.fd, name, unix.O_RDWR|unix.O_CREAT|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0o600)
 	switch {
 	case errors.Is(err, unix.ELOOP):
-		return nil, fmt.Errorf("%s is a symbolic link, which the check never follows; remove it", path)
+		return -1, fmt.Errorf("%s is a symbolic link, which the check never follows; remove it", path)
 	case err != nil:
-		return nil, s.writeError(path, err)
+		return -1, s.writeError(path, err)
 	}
-	// flock(2) cannot be given a deadline: poll, backing off from 50µs (an
-	// update holds the lock for well under a millisecond) to 5ms.
-	delay := 50 * time.Microsecond
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	<-timer.C
-	for {
-		err := unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB)
-		if err == nil {
-			return func() { unix.Close(fd) }, nil
-		}
-		if !errors.Is(err, unix.EWOULDBLOCK) && !errors.Is(err, unix.EINTR) {
-			unix.Close(fd)
-			return nil, fmt.Errorf("cannot lock %s: %w", path, err)
-		}
-		timer.Reset(delay)
-		select {
-		case <-ctx.Done():
-			unix.Close(fd)
-			return nil, fmt.Errorf("gave up waiting for the lock on %s (%w); another check of this target holds it", path, context.Cause(ctx))
-		case <-timer.C:
-		}
-		delay = min(2*delay, 5*time.Millisecond)
-	}
+	return fd, nil
 }
 
 // write replaces name with data atomically: a fixed temporary name (the
@@ -375,7 +520,7 @@ func (s *Store) write(name string, data []byte, lastRun time.Time) error {
 		rest = rest[n:]
 	}
 	if err == nil && !lastRun.IsZero() {
-		err = unix.UtimesNanoAt(s.fd, tmp, mtimeOnly(lastRun), unix.AT_SYMLINK_NOFOLLOW)
+		err = futimens(fd, mtimeOnly(lastRun))
 	}
 	if err == nil {
 		err = unix.Fsync(fd)

@@ -3,6 +3,7 @@ package state
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/netip"
@@ -14,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/check-arp/check_arp/internal/mac"
 	"github.com/check-arp/check_arp/internal/ownership"
@@ -604,15 +607,21 @@ func TestKilledWriterLeavesOldOrNewState(t *testing.T) {
 func TestUpdateGivesUpWhenTheContextEnds(t *testing.T) {
 	s := openStore(t, t.TempDir())
 	name, _ := fileName(testKey)
-	unlock, err := s.lock(ctx(t), name+".lock")
+	fd, err := s.openLock(name + ".lock")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer unlock()
+	defer unix.Close(fd)
+	if err := unix.Flock(fd, unix.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
 	c, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
 	_, err = observeAs(c, s, 1, t0)
 	wantErr(t, err, "gave up waiting for the lock on")
+	if !errors.Is(err, ErrBusy) {
+		t.Errorf("error %v does not wrap ErrBusy", err)
+	}
 	if l, _ := s.Load(testKey); l.Found {
 		t.Error("an update that never got the lock wrote the file")
 	}

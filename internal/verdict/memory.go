@@ -29,6 +29,10 @@ type Memory struct {
 	// fix it ("state not saved: ..."). It never changes the Layer 2
 	// verdict: it is a WARNING finding of its own.
 	Problem string
+	// Note, when not empty, is a sentence for the long output about a
+	// passing condition of memory that needs no fix ("memory not
+	// updated: ..."): it changes no state.
+	Note string
 }
 
 // Draft is a verdict whose facts are known but whose memory is not yet:

@@ -212,6 +212,9 @@ func (dr *Draft) Decide(mem Memory) Result {
 		}
 	}
 	sort.SliceStable(findings, func(i, j int) bool { return findings[i].State > findings[j].State })
+	if mem.Note != "" {
+		c.notes = append(c.notes, mem.Note)
+	}
 	return Result{State: findings[0].State, Findings: findings, Facts: f, Notes: c.notes}
 }
 
