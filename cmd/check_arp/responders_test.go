@@ -34,7 +34,7 @@ func needSpeaker(t *testing.T) {
 	t.Helper()
 	needLab(t)
 	peers.speaker.Do(func() {
-		_, peers.speakerErr = seg.AddSpeaker(lab.Speaker{Role: "speaker", MAC: lab.SpeakerMAC, Host: 62,
+		_, peers.speakerErr = seg.AddSpeaker(lab.Speaker{Role: "speaker", MAC: lab.SpeakerMAC, IP: lab.SpeakerHostIP, IP6: lab.SpeakerHostIP6,
 			IPs: []string{lab.SpeakerIP, lab.SpeakerIP6}, LagMin: 5 * time.Millisecond, LagMax: 80 * time.Millisecond})
 	})
 	if peers.speakerErr != nil {
@@ -42,52 +42,32 @@ func needSpeaker(t *testing.T) {
 	}
 }
 
-// checkBinary is the binary under test; CHECK_ARP_BIN replaces it, to run
-// these scenarios against another build (an older release, for example).
-func checkBinary() string {
-	if b := os.Getenv("CHECK_ARP_BIN"); b != "" {
-		return b
+// responderRun is a run of these scenarios from namespace ns, behind the
+// command prefix as (strace, for example). CHECK_ARP_BIN replaces the
+// binary under test, to run them against another build (an older
+// release, say), which may not know --no-state: its memory, if it keeps
+// any, goes to the lab's directory instead.
+func responderRun(ns string, as []string, args ...string) invocation {
+	inv := invocation{ns: ns, as: as, args: args}
+	if other := os.Getenv("CHECK_ARP_BIN"); other != "" {
+		inv.bin, inv.memory, inv.env = other, true, []string{"XDG_STATE_HOME=" + labDir}
 	}
-	return checkBin
+	return inv
 }
 
-// outcome is one run: exit code, summary line, perfdata values, output.
-type outcome struct {
-	code    int
-	summary string
-	perf    map[string]string
-	out     string
-}
-
-// runFrom runs the check in namespace ns, behind the command prefix wrap
-// (for example strace), and parses what a monitoring engine reads.
-func runFrom(t *testing.T, ns string, wrap []string, args ...string) outcome {
+// runFrom runs the check in namespace ns behind the command prefix as.
+func runFrom(t *testing.T, ns string, as []string, args ...string) result {
 	t.Helper()
-	r := runInvocation(invocation{ns: ns, as: wrap, bin: checkBinary(), args: args})
+	r := runInvocation(responderRun(ns, as, args...))
 	if r.err != nil {
 		t.Errorf("running check_arp %v: %v", args, r.err)
 	}
-	o := outcome{code: r.code, summary: r.summary, perf: map[string]string{}, out: r.stdout}
-	for label, v := range r.perf {
-		o.perf[label] = v.value
-	}
-	return o
+	return r
 }
 
 // concurrently runs n checks at once from the client and returns them.
-func concurrently(t *testing.T, n int, args ...string) []outcome {
-	t.Helper()
-	out := make([]outcome, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			out[i] = runFrom(t, seg.Client, nil, args...)
-		}()
-	}
-	wg.Wait()
-	return out
+func concurrently(n int, args ...string) []result {
+	return concurrentRuns(n, responderRun(seg.Client, nil, args...))
 }
 
 // pending collects, family by family, outputs that do not yet show what a
@@ -95,7 +75,7 @@ func concurrently(t *testing.T, n int, args ...string) []outcome {
 // all, so both families run first.
 type pending []string
 
-func (p *pending) want(ok bool, o outcome) {
+func (p *pending) want(ok bool, o result) {
 	if !ok {
 		*p = append(*p, fmt.Sprintf("exit %d: %s", o.code, o.summary))
 	}
@@ -113,8 +93,8 @@ func TestMetalLBSpeakerAnswers(t *testing.T) {
 	for _, ip := range []string{lab.SpeakerIP, lab.SpeakerIP6} {
 		o := runFrom(t, seg.Client, nil, "-H", ip, "-e", lab.SpeakerMAC+"=speaker")
 		t.Logf("%s", o.summary)
-		if o.code != 0 || o.perf["received"] != "3" || o.perf["pl"] != "0" {
-			t.Errorf("%s: exit %d: %s; want OK with 3/3 replies", ip, o.code, o.out)
+		if o.code != 0 || o.perf["received"].value != "3" || o.perf["pl"].value != "0" {
+			t.Errorf("%s: exit %d: %s; want OK with 3/3 replies", ip, o.code, o.stdout)
 		}
 	}
 }
@@ -134,10 +114,10 @@ func TestLaggingSpeakerUnderConcurrentChecks(t *testing.T) {
 					args = append(args, "-t", "3")
 				}
 				bad := 0
-				for i, o := range concurrently(t, n, args...) {
-					if o.code != 0 || o.perf["pl"] != "0" || o.perf["macs"] != "1" || o.perf["mac_changes"] != "0" || o.perf["multi_mac_probes"] != "0" {
+				for i, o := range concurrently(n, args...) {
+					if o.code != 0 || o.perf["pl"].value != "0" || o.perf["macs"].value != "1" || o.perf["mac_changes"].value != "0" || o.perf["multi_mac_probes"].value != "0" {
 						if bad++; bad <= 3 {
-							t.Errorf("check %d: exit %d: %s", i+1, o.code, o.out)
+							t.Errorf("check %d: exit %d: %s", i+1, o.code, o.stdout)
 						}
 					}
 				}
@@ -156,13 +136,13 @@ func TestLaggingSpeakerUnderConcurrentChecks(t *testing.T) {
 // second claimant answering from userspace.
 func TestUserspaceLagUnderLoad(t *testing.T) {
 	needLab(t)
-	const ip = "198.51.100.63"
-	if _, err := seg.AddSpeaker(lab.Speaker{Role: "speaker0", MAC: "02:00:00:00:00:63", Host: 64, IPs: []string{ip}}); err != nil {
+	const ip = lab.UserspaceIP
+	if _, err := seg.AddSpeaker(lab.Speaker{Role: "speaker0", MAC: lab.UserspaceMAC, IP: lab.UserspaceHostIP, IP6: lab.UserspaceHostIP6, IPs: []string{ip}}); err != nil {
 		t.Fatal(err)
 	}
 	var rtts []float64
-	for _, o := range concurrently(t, 200, "-H", ip, "-p", "1", "-t", "3") {
-		if v, err := strconv.ParseFloat(o.perf["rtmax"], 64); err == nil {
+	for _, o := range concurrently(200, "-H", ip, "-p", "1", "-t", "3") {
+		if v, err := strconv.ParseFloat(o.perf["rtmax"].value, 64); err == nil {
 			rtts = append(rtts, v)
 		}
 	}
@@ -183,10 +163,10 @@ func TestUserspaceLagUnderLoad(t *testing.T) {
 func TestSecondLateClaimantWithOneProbe(t *testing.T) {
 	needLab(t)
 	peers.speakers2.Do(func() {
-		_, peers.speakers2Err = seg.AddSpeaker(lab.Speaker{Role: "speaker2a", MAC: lab.Speaker2MAC, Host: 65,
+		_, peers.speakers2Err = seg.AddSpeaker(lab.Speaker{Role: "speaker2a", MAC: lab.Speaker2MAC, IP: lab.Speaker2AHostIP, IP6: lab.Speaker2AHostIP6,
 			IPs: []string{lab.Speaker2IP, lab.Speaker2IP6}, LagMin: 200 * time.Microsecond, LagMax: 500 * time.Microsecond})
 		if peers.speakers2Err == nil {
-			_, peers.speakers2Err = seg.AddSpeaker(lab.Speaker{Role: "speaker2b", MAC: "02:00:00:00:00:66", Host: 66,
+			_, peers.speakers2Err = seg.AddSpeaker(lab.Speaker{Role: "speaker2b", MAC: lab.Speaker2BMAC, IP: lab.Speaker2BHostIP, IP6: lab.Speaker2BHostIP6,
 				IPs: []string{lab.Speaker2IP, lab.Speaker2IP6}, LagMin: 15 * time.Millisecond, LagMax: 80 * time.Millisecond})
 		}
 	})
@@ -199,9 +179,9 @@ func TestSecondLateClaimantWithOneProbe(t *testing.T) {
 		for range 30 {
 			o := runFrom(t, seg.Client, nil, "-H", ip, "-p", "1")
 			first = o.summary
-			if o.code == 0 || o.perf["macs"] != "2" {
+			if o.code == 0 || o.perf["macs"].value != "2" {
 				if missed++; missed <= 3 {
-					t.Errorf("%s -p 1: exit %d: %s; want both speakers seen", ip, o.code, o.out)
+					t.Errorf("%s -p 1: exit %d: %s; want both speakers seen", ip, o.code, o.stdout)
 				}
 			}
 		}
@@ -225,18 +205,18 @@ func TestProxyARPLateReplies(t *testing.T) {
 		for i := range 5 {
 			o := runFrom(t, seg.Client, nil, "-H", ip, "-t", "2", "-e", lab.RouterMAC+"=router")
 			t.Logf("%s -t 2 run %d: %s", ip, i+1, o.summary)
-			if o.code != 0 || o.perf["pl"] != "0" || o.perf["received"] != "3" {
-				t.Errorf("%s -t 2: exit %d: %s; want OK, every late reply counted", ip, o.code, o.out)
+			if o.code != 0 || o.perf["pl"].value != "0" || o.perf["received"].value != "3" {
+				t.Errorf("%s -t 2: exit %d: %s; want OK, every late reply counted", ip, o.code, o.stdout)
 			}
 		}
 		for i := range 5 {
 			o := runFrom(t, seg.Client, nil, "-H", ip, "-v", "-e", lab.RouterMAC+"=router")
 			t.Logf("%s defaults run %d: %s", ip, i+1, o.summary)
-			if o.perf["pl"] != "0" {
-				t.Logf("%s", o.out)
+			if o.perf["pl"].value != "0" {
+				t.Logf("%s", o.stdout)
 			}
-			if o.perf["macs"] != "1" {
-				t.Errorf("%s: %s; want only the router's MAC", ip, o.out)
+			if o.perf["macs"].value != "1" {
+				t.Errorf("%s: %s; want only the router's MAC", ip, o.stdout)
 			}
 		}
 	}
@@ -260,10 +240,10 @@ func TestVRRPVirtualMACSplitBrain(t *testing.T) {
 		o := runFrom(t, seg.Client, nil, "-H", tc.ip, "-v")
 		t.Logf("%s: %s", tc.ip, o.summary)
 		// The lab's state: one MAC, the virtual one, twice per request.
-		if !strings.Contains(o.summary, tc.vmac) || o.perf["macs"] != "1" || !strings.Contains(o.out, "duplicate") {
-			t.Fatalf("%s: %s; want every request answered twice from %s", tc.ip, o.out, tc.vmac)
+		if !strings.Contains(o.summary, tc.vmac) || o.perf["macs"].value != "1" || !strings.Contains(o.stdout, "duplicate") {
+			t.Fatalf("%s: %s; want every request answered twice from %s", tc.ip, o.stdout, tc.vmac)
 		}
-		todo.want(o.code != 0 && strings.Contains(o.out, "VRID 51"), o)
+		todo.want(o.code != 0 && strings.Contains(o.stdout, "VRID 51"), o)
 	}
 	todo.skip(t, "two masters behind one virtual MAC must not read OK, and the MAC is named VRRP virtual MAC, VRID 51")
 }
@@ -280,14 +260,14 @@ func TestMacvlanParent(t *testing.T) {
 	var todo pending
 	for _, ip := range []string{lab.MacvlanIP, lab.MacvlanIP6} {
 		if o := runFrom(t, seg.Client, nil, "-H", ip, "-e", lab.MacvlanMAC); o.code != 0 {
-			t.Fatalf("%s from the client: exit %d: %s; want OK", ip, o.code, o.out)
+			t.Fatalf("%s from the client: exit %d: %s; want OK", ip, o.code, o.stdout)
 		}
 		o := runFrom(t, peers.mvParent, nil, "-H", ip, "-e", lab.MacvlanMAC)
 		t.Logf("%s from the parent: %s", ip, o.summary)
-		if o.code != 2 || o.perf["received"] != "0" {
-			t.Fatalf("%s from the parent: exit %d: %s; want no answer", ip, o.code, o.out)
+		if o.code != 2 || o.perf["received"].value != "0" {
+			t.Fatalf("%s from the parent: exit %d: %s; want no answer", ip, o.code, o.stdout)
 		}
-		todo.want(strings.Contains(o.out, "macvlan"), o)
+		todo.want(strings.Contains(o.stdout, "macvlan"), o)
 	}
 	todo.skip(t, "a check from a macvlan's parent hints at the macvlan children")
 }
@@ -309,8 +289,8 @@ func TestStalledStart(t *testing.T) {
 	for _, ip := range []string{lab.HealthyIP, lab.HealthyIP6} {
 		o := runFrom(t, seg.Client, wrap, "-H", ip)
 		t.Logf("%s stalled: %s", ip, o.summary)
-		if o.perf["sent"] != "0" && o.perf["sent"] != "" {
-			t.Fatalf("%s: %s; the stall should keep every request from leaving", ip, o.out)
+		if o.perf["sent"].value != "0" && o.perf["sent"].value != "" {
+			t.Fatalf("%s: %s; the stall should keep every request from leaving", ip, o.stdout)
 		}
 		todo.want(o.code == 3, o)
 	}
@@ -348,6 +328,6 @@ func TestSpeakerIgnoresUnicastSolicitations(t *testing.T) {
 	}
 	var todo pending
 	o := runFrom(t, seg.Client, nil, "-H", lab.SpeakerIP6, "-e", lab.SpeakerMAC)
-	todo.want(o.code == 1 && o.perf["unicast"] == "0", o)
+	todo.want(o.code == 1 && o.perf["unicast"].value == "0", o)
 	todo.skip(t, "an owner that ignores unicast solicitations is WARNING, perfdata unicast=0")
 }

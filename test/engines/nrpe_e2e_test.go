@@ -118,6 +118,7 @@ func TestNRPE(t *testing.T) {
 			checkPerfdata(t, "NRPE ("+command+packets+")", perf, tt.counts)
 		}
 	}
+	d.expectMemoryKept(t)
 }
 
 // nrpeCommand names a target's NRPE command, as contrib/nrpe/check_arp.cfg
