@@ -22,8 +22,6 @@ PKG_MAINTAINER    ?= check_arp maintainers <check-arp@users.noreply.github.com>
 SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
 DIST              ?= dist
 NFPM              := $(GO) tool -modfile=tools/go.mod nfpm
-# Tools the lab and the tests use, by Debian package.
-DEPS     := ip:iproute2 nft:nftables setcap:libcap2-bin setpriv:util-linux keepalived:keepalived strace:strace jq:jq
 
 .PHONY: all build test unit parsers copyright fuzz fuzz-corpus demo samples bench lint deps clean man package e2e
 
@@ -36,8 +34,9 @@ $(BIN)/arpresponder: FORCE
 	$(GOBUILD) -o $@ ./test/lab/cmd/arpresponder
 FORCE:
 
-# Everything: formatting, vet, unit tests, the namespace lab end-to-end
-# tests (as root), and a short run of every fuzz target. Without root the
+# Every test: formatting, vet, unit tests, the namespace lab end-to-end
+# tests (as root), the ecosystem's parsers, a short run of every fuzz
+# target, and the monitoring engines (make e2e). Without root the
 # lab tests skip, and go test shows a skip only with -v, so this says so
 # and names them (all of LABTESTS' tests but TestNoShellOuts need the lab).
 LABTESTS := ./cmd/check_arp/
@@ -47,6 +46,7 @@ test: deps
 	$(GO) test -count=1 ./...
 	$(MAKE) parsers
 	$(MAKE) fuzz
+	$(MAKE) e2e
 	@if [ "$$(id -u)" != 0 ]; then \
 	  echo; echo "NOTE: not root, so the namespace-lab end-to-end tests were SKIPPED (go test said ok without them):"; \
 	  $(GO) test -list '^Test' $(LABTESTS) 2>/dev/null | grep '^Test' | grep -v '^TestNoShellOuts$$' | sed 's/^/  /'; \
@@ -164,15 +164,12 @@ package:
 e2e: deps
 	$(GO) test -tags e2e -count=1 -timeout 15m -v ./test/engines/
 
-# Installs the missing lab tools with apt-get when run as root on Debian;
-# elsewhere it says what is missing.
+# Installs what the tests use (test/install-deps.sh: the lab's tools, the
+# engines, promtool, lintian, rpmlint) with apt-get when run as root on
+# Debian, keeping the engines' system services stopped; elsewhere it says
+# what is missing.
 deps:
-	@missing=""; for d in $(DEPS); do command -v $${d%%:*} >/dev/null 2>&1 || missing="$$missing $${d#*:}"; done; \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "installing$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
-	  else echo "missing packages:$$missing (the lab tests will skip without them)"; fi; \
-	fi
+	@bash test/install-deps.sh
 
 clean:
 	rm -rf $(BIN) dist

@@ -70,7 +70,8 @@ func TestSpoofedRepliesAreReported(t *testing.T) {
 // TestCommandLineFuzz runs the real binary with thousands of random and
 // mutated argument vectors inside the lab (so that whatever it probes stays
 // there). Whatever the input: an exit code 0-3, nothing on stderr, and on
-// stdout one plugin line (help and version aside), never a panic.
+// stdout a plugin's output starting with its state, laid out as
+// layoutProblem says (help and version aside), never a panic.
 func TestCommandLineFuzz(t *testing.T) {
 	needLab(t)
 	runs := 1500
@@ -87,7 +88,7 @@ func TestCommandLineFuzz(t *testing.T) {
 	for i := range vectors {
 		vectors[i] = randomArgs(rng)
 	}
-	plugin := regexp.MustCompile(`^((ARP|NDP|ARP/NDP) (OK|WARNING|CRITICAL|UNKNOWN)|UNKNOWN) - [^|\n]+( \|[^\n]*)?$`)
+	plugin := regexp.MustCompile(`^((ARP|NDP|ARP/NDP) (OK|WARNING|CRITICAL|UNKNOWN)|UNKNOWN) - [^|\n]+(\|[^\n]*)?$`)
 	version := regexp.MustCompile(`^check_arp \S+\n$`)
 	var (
 		mu    sync.Mutex
@@ -124,8 +125,10 @@ func TestCommandLineFuzz(t *testing.T) {
 				case strings.Contains(r.stdout, "goroutine ") || strings.Contains(r.stdout, "panic"):
 					problem = "panic: " + r.stdout
 				case shown && r.code == 3:
-				case !plugin.MatchString(strings.TrimRight(first, " ")):
+				case !plugin.MatchString(first):
 					problem = fmt.Sprintf("not a plugin line: %q", r.stdout)
+				case r.layout != "":
+					problem = fmt.Sprintf("%s: %q", r.layout, r.stdout)
 				}
 				mu.Lock()
 				if r.code >= 0 && r.code <= 3 {

@@ -57,7 +57,7 @@ func run(args []string, w io.Writer, start time.Time) int {
 	ctx, stop := interrupt.OnSignal(context.Background())
 	obs, err := observe.Run(ctx, observe.Request{
 		Target:   netpath.Request{Target: cfg.Target, Interface: cfg.Interface, Source: cfg.Source},
-		Schedule: probe.Schedule{Count: cfg.Count, Interval: cfg.Interval},
+		Schedule: probe.Schedule{Count: cfg.Count, Interval: cfg.Interval, Unicast: cfg.Unicast},
 		Start:    start,
 		Timeout:  cfg.Timeout,
 	})

@@ -136,10 +136,9 @@ func TestPoolNagios(t *testing.T) {
 	want := poolExpectations()
 	r := poolRun(t, poolArgs()...)
 	code, out := r.code, r.stdout
-	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
-	first, perf, _ := strings.Cut(lines[0], " | ")
-	if code != 2 {
-		t.Errorf("exit %d, want 2 (CRITICAL)", code)
+	first := r.summary
+	if code != 2 || r.layout != "" {
+		t.Errorf("exit %d, want 2 (CRITICAL); layout: %s", code, r.layout)
 	}
 	summary := regexp.MustCompile(`^ARP/NDP CRITICAL - 5 of 107 addresses CRITICAL: (.*); 102 OK$`)
 	m := summary.FindStringSubmatch(first)
@@ -149,28 +148,23 @@ func TestPoolNagios(t *testing.T) {
 	if !strings.Contains(m[1], "and 2 more") {
 		t.Errorf("summary names more than three addresses: %q", m[1])
 	}
-	// Perfdata: the counts, and per address.
-	values := map[string]string{}
-	for _, item := range strings.Fields(perf) {
-		label, rest, _ := strings.Cut(item, "=")
-		value, _, _ := strings.Cut(rest, ";")
-		values[label] = value
-	}
+	// Perfdata, after the last address's line: the counts, and per
+	// address.
 	for label, v := range map[string]string{
 		"addresses": "107", "ok": "102", "critical": "5", "warning": "0", "unknown": "0",
 		"macs_" + lab.SplitIP: "2", "macs_" + lab.SplitIP6: "2", "macs_" + lab.ConflictIP: "1",
 		"pl_" + lab.SilentIP: "100%", "pl_" + lab.SilentIP6: "100%", "macs_" + poolAddr(42): "1", "pl_" + poolAddr(99): "0%",
 	} {
-		if values[label] != v {
-			t.Errorf("perfdata %s = %q, want %q", label, values[label], v)
+		if got := r.perf[label].value + r.perf[label].uom; got != v {
+			t.Errorf("perfdata %s = %q, want %q", label, got, v)
 		}
 	}
-	if _, ok := values["rta_"+lab.SilentIP]; ok {
+	if _, ok := r.perf["rta_"+lab.SilentIP]; ok {
 		t.Errorf("perfdata has a round trip for the silent address")
 	}
 	// Long output: one line per address, worst first, each as it would
 	// be checked alone, with its label.
-	long := lines[1:]
+	long := strings.Split(r.long, "\n")
 	if len(long) != 107 {
 		t.Fatalf("%d long output lines, want 107:\n%s", len(long), out)
 	}
@@ -343,7 +337,6 @@ func TestPoolWith200ConcurrentChecks(t *testing.T) {
 	for i, r := range singles {
 		codes[i], outs[i] = r.code, r.stdout
 	}
-	poolCode, poolOut := pool.code, pool.stdout
 	bad := 0
 	for i := range n {
 		if codes[i] != 0 || !strings.HasPrefix(outs[i], "ARP OK - "+lab.HealthyIP+" is at "+lab.NodeAMAC+" (node-a) on eth0: 3/3 replies") {
@@ -355,9 +348,8 @@ func TestPoolWith200ConcurrentChecks(t *testing.T) {
 	if bad > 0 {
 		t.Errorf("%d of %d concurrent checks were not OK with 3/3 replies", bad, n)
 	}
-	first, _, _ := strings.Cut(poolOut, "\n")
-	if poolCode != 0 || !strings.HasPrefix(first, "ARP OK - 101 of 101 addresses OK | ") || strings.Count(poolOut, "on eth0: 3/3 replies") != 101 {
-		t.Errorf("the pool run among them: exit %d: %.400s", poolCode, first)
+	if pool.code != 0 || pool.summary != "ARP OK - 101 of 101 addresses OK" || pool.perf["ok"].value != "101" || strings.Count(pool.long, "on eth0: 3/3 replies") != 101 || pool.layout != "" {
+		t.Errorf("the pool run among them: exit %d: %.400s %s", pool.code, pool.summary, pool.layout)
 	}
 }
 
@@ -372,13 +364,11 @@ func TestPoolUnderFlood(t *testing.T) {
 		t.Fatal(r)
 	}
 	code, rss := r.code, r.rssKiB
-	out := r.stdout
-	first, _, _ := strings.Cut(out, "\n")
-	t.Logf("pool under a 40,000 frames/s flood of one address: %d KiB peak RSS: %.200s", rss, first)
-	if code != 2 || !strings.HasPrefix(first, "ARP CRITICAL - 1 of 101 addresses CRITICAL: "+lab.HealthyIP+" is flooded") || !strings.Contains(first, "; 100 OK | ") {
-		t.Errorf("exit %d: %.400s; want the flooded address CRITICAL and 100 OK", code, first)
+	t.Logf("pool under a 40,000 frames/s flood of one address: %d KiB peak RSS: %.200s", rss, r.summary)
+	if code != 2 || !strings.HasPrefix(r.summary, "ARP CRITICAL - 1 of 101 addresses CRITICAL: "+lab.HealthyIP+" is flooded") || !strings.HasSuffix(r.summary, "; 100 OK") || r.perf["critical"].value != "1" || r.layout != "" {
+		t.Errorf("exit %d: %.400s; want the flooded address CRITICAL and 100 OK; layout: %s", code, r.summary, r.layout)
 	}
-	if n := strings.Count(out, "(node-p) on eth0: 3/3 replies"); n != poolSize {
+	if n := strings.Count(r.stdout, "(node-p) on eth0: 3/3 replies"); n != poolSize {
 		t.Errorf("%d of %d pool addresses got 3/3 replies from node-p under the flood", n, poolSize)
 	}
 	if rss > 32*1024 {

@@ -4,9 +4,7 @@ package main
 // MetalLB's layer-2 speaker (userspace, late under load, broadcast only),
 // a proxy-ARP router (kernel proxy_delay), keepalived 2.2.7 with use_vmac
 // after a VRRP partition, a macvlan's parent, and a host that stalls the
-// check while it opens its sockets. Tests whose right answer needs a
-// verdict rule the check does not have yet run the scenario, and skip
-// with what they saw when the output is not yet the one wanted.
+// check while it opens its sockets.
 
 import (
 	"fmt"
@@ -70,31 +68,16 @@ func concurrently(n int, args ...string) []result {
 	return concurrentRuns(n, responderRun(seg.Client, nil, args...))
 }
 
-// pending collects, family by family, outputs that do not yet show what a
-// verdict rule still to be written must show; skip then skips with them
-// all, so both families run first.
-type pending []string
-
-func (p *pending) want(ok bool, o result) {
-	if !ok {
-		*p = append(*p, fmt.Sprintf("exit %d: %s", o.code, o.summary))
-	}
-}
-
-func (p pending) skip(t *testing.T, what string) {
-	t.Helper()
-	if len(p) > 0 {
-		t.Skipf("issue-10 phase 2: %s; today: %s", what, strings.Join(p, "; "))
-	}
-}
-
 func TestMetalLBSpeakerAnswers(t *testing.T) {
 	needSpeaker(t)
+	// The speaker ignores unicast solicitations (see
+	// TestSpeakerIgnoresUnicastSolicitations); here only the broadcast
+	// side counts.
 	for _, ip := range []string{lab.SpeakerIP, lab.SpeakerIP6} {
-		o := runFrom(t, seg.Client, nil, "-H", ip, "-e", lab.SpeakerMAC+"=speaker")
+		o := runFrom(t, seg.Client, nil, "-H", ip, "-e", lab.SpeakerMAC+"=speaker", "--no-unicast")
 		t.Logf("%s", o.summary)
-		if o.code != 0 || o.perf["received"].value != "3" || o.perf["pl"].value != "0" {
-			t.Errorf("%s: exit %d: %s; want OK with 3/3 replies", ip, o.code, o.stdout)
+		if o.code != 0 || o.perf["received"].value != "3" || o.perf["pl"].value != "0" || o.perf["unicast"].value != "" {
+			t.Errorf("%s: exit %d: %s; want OK with 3/3 replies, no unicast request", ip, o.code, o.stdout)
 		}
 	}
 }
@@ -108,6 +91,11 @@ func TestLaggingSpeakerUnderConcurrentChecks(t *testing.T) {
 		for _, ip := range []string{lab.SpeakerIP, lab.SpeakerIP6} {
 			t.Run(fmt.Sprintf("%d/%s", n, ip), func(t *testing.T) {
 				args := []string{"-H", ip, "-e", lab.SpeakerMAC + "=speaker"}
+				if ip == lab.SpeakerIP6 {
+					// It ignores unicast solicitations: a check
+					// that no other overlapped says so, rightly.
+					args = append(args, "--no-unicast")
+				}
 				if n > 50 {
 					// 200 processes starting on a loaded 2-core machine
 					// spread over more than a second.
@@ -201,16 +189,19 @@ func TestProxyARPLateReplies(t *testing.T) {
 	if peers.routerErr != nil {
 		t.Fatal(peers.routerErr)
 	}
+	// The router does not answer unicast solicitations for the proxied
+	// IPv6 address (TestProxyNDPUnicast); here only the late replies
+	// count.
 	for _, ip := range []string{lab.ProxiedIP, lab.ProxiedIP6} {
 		for i := range 5 {
-			o := runFrom(t, seg.Client, nil, "-H", ip, "-t", "2", "-e", lab.RouterMAC+"=router")
+			o := runFrom(t, seg.Client, nil, "-H", ip, "-t", "2", "-e", lab.RouterMAC+"=router", "--no-unicast")
 			t.Logf("%s -t 2 run %d: %s", ip, i+1, o.summary)
 			if o.code != 0 || o.perf["pl"].value != "0" || o.perf["received"].value != "3" {
 				t.Errorf("%s -t 2: exit %d: %s; want OK, every late reply counted", ip, o.code, o.stdout)
 			}
 		}
 		for i := range 5 {
-			o := runFrom(t, seg.Client, nil, "-H", ip, "-v", "-e", lab.RouterMAC+"=router")
+			o := runFrom(t, seg.Client, nil, "-H", ip, "-v", "-e", lab.RouterMAC+"=router", "--no-unicast")
 			t.Logf("%s defaults run %d: %s", ip, i+1, o.summary)
 			if o.perf["pl"].value != "0" {
 				t.Logf("%s", o.stdout)
@@ -235,7 +226,6 @@ func TestVRRPVirtualMACSplitBrain(t *testing.T) {
 		}
 		t.Fatal(peers.vrrpErr)
 	}
-	var todo pending
 	for _, tc := range []struct{ ip, vmac string }{{lab.VRRPIP, lab.VRRPMAC}, {lab.VRRPIP6, lab.VRRPMAC6}} {
 		o := runFrom(t, seg.Client, nil, "-H", tc.ip, "-v")
 		t.Logf("%s: %s", tc.ip, o.summary)
@@ -243,9 +233,11 @@ func TestVRRPVirtualMACSplitBrain(t *testing.T) {
 		if !strings.Contains(o.summary, tc.vmac) || o.perf["macs"].value != "1" || !strings.Contains(o.stdout, "duplicate") {
 			t.Fatalf("%s: %s; want every request answered twice from %s", tc.ip, o.stdout, tc.vmac)
 		}
-		todo.want(o.code != 0 && strings.Contains(o.stdout, "VRID 51"), o)
+		if o.code != 2 || !strings.Contains(o.summary, "VRRP virtual MAC, VRID 51") || !strings.Contains(o.summary, "two VRRP masters") ||
+			o.perf["received"].value != "3" || o.perf["multi_mac_probes"].value != "0" {
+			t.Errorf("%s: exit %d: %s; want CRITICAL naming two VRRP masters behind VRID 51's virtual MAC", tc.ip, o.code, o.stdout)
+		}
 	}
-	todo.skip(t, "two masters behind one virtual MAC must not read OK, and the MAC is named VRRP virtual MAC, VRID 51")
 }
 
 // TestMacvlanParent: a check run on a macvlan's parent towards one of its
@@ -257,19 +249,19 @@ func TestMacvlanParent(t *testing.T) {
 	if peers.macvlanErr != nil {
 		t.Fatal(peers.macvlanErr)
 	}
-	var todo pending
 	for _, ip := range []string{lab.MacvlanIP, lab.MacvlanIP6} {
-		if o := runFrom(t, seg.Client, nil, "-H", ip, "-e", lab.MacvlanMAC); o.code != 0 {
-			t.Fatalf("%s from the client: exit %d: %s; want OK", ip, o.code, o.stdout)
+		if o := runFrom(t, seg.Client, nil, "-H", ip, "-e", lab.MacvlanMAC); o.code != 0 || strings.Contains(o.stdout, "macvlan") {
+			t.Fatalf("%s from the client: exit %d: %s; want OK, without a macvlan note", ip, o.code, o.stdout)
 		}
 		o := runFrom(t, peers.mvParent, nil, "-H", ip, "-e", lab.MacvlanMAC)
 		t.Logf("%s from the parent: %s", ip, o.summary)
 		if o.code != 2 || o.perf["received"].value != "0" {
 			t.Fatalf("%s from the parent: exit %d: %s; want no answer", ip, o.code, o.stdout)
 		}
-		todo.want(strings.Contains(o.stdout, "macvlan"), o)
+		if !strings.Contains(o.summary, "macvlan of eth0") || !strings.Contains(o.summary, "never delivers frames between a macvlan's parent and its children") {
+			t.Errorf("%s from the parent: %s; want the macvlan note", ip, o.summary)
+		}
 	}
-	todo.skip(t, "a check from a macvlan's parent hints at the macvlan children")
 }
 
 // TestStalledStart: the host stalls the check longer than -t while it
@@ -285,16 +277,16 @@ func TestStalledStart(t *testing.T) {
 		t.Skip("needs strace")
 	}
 	wrap := []string{"strace", "-f", "-qq", "-o", "/dev/null", "-e", "trace=setsockopt", "-e", "inject=setsockopt:delay_enter=1100000:when=1"}
-	var todo pending
 	for _, ip := range []string{lab.HealthyIP, lab.HealthyIP6} {
 		o := runFrom(t, seg.Client, wrap, "-H", ip)
 		t.Logf("%s stalled: %s", ip, o.summary)
 		if o.perf["sent"].value != "0" && o.perf["sent"].value != "" {
 			t.Fatalf("%s: %s; the stall should keep every request from leaving", ip, o.stdout)
 		}
-		todo.want(o.code == 3, o)
+		if o.code != 3 || !strings.Contains(o.summary, "raise -t") || !strings.Contains(o.summary, "left eth0 before the deadline") {
+			t.Errorf("%s stalled: exit %d: %s; want UNKNOWN saying nothing left, with the fix (raise -t)", ip, o.code, o.stdout)
+		}
 	}
-	todo.skip(t, "a check that sent nothing is UNKNOWN, with the fix (raise -t)")
 }
 
 // TestSpeakerIgnoresUnicastSolicitations: the lab's MetalLB-like speaker,
@@ -326,8 +318,118 @@ func TestSpeakerIgnoresUnicastSolicitations(t *testing.T) {
 		}
 		t.Logf("%s after unicast probes: %s", tc.ip, state)
 	}
-	var todo pending
-	o := runFrom(t, seg.Client, nil, "-H", lab.SpeakerIP6, "-e", lab.SpeakerMAC)
-	todo.want(o.code == 1 && o.perf["unicast"].value == "0", o)
-	todo.skip(t, "an owner that ignores unicast solicitations is WARNING, perfdata unicast=0")
+	// The check's unicast request is what the kernel's probes were.
+	o := runFrom(t, seg.Client, nil, "-H", lab.SpeakerIP6, "-e", lab.SpeakerMAC+"=speaker")
+	t.Logf("%s: %s", lab.SpeakerIP6, o.summary)
+	if o.code != 1 || o.perf["unicast"].value != "0" || o.perf["pl"].value != "0" || !strings.Contains(o.summary, "not a unicast one to "+lab.SpeakerMAC) ||
+		!strings.Contains(o.summary, "FAILED") {
+		t.Errorf("%s: exit %d: %s; want WARNING, unicast=0, naming what it breaks", lab.SpeakerIP6, o.code, o.stdout)
+	}
+	o = runFrom(t, seg.Client, nil, "-H", lab.SpeakerIP, "-e", lab.SpeakerMAC+"=speaker")
+	t.Logf("%s: %s", lab.SpeakerIP, o.summary)
+	if o.code != 0 || o.perf["unicast"].value != "1" {
+		t.Errorf("%s: exit %d: %s; want OK, unicast=1 (the speaker answers requests sent to its MAC)", lab.SpeakerIP, o.code, o.stdout)
+	}
+}
+
+// TestUnicastRequestHealthy: a kernel-answered host answers the unicast
+// request in both families; --no-unicast leaves it out.
+func TestUnicastRequestHealthy(t *testing.T) {
+	needLab(t)
+	for _, ip := range []string{lab.HealthyIP, lab.HealthyIP6} {
+		o := runFrom(t, seg.Client, nil, "-H", ip)
+		t.Logf("%s: %s (time %s)", ip, o.summary, o.perf["time"].value)
+		if o.code != 0 || o.perf["unicast"].value != "1" || o.perf["pl"].value != "0" {
+			t.Errorf("%s: exit %d: %s; want OK, unicast=1", ip, o.code, o.stdout)
+		}
+		o = runFrom(t, seg.Client, nil, "-H", ip, "--no-unicast")
+		if o.code != 0 || o.perf["unicast"].value != "" {
+			t.Errorf("%s --no-unicast: exit %d: %s; want OK without unicast perfdata", ip, o.code, o.stdout)
+		}
+	}
+}
+
+// TestLateRepliesNamed: a responder that answers 300-320 ms late, after
+// the next request left (-i 100ms): every reply is counted, and the
+// summary says the replies are late, with the fix; when the deadline cuts
+// the last reply off, the loss says why, with the fix.
+func TestLateRepliesNamed(t *testing.T) {
+	needLab(t)
+	const ip, ip6 = lab.LateSpeakerIP, lab.LateSpeakerIP6
+	if _, err := seg.AddSpeaker(lab.Speaker{Role: "slow", MAC: lab.LateSpeakerMAC, IP: lab.LateSpeakerHostIP, IP6: lab.LateSpeakerHostIP6,
+		IPs: []string{ip, ip6}, LagMin: 300 * time.Millisecond, LagMax: 320 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	for _, target := range []string{ip, ip6} {
+		// A MetalLB-like speaker: it ignores unicast solicitations.
+		o := runFrom(t, seg.Client, nil, "-H", target, "-t", "2", "--no-unicast")
+		t.Logf("%s -t 2: %s", target, o.summary)
+		if o.code != 0 || o.perf["pl"].value != "0" || !strings.Contains(o.summary, "replies arrive after the next request") || !strings.Contains(o.summary, "raise -i") {
+			t.Errorf("%s -t 2: exit %d: %s; want OK, no loss, naming the late replies and the fix", target, o.code, o.stdout)
+		}
+		// The third reply cannot come before 200+300 ms; the probing
+		// ends at 480 ms.
+		o = runFrom(t, seg.Client, nil, "-H", target, "-t", "0.5", "--no-unicast")
+		t.Logf("%s -t 0.5: %s", target, o.summary)
+		if o.code != 1 || o.perf["pl"].value == "0" || !strings.Contains(o.summary, "replies arrive after the next request") || !strings.Contains(o.summary, "raise -i and -t") {
+			t.Errorf("%s -t 0.5: exit %d: %s; want WARNING, the loss explained by late replies, with the fix", target, o.code, o.stdout)
+		}
+	}
+}
+
+// TestTakeoverAnnouncementsCountAlike: a MetalLB-like speaker's takeover
+// rounds (ARP: two frames per round, NDP: one) count the same in both
+// families' gratuitous perfdata.
+func TestTakeoverAnnouncementsCountAlike(t *testing.T) {
+	needLab(t)
+	const ip, ip6, m = lab.LeaderIP, lab.LeaderIP6, lab.LeaderMAC
+	if _, err := seg.AddSpeaker(lab.Speaker{Role: "leader", MAC: m, IP: lab.LeaderHostIP, IP6: lab.LeaderHostIP6, IPs: []string{ip, ip6},
+		TakeoverRounds: 3, TakeoverEvery: 300 * time.Millisecond, TakeoverAfter: time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	// Both checks start within the second before the first round and
+	// run for 2.9 s, past the last round (1.6 s).
+	var wg sync.WaitGroup
+	out := make([]result, 2)
+	for i, target := range []string{ip, ip6} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i] = runFrom(t, seg.Client, nil, "-H", target, "-p", "30", "-i", "100ms", "-t", "4", "-e", m+"=leader", "-v", "--no-unicast")
+		}()
+	}
+	wg.Wait()
+	for i, target := range []string{ip, ip6} {
+		o := out[i]
+		t.Logf("%s: %s; gratuitous=%s", target, o.summary, o.perf["gratuitous"].value)
+		if o.code != 0 || o.perf["gratuitous"].value != "3" {
+			t.Errorf("%s: exit %d: %s; want OK with 3 announcements (takeover rounds)", target, o.code, o.stdout)
+		}
+	}
+}
+
+// TestProxyNDPUnicast: a Linux router proxying with the interface's
+// proxy_ndp (all.proxy_ndp 0, the common setting) forwards a unicast
+// solicitation for the proxied address instead of answering it, so hosts'
+// neighbor unreachability detection of it fails; proxy ARP answers a
+// unicast request at once. With -t 3 the unicast request is always sent
+// (the slowest reply, at most 0.8 s, leaves time for it).
+func TestProxyNDPUnicast(t *testing.T) {
+	needLab(t)
+	peers.router.Do(func() {
+		_, peers.routerErr = seg.AddProxyARPRouter(lab.ProxiedIP, lab.ProxiedIP6)
+	})
+	if peers.routerErr != nil {
+		t.Fatal(peers.routerErr)
+	}
+	o := runFrom(t, seg.Client, nil, "-H", lab.ProxiedIP, "-t", "3", "-e", lab.RouterMAC+"=router")
+	t.Logf("%s: %s", lab.ProxiedIP, o.summary)
+	if o.code != 0 || o.perf["unicast"].value != "1" {
+		t.Errorf("%s: exit %d: %s; want OK, unicast=1", lab.ProxiedIP, o.code, o.stdout)
+	}
+	o = runFrom(t, seg.Client, nil, "-H", lab.ProxiedIP6, "-t", "3", "-e", lab.RouterMAC+"=router")
+	t.Logf("%s: %s", lab.ProxiedIP6, o.summary)
+	if o.code != 1 || o.perf["unicast"].value != "0" || o.perf["pl"].value != "0" || !strings.Contains(o.stdout, "proxy_ndp") {
+		t.Errorf("%s: exit %d: %s; want WARNING, unicast=0, naming the proxy_ndp cause", lab.ProxiedIP6, o.code, o.stdout)
+	}
 }

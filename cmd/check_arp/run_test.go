@@ -48,6 +48,7 @@ type result struct {
 	err     error
 	summary string
 	long    string
+	layout  string // what breaks the Nagios output layout, "" if nothing (see layoutProblem)
 	perf    map[string]perfValue
 	stdout  string
 	stderr  string
@@ -211,28 +212,50 @@ func runInvocation(inv invocation) result { return start(inv).wait() }
 // runCheck runs check_arp with args in the lab's client namespace.
 func runCheck(args ...string) result { return runInvocation(invocation{args: args}) }
 
+// parseOutput splits the plugin's output as Sensu's nagios_perfdata
+// extractor does, the strictest reader: everything after the first '|' is
+// performance data. Before it, the first line is the summary and the rest
+// the long output. layout says what breaks the layout every reader gets.
 func parseOutput(out string) result {
-	r := result{stdout: out, perf: map[string]perfValue{}}
-	first, rest, _ := strings.Cut(out, "\n")
-	r.summary = strings.TrimSpace(first)
-	perfText := ""
-	if s, p, ok := strings.Cut(r.summary, " | "); ok {
-		r.summary, perfText = s, p
-	}
-	if i := strings.LastIndex(rest, "|"); i >= 0 {
-		r.long, perfText = strings.TrimSpace(rest[:i]), rest[i+1:]
-	} else {
-		r.long = strings.TrimSpace(rest)
-	}
+	r := result{stdout: out, perf: map[string]perfValue{}, layout: layoutProblem(out)}
+	text, perfText, _ := strings.Cut(strings.TrimSuffix(out, "\n"), "|")
+	r.summary, r.long, _ = strings.Cut(text, "\n")
 	parsePerf(perfText, r.perf)
 	return r
+}
+
+// layoutProblem says how out breaks the layout the Monitoring Plugins
+// guidelines give, which every engine and collector reads the same way:
+// "SUMMARY|PERF" without long output, "SUMMARY\nLONG...\nLAST LONG|PERF"
+// with it, performance data optional; one newline at the end, no empty
+// line, no trailing whitespace, no spaces around the one '|'. "" if none.
+func layoutProblem(out string) string {
+	if !strings.HasSuffix(out, "\n") || strings.HasSuffix(out, "\n\n") {
+		return "the output does not end in exactly one newline"
+	}
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	for i, l := range lines {
+		if l == "" || strings.TrimRight(l, " \t\r") != l {
+			return fmt.Sprintf("line %d is empty or ends in whitespace", i+1)
+		}
+	}
+	switch n := strings.Count(out, "|"); {
+	case n > 1:
+		return fmt.Sprintf("%d '|' in the output: performance data once, after the last line of text", n)
+	case n == 1 && !strings.Contains(lines[len(lines)-1], "|"):
+		return "performance data before the last line of text, where readers take the following lines for performance data"
+	case strings.Contains(out, " |") || strings.Contains(out, "| "):
+		return "spaces around the '|'"
+	}
+	return ""
 }
 
 // states are the plugin states by exit code.
 var states = []string{"OK", "WARNING", "CRITICAL", "UNKNOWN"}
 
 // expectState asserts the exit code and the state the summary starts with
-// ("ARP OK - ", "NDP UNKNOWN - ", or "UNKNOWN - " when proto is "").
+// ("ARP OK - ", "NDP UNKNOWN - ", or "UNKNOWN - " when proto is ""), and
+// that the output is laid out as layoutProblem says.
 func (r result) expectState(t *testing.T, proto, state string) {
 	t.Helper()
 	code := slices.Index(states, state)
@@ -245,6 +268,9 @@ func (r result) expectState(t *testing.T, proto, state string) {
 	}
 	if !strings.HasPrefix(r.summary, prefix) {
 		t.Errorf("summary %q does not start with %q", r.summary, prefix)
+	}
+	if r.layout != "" {
+		t.Errorf("%s: %s", r.layout, r)
 	}
 }
 

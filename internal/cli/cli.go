@@ -57,6 +57,9 @@ type Config struct {
 	Interval time.Duration
 	// Timeout bounds the whole check, from its start.
 	Timeout time.Duration
+	// Unicast asks for the unicast reachability request after the
+	// broadcast ones (on unless --no-unicast).
+	Unicast bool
 	// Policy is what the observation is judged by.
 	Policy verdict.Policy
 	// Verbosity is the number of -v (at most 3).
@@ -92,6 +95,7 @@ type Flags struct {
 	ExpectFile string           `placeholder:"FILE" help:"File of allowed MACs: one 'MAC [LABEL]' per line, '#' comments."`
 	Warning    string           `short:"w" placeholder:"RTA,PL%" help:"WARNING threshold: round-trip average in ms and packet loss in %, as check_icmp (200,40%); each part may be a range (~:200, @10:20)."`
 	Critical   string           `short:"c" placeholder:"RTA,PL%" help:"CRITICAL threshold, as -w. Without a loss threshold any lost request is WARNING."`
+	NoUnicast  bool             `name:"no-unicast" help:"Skip the unicast request: by default, once every request is answered, one more is sent to the answering MAC alone, as a router refreshing its neighbor entry does, and an owner that answers only broadcast requests is WARNING."`
 	Verbose    int              `short:"v" type:"counter" help:"More long output: -v adds a per-request timeline, -vv the sending side."`
 	Output     string           `enum:"${formats}" default:"nagios" placeholder:"FORMAT" help:"Output format: nagios (the Monitoring Plugins text), checkmk (a Checkmk local check line), json, or openmetrics (Prometheus text for node_exporter's textfile collector). The exit code is the plugin's in every format. Default ${default}."`
 	Write      string           `placeholder:"FILE" help:"Write the json or openmetrics output to FILE instead of standard output, atomically (a temporary file renamed over it); standard output gets the one-line summary. FILE may not be a symbolic link."`
@@ -134,8 +138,10 @@ func usage(format string, args ...any) error {
 	return &UsageError{b.String()}
 }
 
-// missingValue matches kong's complaint about a flag given without value.
-var missingValue = regexp.MustCompile(`^(--[a-z-]+): expected .* but got "EOL"`)
+// missingValue is the pattern of kong's complaint about a flag given
+// without value. It is compiled only when parsing failed: compiling it at
+// start-up cost every check a few percent of its CPU time.
+const missingValue = `^(--[a-z-]+): expected .* but got "EOL"`
 
 // exitSignal is what kong's Exit hook panics with, so that printing help
 // ends parsing at once instead of going on to complain about flags.
@@ -145,7 +151,7 @@ type exitSignal struct{}
 // version text.
 func Parse(args []string, out io.Writer, version string) (cfg Config, err error) {
 	var f Flags
-	parser, err := newParser(&f, out, version)
+	parser, err := newParser(&f, out, version, false)
 	if err != nil {
 		return cfg, err
 	}
@@ -161,7 +167,7 @@ func Parse(args []string, out io.Writer, version string) (cfg Config, err error)
 		// kong stops at an unknown flag before it sets any field: read
 		// --output from args, so the error comes in the chosen format.
 		cfg.Output = Flags{Output: lastOutput(args)}.format()
-		if m := missingValue.FindStringSubmatch(err.Error()); m != nil {
+		if m := regexp.MustCompile(missingValue).FindStringSubmatch(err.Error()); m != nil {
 			return cfg, usage("%s needs a value; see check_arp --help", m[1])
 		}
 		return cfg, usage("%s; see check_arp --help", strings.TrimSuffix(err.Error(), "."))
@@ -207,24 +213,66 @@ func (f Flags) format() output.Format {
 
 // newParser builds the kong parser of f. Parse and Model share it, so the
 // generated man page describes exactly the flags --help shows.
-func newParser(f *Flags, out io.Writer, version string) (*kong.Kong, error) {
-	parser, err := kong.New(f,
+//
+// Without withHelp the parser leaves out the help texts: kong expands the
+// ${...} variables in every text with a regular expression when it builds
+// the parser, which was a fifth of a check's CPU time, and a check that
+// runs only reads its flags. When --help is asked for, the help printer
+// builds the parser with the texts and prints that one's help.
+func newParser(f *Flags, out io.Writer, version string, withHelp bool) (*kong.Kong, error) {
+	vars := kong.Vars{"version": "check_arp " + version, "formats": formatList(), "default_rate": fmt.Sprint(pace.DefaultRate)}
+	options := []kong.Option{
 		kong.Name("check_arp"),
-		kong.Description("Checks that an IPv4 or IPv6 address is answered at Layer 2 (ARP, or NDP neighbor discovery for IPv6) by the machine(s) that should answer it. Run it on a host in the target's segment. Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN."),
 		kong.Writers(out, io.Discard),
 		kong.Exit(func(int) { panic(exitSignal{}) }),
-		kong.Vars{"version": "check_arp " + version, "max_packets": fmt.Sprint(MaxPackets), "formats": formatList(),
-			"default_rate": fmt.Sprint(pace.DefaultRate), "max_rate": fmt.Sprint(pace.MaxRate)},
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true, NoExpandSubcommands: true, NoAppSummary: true}),
-		kong.Help(func(options kong.HelpOptions, ctx *kong.Context) error {
-			fmt.Fprintf(ctx.Stdout, "check_arp %s\n\n%s", version, wrapUsage(Synopsis(ctx.Model), 80))
-			return kong.DefaultHelpPrinter(options, ctx)
-		}),
-	)
+	}
+	if withHelp {
+		vars["max_packets"], vars["max_rate"] = fmt.Sprint(MaxPackets), fmt.Sprint(pace.MaxRate)
+		options = append(options,
+			kong.Description("Checks that an IPv4 or IPv6 address is answered at Layer 2 (ARP, or NDP neighbor discovery for IPv6) by the machine(s) that should answer it. Run it on a host in the target's segment. Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN."),
+			kong.Help(func(options kong.HelpOptions, ctx *kong.Context) error {
+				fmt.Fprintf(ctx.Stdout, "check_arp %s\n\n%s", version, wrapUsage(Synopsis(ctx.Model), 80))
+				return kong.DefaultHelpPrinter(options, ctx)
+			}))
+	} else {
+		options = append(options,
+			kong.PostBuild(func(k *kong.Kong) error {
+				dropHelp(k.Model.Node)
+				return nil
+			}),
+			kong.Help(func(options kong.HelpOptions, ctx *kong.Context) error {
+				full, err := newParser(&Flags{}, ctx.Stdout, version, true)
+				if err != nil {
+					return err
+				}
+				fullCtx, err := kong.Trace(full, nil)
+				if err != nil {
+					return err
+				}
+				return fullCtx.PrintUsage(false)
+			}))
+	}
+	parser, err := kong.New(f, append(options, vars)...)
 	if err != nil {
 		return nil, fmt.Errorf("building the command line parser: %w", err)
 	}
 	return parser, nil
+}
+
+// dropHelp empties the help texts of node, its flags and arguments, and
+// of the nodes below.
+func dropHelp(node *kong.Node) {
+	node.Help, node.Detail = "", ""
+	for _, f := range node.Flags {
+		f.Help = ""
+	}
+	for _, p := range node.Positional {
+		p.Help = ""
+	}
+	for _, c := range node.Children {
+		dropHelp(c)
+	}
 }
 
 // Synopsis is the command line in one line, as --help prints it under the
@@ -289,7 +337,7 @@ func wrapUsage(synopsis string, width int) string {
 // Model returns kong's model of the command line (name, description and
 // flags with their help as --help prints it), for generated documentation.
 func Model(version string) (*kong.Application, error) {
-	parser, err := newParser(&Flags{}, io.Discard, version)
+	parser, err := newParser(&Flags{}, io.Discard, version, true)
 	if err != nil {
 		return nil, err
 	}
@@ -352,6 +400,7 @@ func (f Flags) config() (Config, error) {
 	}
 	cfg.Count, cfg.Interval = f.Packets, interval
 	cfg.Timeout = timeout
+	cfg.Unicast = !f.NoUnicast
 	if f.Rate < 1 || f.Rate > pace.MaxRate {
 		return cfg, usage("--rate %d is out of range; send between 1 and %d requests per second", f.Rate, pace.MaxRate)
 	}

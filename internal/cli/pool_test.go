@@ -60,7 +60,7 @@ func TestParsePoolErrors(t *testing.T) {
 		{"--rate 0", []string{"-H", target, "--rate", "0"}, []string{"--rate 0 is out of range", "between 1 and 10000"}},
 		{"--rate above the cap", []string{"-H", target, "--rate", "10001"}, []string{"--rate 10001 is out of range"}},
 		{"a pool too long for -t", []string{"-H", "198.51.100.0/22", "-t", "2"},
-			[]string{"-t 2s is too short for 1024 addresses with 3 requests each at --rate 1000", "take 3.071s", "raise -t"}},
+			[]string{"-t 2s is too short for 1024 addresses with 3 requests each at --rate 1000", "take 3.096s", "raise -t"}},
 		{"a pool fits with a longer -t", []string{"-H", "198.51.100.0/22", "-t", "3.1", "-p", "200"}, []string{"-p 200 is out of range"}},
 		{"too many requests", []string{"-H", "2001:db8::/116", "-p", "5", "-t", "60"}, []string{"4096 addresses with 5 requests each make 20480 requests", "more than the 16384"}},
 		{"-S of one family with both", []string{"-H", "198.51.100.10,2001:db8::10", "-S", "198.51.100.1"}, []string{"-S 198.51.100.1 is an IPv4 address but 2001:db8::10 is IPv6"}},

@@ -125,3 +125,36 @@ func parseHex(s string) (uint16, bool) {
 	}
 	return v, true
 }
+
+// VRRP reports whether a is a VRRP virtual router MAC (RFC 5798 section
+// 7.3): 00:00:5e:00:01:XX for IPv4 virtual routers, 00:00:5e:00:02:XX for
+// IPv6, where XX is the virtual router ID. Two keepalived masters after a
+// partition both answer from it, so naming it tells the operator which
+// VRRP instance to look at. family is 4 or 6; ok is false for any other
+// address.
+func (a Addr) VRRP() (vrid, family int, ok bool) {
+	if a[0] != 0x00 || a[1] != 0x00 || a[2] != 0x5e || a[3] != 0x00 {
+		return 0, 0, false
+	}
+	switch a[4] {
+	case 0x01:
+		return int(a[5]), 4, true
+	case 0x02:
+		return int(a[5]), 6, true
+	}
+	return 0, 0, false
+}
+
+// Kind names what the address itself says about its owner, for printing
+// beside it: "VRRP virtual MAC, VRID 51" (IPv6: "IPv6 VRRP virtual MAC,
+// VRID 51"), or "" when it says nothing.
+func (a Addr) Kind() string {
+	vrid, family, ok := a.VRRP()
+	switch {
+	case !ok:
+		return ""
+	case family == 6:
+		return fmt.Sprintf("IPv6 VRRP virtual MAC, VRID %d", vrid)
+	}
+	return fmt.Sprintf("VRRP virtual MAC, VRID %d", vrid)
+}

@@ -80,3 +80,35 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestVRRP(t *testing.T) {
+	tests := []struct {
+		in           string
+		vrid, family int
+		ok           bool
+		kind         string
+	}{
+		{"00:00:5e:00:01:33", 51, 4, true, "VRRP virtual MAC, VRID 51"},
+		{"00:00:5e:00:01:01", 1, 4, true, "VRRP virtual MAC, VRID 1"},
+		{"00:00:5e:00:01:ff", 255, 4, true, "VRRP virtual MAC, VRID 255"},
+		{"00:00:5e:00:02:33", 51, 6, true, "IPv6 VRRP virtual MAC, VRID 51"},
+		{"00:00:5e:00:03:33", 0, 0, false, ""}, // another IANA block
+		{"00:00:5e:01:01:33", 0, 0, false, ""},
+		{"00:00:5f:00:01:33", 0, 0, false, ""},
+		{"02:00:00:00:00:33", 0, 0, false, ""},
+		{"00:00:00:00:00:00", 0, 0, false, ""},
+	}
+	for _, tt := range tests {
+		a, err := Parse(tt.in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vrid, family, ok := a.VRRP()
+		if vrid != tt.vrid || family != tt.family || ok != tt.ok {
+			t.Errorf("%s.VRRP() = %d, %d, %v; want %d, %d, %v", tt.in, vrid, family, ok, tt.vrid, tt.family, tt.ok)
+		}
+		if got := a.Kind(); got != tt.kind {
+			t.Errorf("%s.Kind() = %q, want %q", tt.in, got, tt.kind)
+		}
+	}
+}

@@ -128,13 +128,13 @@ const exitStatus = `.SH EXIT STATUS
 OK: one consistent, allowed MAC answered (any one MAC without an allowlist).
 .TP
 .B 1
-WARNING: one change of the answering MAC (failover), a gratuitous ARP from another allowed MAC, loss or round trips over the warning thresholds, an owner that changed since the last check (\fB\-\-moved\fR), another allowed node than \fB\-\-expect\-owner\fR holding the address, or memory between runs that could not be kept.
+WARNING: one change of the answering MAC (failover), a gratuitous ARP from another allowed MAC, an owner that answers broadcast requests but not the unicast one sent to its MAC (routers' neighbor entries for it fail), loss or round trips over the warning thresholds, an owner that changed since the last check (\fB\-\-moved\fR), another allowed node than \fB\-\-expect\-owner\fR holding the address, or memory between runs that could not be kept.
 .TP
 .B 2
-CRITICAL: no reply, a MAC outside the allowlist, several MACs answering at once (split brain), a flapping MAC, an owner that changed \fB\-\-flap\fR times within its window over many checks, or a critical threshold.
+CRITICAL: no reply, a MAC outside the allowlist, several MACs answering at once (split brain), one MAC answering each request twice (two hosts behind one MAC: two VRRP masters with a virtual MAC, a balance\-rr or broadcast bond), a flapping MAC, an owner that changed \fB\-\-flap\fR times within its window over many checks, or a critical threshold.
 .TP
 .B 3
-UNKNOWN: a bad command line, an unusable interface, a target behind a router, a missing capability, or an interruption; also after \fB\-\-help\fR and \fB\-\-version\fR.
+UNKNOWN: a bad command line, an unusable interface, a target behind a router, a missing capability, a start so slow that no request left before the deadline, or an interruption; also after \fB\-\-help\fR and \fB\-\-version\fR.
 `
 
 const notes = `.SH PERMISSIONS
@@ -147,6 +147,10 @@ Memory between runs of the user running the check (\fI$XDG_STATE_HOME/check_arp\
 The directory must belong to that user and be writable by nobody else; a symbolic link is never followed.
 .SH NOTES
 Neither ARP nor neighbor discovery crosses routers: run the check on a host in the target's Layer 2 segment.
+.PP
+Once every request is answered the check sends one more, to the answering MAC alone, as routers send it to refresh their neighbor entries; \fBunicast\fR is 1 when it was answered, 0 when not, and left out when none was sent or when other processes asked for the address at the same time. \fBgratuitous\fR counts announcements: each MAC's frames within 100 ms count once, so that one takeover round counts 1 in both families.
+.PP
+The kernel never delivers frames between a macvlan's parent and its children: a check run on the parent cannot reach an address on a child, and says so when the parent has macvlans in its own namespace.
 `
 
 const seeAlso = `.SH SEE ALSO

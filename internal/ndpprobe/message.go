@@ -101,23 +101,31 @@ func newClassifier(target, source netip.Addr, ifIndex int) classifier {
 
 // classify returns the kind of answer an advertisement is, or 0 when it
 // says nothing about the target to this check:
-//   - one that did not arrive on the probed link with hop limit 255, is
-//     about another address, or names no MAC is ignored;
+//   - one that did not arrive on the probed link with hop limit 255 or is
+//     about another address is ignored;
 //   - a solicited advertisement (S flag) sent to our source address is a
-//     Reply;
+//     Reply; without a target link-layer address option it is a
+//     MACLessReply, as Linux answers a unicast solicitation (RFC 4861
+//     7.2.4 requires the option only in answers to multicast ones);
+//   - an unsolicited one that names no MAC is ignored;
 //   - an unsolicited one (S flag clear, typically to all-nodes ff02::1, as
 //     a node sends when it takes an address over) is an Announcement;
 //   - a solicited one to any other address answers someone else (or, to a
 //     multicast address, is invalid) and is ignored.
 func (c classifier) classify(a advert, m meta) probe.Kind {
-	if m.hopLimit != hopLimit || m.ifIndex != c.ifIndex || a.target != c.target || !a.hasTLLA || a.tlla.IsZero() {
+	if m.hopLimit != hopLimit || m.ifIndex != c.ifIndex || a.target != c.target {
 		return 0
 	}
+	named := a.hasTLLA && !a.tlla.IsZero()
 	switch {
-	case !a.solicited:
+	case !a.solicited && named:
 		return probe.Announcement
-	case m.dst == c.source:
+	case !a.solicited || m.dst != c.source:
+		return 0
+	case named:
 		return probe.Reply
+	case !a.hasTLLA:
+		return probe.MACLessReply
 	}
 	return 0
 }

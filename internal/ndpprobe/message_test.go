@@ -1,6 +1,7 @@
 package ndpprobe
 
 import (
+	"bytes"
 	"encoding/binary"
 	"net"
 	"net/netip"
@@ -95,7 +96,9 @@ func TestClassify(t *testing.T) {
 		{"solicited, to a multicast group (invalid)", advertisement(t, true, targetIP, tlla(nodeA)), toAll, 0},
 		{"solicited, to another host", advertisement(t, true, targetIP, tlla(nodeA)), meta{hopLimit: 255, dst: other.As16(), ifIndex: ifIndex}, 0},
 		{"about another address", advertisement(t, true, other, tlla(nodeA)), toUs, 0},
-		{"without a target link-layer address", advertisement(t, true, targetIP), toUs, 0},
+		{"without a target link-layer address: a unicast request's answer", advertisement(t, true, targetIP), toUs, probe.MACLessReply},
+		{"without a target link-layer address, to another host", advertisement(t, true, targetIP), meta{hopLimit: 255, dst: other.As16(), ifIndex: ifIndex}, 0},
+		{"unsolicited without a target link-layer address", advertisement(t, false, targetIP), toAll, 0},
 		{"with a zero MAC", advertisement(t, true, targetIP, tlla(mac.Addr{})), toUs, 0},
 		{"across a router (hop limit 254)", advertisement(t, true, targetIP, tlla(nodeA)), meta{hopLimit: 254, dst: sourceIP.As16(), ifIndex: ifIndex}, 0},
 		{"without control messages", advertisement(t, true, targetIP, tlla(nodeA)), meta{}, 0},
@@ -279,4 +282,47 @@ func hasZeroLengthOption(b []byte) bool {
 		b = b[n:]
 	}
 	return false
+}
+
+// TestUnicastFrame checks the unicast solicitation's frame against an
+// independent decoding: addresses, hop limit, and a checksum that sums to
+// zero over the pseudo-header.
+func TestUnicastFrame(t *testing.T) {
+	local := net.HardwareAddr{2, 0, 0, 0, 0, 1}
+	solicit := []byte{icmpTypeNS, 0, 0xaa, 0xbb, 0, 0, 0, 0}
+	dst := targetIP.As16()
+	solicit = append(solicit, dst[:]...)
+	solicit = append(solicit, 1, 1, 2, 0, 0, 0, 0, 1) // source link-layer address option
+	f := unicastFrame(local, sourceIP, targetIP, solicit)
+	if !bytes.Equal(f[6:12], local) || binary.BigEndian.Uint16(f[12:]) != etherTypeIPv6 {
+		t.Fatalf("Ethernet header % x", f[:14])
+	}
+	ip := f[14:]
+	if ip[0]>>4 != 6 || ip[6] != 58 || ip[7] != 255 || int(binary.BigEndian.Uint16(ip[4:])) != len(solicit) {
+		t.Fatalf("IPv6 header % x", ip[:8])
+	}
+	if src, _ := netip.AddrFromSlice(ip[8:24]); src != sourceIP {
+		t.Errorf("source %s", src)
+	}
+	if d, _ := netip.AddrFromSlice(ip[24:40]); d != targetIP {
+		t.Errorf("destination %s", d)
+	}
+	msg := ip[40:]
+	// Summing the pseudo-header and the message, checksum included,
+	// gives 0xffff.
+	var sum uint32
+	for _, b := range [][]byte{ip[8:24], ip[24:40], {0, 0, byte(len(msg) >> 8), byte(len(msg)), 0, 0, 0, 58}, msg} {
+		for i := 0; i+1 < len(b); i += 2 {
+			sum += uint32(b[i])<<8 | uint32(b[i+1])
+		}
+	}
+	for sum>>16 != 0 {
+		sum = sum&0xffff + sum>>16
+	}
+	if sum != 0xffff {
+		t.Errorf("checksum does not verify: sum %#x", sum)
+	}
+	if !bytes.Equal(msg[4:], solicit[4:]) || msg[0] != icmpTypeNS {
+		t.Errorf("message % x, want the solicitation", msg)
+	}
 }

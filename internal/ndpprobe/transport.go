@@ -6,11 +6,13 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"sync"
 	"syscall"
 	"time"
 	"unsafe"
 
 	"github.com/mdlayher/ndp"
+	"github.com/mdlayher/packet"
 	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
 
@@ -38,6 +40,15 @@ type Transport struct {
 	// socket; a socketpair in tests carries none, so its tests supply it.
 	meta     func(control []byte) meta
 	decodeFn func(rawsock.Datagram) (probe.Answer, bool) // decode, bound once
+	// watch counts the solicitations for the target leaving the host
+	// (watch.go); nil on a socketpair in tests.
+	watch     *packet.Conn
+	closeOnce sync.Once
+	// unicast is the unicast solicitation's frame (unicast.go), sent
+	// through watch; unicastSent counts those sent, which watch does not
+	// see.
+	unicast     []byte
+	unicastSent int
 
 	// write state, kept here so that the write callback is built once.
 	writeFn func(fd uintptr) bool
@@ -96,6 +107,11 @@ func Open(cfg probe.Link) (*Transport, error) {
 		file.Close()
 		return nil, err
 	}
+	if t.watch, err = openWatch(ifi, target); err != nil {
+		t.Close()
+		return nil, err
+	}
+	t.unicast = unicastFrame(ifi.HardwareAddr, source, target, solicit)
 	return t, nil
 }
 
@@ -267,4 +283,18 @@ func (t *Transport) decode(d rawsock.Datagram) (probe.Answer, bool) {
 func (t *Transport) Interrupt() { t.rd.Interrupt() }
 
 // Close releases the socket. It may be called more than once.
-func (t *Transport) Close() error { return t.rd.Close() }
+func (t *Transport) Close() error {
+	var err error
+	t.closeOnce.Do(func() {
+		if t.watch == nil {
+			err = t.rd.Close()
+			return
+		}
+		// Closing a packet socket waits for an RCU grace period; the
+		// ICMPv6 socket closes meanwhile.
+		done := make(chan error, 1)
+		go func() { done <- t.watch.Close() }()
+		err = errors.Join(t.rd.Close(), <-done)
+	})
+	return err
+}

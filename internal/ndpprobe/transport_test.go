@@ -49,13 +49,13 @@ func feed(tb testing.TB, peer *os.File, msgs ...[]byte) {
 func replyMsg(tb testing.TB) []byte { return advertisement(tb, true, targetIP, tlla(nodeA)) }
 
 // noiseMsgs are messages a check's socket may be handed that say nothing
-// about its target: garbage, another target's advertisement, one without
-// the MAC.
+// about its target: garbage, another target's advertisement, an
+// unsolicited one without the MAC.
 func noiseMsgs(tb testing.TB) [][]byte {
 	return [][]byte{
 		{0xde, 0xad},
 		advertisement(tb, true, netip.MustParseAddr("2001:db8::99"), tlla(nodeA)),
-		advertisement(tb, true, targetIP),
+		advertisement(tb, false, targetIP),
 	}
 }
 

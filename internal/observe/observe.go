@@ -80,6 +80,18 @@ func run(ctx context.Context, req Request, resolve resolver) (obs verdict.Observ
 		return obs, err
 	}
 
+	// Which macvlans sit on the interface matters only if nothing
+	// answers; it is looked up while the probes run, and left out if
+	// the lookup has not finished by then.
+	children := make(chan []string, 1)
+	go func() {
+		c, err := netpath.MacvlanChildren(ctx, path.Interface.Index)
+		if err != nil {
+			c = nil
+		}
+		children <- c
+	}()
+
 	local, _ := mac.FromSlice(path.Interface.HardwareAddr)
 	obs = verdict.Observation{
 		Protocol:  proto,
@@ -92,10 +104,30 @@ func run(ctx context.Context, req Request, resolve resolver) (obs verdict.Observ
 	// enough that the whole check still ends by its deadline.
 	probeCtx, cancelProbe := context.WithDeadline(ctx, req.Start.Add(req.Timeout-teardownReserve(req.Timeout)))
 	defer cancelProbe()
+	began := time.Now()
 	if err := probe.Run(probeCtx, t, req.Schedule, &obs); err != nil {
 		return obs, err
 	}
+	if len(obs.ProbesSent) == 0 {
+		// The deadline passed before the first request left: the host
+		// stalled the check while it started. Nothing is known about
+		// the target, so there is nothing to judge.
+		return obs, fmt.Errorf("no %s for %s left %s before the deadline: starting the check (opening its sockets) took %s of its %s timeout on this host, so nothing is known about the target; raise -t",
+			requestWord(proto), target, path.Interface.Name, began.Sub(req.Start).Round(time.Millisecond), req.Timeout)
+	}
+	select {
+	case obs.MacvlanChildren = <-children:
+	default:
+	}
 	return obs, nil
+}
+
+// requestWord names one request of the protocol.
+func requestWord(proto string) string {
+	if proto == verdict.ProtocolNDP {
+		return "neighbor solicitation"
+	}
+	return "ARP request"
 }
 
 // resolveWithin runs the route lookup but gives up at ctx's deadline even

@@ -80,7 +80,7 @@ func RunPool(ctx context.Context, req PoolRequest) (out []Outcome, err error) {
 	gates := make(map[int]*pace.Gate, len(perIf))
 	for i, n := range perIf {
 		plans[i] = pace.NewPlan(n, req.Schedule.Interval, req.Rate)
-		gates[i] = pace.NewGate(plans[i].Slot)
+		gates[i] = plans[i].Gate()
 	}
 
 	var open []closer
@@ -143,6 +143,7 @@ func runStaggered(ctx context.Context, at time.Time, t probe.Transport, s probe.
 			err = fmt.Errorf("internal error: %v; please report this with the command line that caused it", r)
 		}
 	}()
+	s.Start = at
 	if d := time.Until(at); d > 0 {
 		timer := time.NewTimer(d)
 		select {

@@ -1,11 +1,11 @@
 package output
 
 import (
+	"math"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/check-arp/check_arp/internal/threshold"
 	"github.com/check-arp/check_arp/internal/verdict"
 )
 
@@ -32,7 +32,7 @@ func checkmkResult(r verdict.Result, label string, verbosity int) string {
 	if long := cleanLines(LongOutput(r, verbosity)); long != "" {
 		text += "\n" + long
 	}
-	return checkmkLine(r.State, checkmkService(f.Protocol, f.Target.String()), checkmkMetrics(f), text)
+	return checkmkLine(r.State, checkmkService(f.Protocol, f.Target.String()), checkmkMetrics(r), text)
 }
 
 // checkmkService names the service of one address. Checkmk forbids
@@ -50,32 +50,25 @@ func checkmkLine(state verdict.State, service, metrics, text string) string {
 	return strconv.Itoa(int(state)) + ` "` + service + `" ` + metrics + " " + text + "\n"
 }
 
-// checkmkMetrics are the performance data in Checkmk's units: times in
-// seconds, loss in percent, counts as they are.
-func checkmkMetrics(f *verdict.Facts) string {
+// checkmkMetrics are the performance data (Perfdata, so the same metrics
+// and the same ones left out) in Checkmk's units: round trips in seconds
+// instead of ms, loss in percent, counts and seconds as they are; units
+// themselves are dropped, as Checkmk drops them without converting.
+func checkmkMetrics(r verdict.Result) string {
 	var items []string
-	add := func(name, value, max string) {
-		item := name + "=" + value + ";;;0"
-		if max != "" {
-			item += ";" + max
+	for _, m := range Perfdata(r) {
+		value := m.Value
+		if m.UOM == "ms" {
+			if v, err := strconv.ParseFloat(m.Value, 64); err == nil {
+				value = strconv.FormatFloat(math.Round(v*1000)/1e6, 'f', -1, 64)
+			}
+		}
+		item := m.Label + "=" + value + ";;;" + m.Min
+		if m.Max != "" {
+			item += ";" + m.Max
 		}
 		items = append(items, item)
 	}
-	if f.Received > 0 {
-		add("rta", seconds(f.RTA), "")
-		add("rtmin", seconds(f.RTMin), "")
-		add("rtmax", seconds(f.RTMax), "")
-	}
-	add("pl", threshold.FormatNumber(f.LossPercent), "100")
-	add("sent", strconv.Itoa(f.Sent), "")
-	add("received", strconv.Itoa(f.Received), strconv.Itoa(f.Sent))
-	add("macs", strconv.Itoa(len(f.Answerers)), "")
-	add("unexpected_macs", strconv.Itoa(len(f.Unexpected)), "")
-	add("multi_mac_probes", strconv.Itoa(f.MultiMACProbes), "")
-	add("mac_changes", strconv.Itoa(f.MACChanges), "")
-	add("gratuitous", strconv.Itoa(f.Announcements), "")
-	add("spoofed", strconv.Itoa(f.Spoofed), "")
-	add("time", seconds(f.Elapsed), "")
 	return strings.Join(items, "|")
 }
 

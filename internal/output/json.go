@@ -42,6 +42,8 @@ type jsonAddress struct {
 	MACChanges     int             `json:"mac_changes"`
 	Announcements  int             `json:"gratuitous"`
 	Spoofed        int             `json:"spoofed"`
+	Unicast        *int            `json:"unicast"`
+	Notes          []string        `json:"notes,omitempty"`
 	Unrecorded     int             `json:"unrecorded"`
 	Source         string          `json:"source,omitempty"`
 	LocalMAC       string          `json:"local_mac,omitempty"`
@@ -150,6 +152,16 @@ func jsonAddressOf(r verdict.Result, verbosity int) jsonAddress {
 	}
 	for i, fd := range r.Findings {
 		a.Findings[i] = jsonFinding{State: fd.State.String(), Rule: string(fd.Rule), Text: fd.Text}
+	}
+	a.Notes = r.Notes
+	// The unicast request: 1 answered, 0 not, null when none was sent or
+	// the answer may have been another process's.
+	switch f.Unicast {
+	case verdict.UnicastAnswered:
+		a.Unicast = new(int)
+		*a.Unicast = 1
+	case verdict.UnicastIgnored:
+		a.Unicast = new(int)
 	}
 	if f.HasOwner {
 		o := jsonMACOf(f.Owner)

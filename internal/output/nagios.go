@@ -11,24 +11,34 @@ import (
 )
 
 // Nagios prints a verdict in the Monitoring Plugins format and returns
-// the plugin's exit code. The first line is the summary and the
-// performance data ("TEXT | PERF"), the long output follows on lines of
-// its own. Performance data on the first line is read by every engine
-// (Nagios, Icinga, NRPE, Sensu, Telegraf, Checkmk) and survives NRPE v2
-// cutting long -v output at 1 KB, where data after the long output would
-// be lost with the end of the text.
+// the plugin's exit code. The layout is nagiosLayout's.
 func Nagios(w io.Writer, r verdict.Result, verbosity int) int {
 	return emit(w, strings.TrimSuffix(NagiosText(r, verbosity), "\n"), r.State)
 }
 
 // NagiosText is the text Nagios prints, ending in a newline.
 func NagiosText(r verdict.Result, verbosity int) string {
-	text := oneLine(Summary(r))
-	if perf := FormatPerfdata(Perfdata(r)); perf != "" {
-		text += " | " + perf
-	}
-	if long := cleanLines(LongOutput(r, verbosity)); long != "" {
+	return nagiosLayout(oneLine(Summary(r)), FormatPerfdata(Perfdata(r)), cleanLines(LongOutput(r, verbosity)))
+}
+
+// nagiosLayout lays out a plugin's text as the Monitoring Plugins
+// guidelines, go-nagios and Perl's Monitoring::Plugin do: without long
+// output one line "SUMMARY|PERF"; with it the summary alone on the first
+// line, the long output under it, and the performance data after the last
+// long output line ("LONG N|PERF"). Engines that read performance data
+// from the first line only still find none in the long output (cleanLines
+// keeps '|' out of it), and Sensu's nagios_perfdata extractor, which takes
+// everything after the output's first '|' as performance data, reads no
+// long output words as metrics. No spaces around the '|': Icinga 2 keeps
+// the one before it as part of the output. The ending newline is added
+// here; summary, perf and long carry none.
+func nagiosLayout(summary, perf, long string) string {
+	text := summary
+	if long != "" {
 		text += "\n" + long
+	}
+	if perf != "" {
+		text += "|" + perf
 	}
 	return text + "\n"
 }

@@ -66,10 +66,20 @@ var openMetrics = []openMetric{
 		func(r verdict.Result) []sample { return gauge(r.Facts.MultiMACProbes) }},
 	{"check_arp_mac_changes", "Changes of the answering MAC between consecutive requests.",
 		func(r verdict.Result) []sample { return gauge(r.Facts.MACChanges) }},
-	{"check_arp_announcements", "Unsolicited claims of the address (gratuitous ARP, unsolicited neighbor advertisements).",
+	{"check_arp_announcements", "Announcements of the address (gratuitous ARP, unsolicited neighbor advertisements): a MAC's frames within 100 ms count once.",
 		func(r verdict.Result) []sample { return gauge(r.Facts.Announcements) }},
 	{"check_arp_spoofed", "Replies and announcements sent from another MAC than the one they claim.",
 		func(r verdict.Result) []sample { return gauge(r.Facts.Spoofed) }},
+	{"check_arp_unicast_answered", "Whether the owner answered the request sent to its MAC alone, as routers refresh their neighbor entries: 1 yes, 0 no. Absent when none was sent or the answer may have been another process's.",
+		func(r verdict.Result) []sample {
+			switch r.Facts.Unicast {
+			case verdict.UnicastAnswered:
+				return one("1")
+			case verdict.UnicastIgnored:
+				return one("0")
+			}
+			return nil
+		}},
 	{"check_arp_duration_seconds", "Duration of the check.",
 		func(r verdict.Result) []sample { return one(secs(r.Facts.Elapsed)) }},
 }

@@ -251,7 +251,9 @@ func TestPerfdata(t *testing.T) {
 }
 
 func TestPerfdataFields(t *testing.T) {
-	got := Perfdata(verdict.Decide(observe(3, healthy3(macA)...), policy("1,20%", "2,50%", nodeA)))
+	obs := observe(3, healthy3(macA)...)
+	obs.Unicast = verdict.UnicastRequest{Sent: true, To: macA, Answered: true, RTT: us(300)}
+	got := Perfdata(verdict.Decide(obs, policy("1,20%", "2,50%", nodeA)))
 	want := []Metric{
 		{Label: "rta", Value: "0.4", UOM: "ms", Warn: "1", Crit: "2", Min: "0"},
 		{Label: "rtmin", Value: "0.3", UOM: "ms", Min: "0"},
@@ -265,6 +267,7 @@ func TestPerfdataFields(t *testing.T) {
 		{Label: "mac_changes", Value: "0", Min: "0"},
 		{Label: "gratuitous", Value: "0", Min: "0"},
 		{Label: "spoofed", Value: "0", Min: "0"},
+		{Label: "unicast", Value: "1", Min: "0", Max: "1"},
 		{Label: "time", Value: "1", UOM: "s", Min: "0"},
 	}
 	if !reflect.DeepEqual(got, want) {
@@ -297,9 +300,11 @@ func TestLongOutput(t *testing.T) {
 		rep(0, macA, us(400)), rep(0, macB, us(600)),
 		rep(1, macA, us(400)), rep(1, macB, us(600)),
 		rep(2, macA, us(400)), rep(2, macB, us(600)))
+	// Repeats in one probe only: a retransmission, not two hosts behind
+	// one MAC (verdict.SharedMAC).
 	dups := observe(3,
 		rep(0, macA, us(300)), rep(0, macA, us(350)), rep(0, macA, us(380)),
-		rep(1, macA, us(400)), rep(1, macA, us(420)),
+		rep(1, macA, us(400)),
 		rep(2, macA, us(500)))
 	unrecorded := observe(3, healthy3(macA)...)
 	unrecorded.Unrecorded = 7
@@ -344,11 +349,13 @@ func TestLongOutput(t *testing.T) {
 			sA + " (node-a) answered probes 1-3 with 3 replies, rtt 0.4ms",
 			sB + " (node-b) answered probes 1-3 with 3 replies, rtt 0.6ms",
 			"allowed: " + sA + " (node-a) and " + sB + " (node-b)",
+			arpFluxNote,
 		}},
 		{name: "split brain, v1", obs: splitBrain, pol: policy("", "", nodeA, nodeB), verbosity: 1, want: []string{
 			sA + " (node-a) answered probes 1-3 with 3 replies, rtt 0.4ms",
 			sB + " (node-b) answered probes 1-3 with 3 replies, rtt 0.6ms",
 			"allowed: " + sA + " (node-a) and " + sB + " (node-b)",
+			arpFluxNote,
 			"probe 1 at +0ms: " + sA + " (node-a) in 0.4ms, " + sB + " (node-b) in 0.6ms",
 			"probe 2 at +100ms: " + sA + " (node-a) in 0.4ms, " + sB + " (node-b) in 0.6ms",
 			"probe 3 at +200ms: " + sA + " (node-a) in 0.4ms, " + sB + " (node-b) in 0.6ms",
@@ -371,9 +378,9 @@ func TestLongOutput(t *testing.T) {
 				sA + " answered probes 1-2,4-6 with 5 replies, rtt 0.4ms",
 			}},
 		{name: "duplicates, v1", obs: dups, verbosity: 1, want: []string{
-			sA + " answered probes 1-3 with 6 replies, rtt 0.3-0.5ms",
+			sA + " answered probes 1-3 with 5 replies, rtt 0.3-0.5ms",
 			"probe 1 at +0ms: " + sA + " in 0.3ms (+2 duplicates)",
-			"probe 2 at +100ms: " + sA + " in 0.4ms (+1 duplicate)",
+			"probe 2 at +100ms: " + sA + " in 0.4ms",
 			"probe 3 at +200ms: " + sA + " in 0.5ms",
 		}},
 		{name: "duplicates with loss, v0",
@@ -420,7 +427,9 @@ func TestLongOutput(t *testing.T) {
 				t.Errorf("LongOutput(%d) mismatch\n got:\n%s\nwant:\n%s", tt.verbosity, got, want)
 			}
 			got6 := LongOutput(verdict.Decide(asNDP(tt.obs), tt.pol), tt.verbosity)
-			if want6 := toNDPWords.Replace(want); got6 != want6 {
+			// Neighbor discovery has no flux: NDP output has no such note.
+			noFlux := slices.DeleteFunc(slices.Clone(tt.want), func(l string) bool { return l == arpFluxNote })
+			if want6 := toNDPWords.Replace(strings.Join(noFlux, "\n")); got6 != want6 {
 				t.Errorf("NDP LongOutput(%d) mismatch\n got:\n%s\nwant:\n%s", tt.verbosity, got6, want6)
 			}
 		})
@@ -431,7 +440,7 @@ func TestNagiosOneLineWithPerfdata(t *testing.T) {
 	var b bytes.Buffer
 	obs := elapsed(observe(2, rep(0, macA, us(400)), rep(1, macA, us(600))), 101*time.Millisecond)
 	code := Nagios(&b, verdict.Decide(obs, verdict.Policy{}), 0)
-	want := "ARP OK - 198.51.100.10 is at " + sA + " on eth0: 2/2 replies, rta 0.5ms | " +
+	want := "ARP OK - 198.51.100.10 is at " + sA + " on eth0: 2/2 replies, rta 0.5ms|" +
 		"rta=0.5ms;;;0 rtmin=0.4ms;;;0 rtmax=0.6ms;;;0 pl=0%;;;0;100 sent=2;;;0 received=2;;;0;2 macs=1;;;0 " +
 		"unexpected_macs=0;;;0 multi_mac_probes=0;;;0 mac_changes=0;;;0 gratuitous=0;;;0 spoofed=0;;;0 time=0.101s;;;0\n"
 	if code != 0 || b.String() != want {
@@ -439,27 +448,58 @@ func TestNagiosOneLineWithPerfdata(t *testing.T) {
 	}
 }
 
-// TestNagiosLongOutputAfterPerfdata: the performance data stays on the
-// first line, where NRPE's 1 KB cut cannot reach it, and the long output
-// follows line by line.
-func TestNagiosLongOutputAfterPerfdata(t *testing.T) {
+// TestNagiosPerfdataAfterLongOutput: with long output the summary stands
+// alone on the first line and the performance data follow the last long
+// output line, as the Monitoring Plugins guidelines lay it out; Sensu
+// reads everything after the first '|' as performance data.
+func TestNagiosPerfdataAfterLongOutput(t *testing.T) {
 	var b bytes.Buffer
 	code := Nagios(&b, verdict.Decide(observe(2, rep(0, macA, us(400))), policy("1", "", nodeA)), 1)
-	want := "ARP WARNING - 198.51.100.10 lost 1 of 2 probes (50%); is at " + sA + " (node-a) on eth0: 1/2 replies, rta 0.4ms | " +
-		"rta=0.4ms;1;;0 rtmin=0.4ms;;;0 rtmax=0.4ms;;;0 pl=50%;;;0;100 sent=2;;;0 received=1;;;0;2 macs=1;;;0 " +
-		"unexpected_macs=0;;;0 multi_mac_probes=0;;;0 mac_changes=0;;;0 gratuitous=0;;;0 spoofed=0;;;0 time=1s;;;0\n" +
+	want := "ARP WARNING - 198.51.100.10 lost 1 of 2 probes (50%); is at " + sA + " (node-a) on eth0: 1/2 replies, rta 0.4ms\n" +
 		sA + " (node-a) answered probe 1 with 1 reply, rtt 0.4ms\n" +
 		"allowed: " + sA + " (node-a)\n" +
 		"probe 1 at +0ms: " + sA + " (node-a) in 0.4ms\n" +
-		"probe 2 at +100ms: no reply\n"
+		"probe 2 at +100ms: no reply|" +
+		"rta=0.4ms;1;;0 rtmin=0.4ms;;;0 rtmax=0.4ms;;;0 pl=50%;;;0;100 sent=2;;;0 received=1;;;0;2 macs=1;;;0 " +
+		"unexpected_macs=0;;;0 multi_mac_probes=0;;;0 mac_changes=0;;;0 gratuitous=0;;;0 spoofed=0;;;0 time=1s;;;0\n"
 	if code != 1 || b.String() != want {
 		t.Fatalf("exit %d, output\n%s\nwant\n%s", code, b.String(), want)
 	}
 }
 
-// TestNagiosCleanLines: whatever the verdict, no line ends in whitespace,
-// none is empty, the text ends in one newline, and only the first line
-// holds a "|".
+// checkNagiosLayout fails t unless out is laid out as nagiosLayout
+// promises: one newline at the end, no empty line, no line ending in
+// whitespace, exactly one '|' (at the end of the last line, without
+// spaces around it) when there are performance data, none otherwise. It
+// returns the lines before the performance data and the performance data.
+func checkNagiosLayout(t *testing.T, name, out string, wantPerf bool) (lines []string, perf string) {
+	t.Helper()
+	if !strings.HasSuffix(out, "\n") || strings.HasSuffix(out, "\n\n") {
+		t.Errorf("%s: output does not end in exactly one newline: %q", name, out)
+	}
+	lines = strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	for i, l := range lines {
+		if l == "" || strings.TrimRight(l, " \t") != l {
+			t.Errorf("%s: line %d is empty or ends in whitespace: %q", name, i+1, l)
+		}
+	}
+	if n := strings.Count(out, "|"); n != map[bool]int{true: 1, false: 0}[wantPerf] {
+		t.Errorf("%s: %d '|' in the output, want %v performance data:\n%s", name, n, wantPerf, out)
+		return lines, ""
+	}
+	if !wantPerf {
+		return lines, ""
+	}
+	last, perf, _ := strings.Cut(lines[len(lines)-1], "|")
+	if strings.HasSuffix(last, " ") || strings.HasPrefix(perf, " ") || perf == "" {
+		t.Errorf("%s: spaces around the '|' or no performance data after it: %q", name, lines[len(lines)-1])
+	}
+	lines[len(lines)-1] = last
+	return lines, perf
+}
+
+// TestNagiosCleanLines: whatever the verdict and verbosity, the text is
+// laid out as checkNagiosLayout says, and the first line is the summary.
 func TestNagiosCleanLines(t *testing.T) {
 	results := []verdict.Result{
 		verdict.Decide(observe(3, healthy3(macA)...), verdict.Policy{}),
@@ -470,18 +510,50 @@ func TestNagiosCleanLines(t *testing.T) {
 		for v := 0; v <= 3; v++ {
 			var b bytes.Buffer
 			Nagios(&b, r, v)
-			out := b.String()
-			if !strings.HasSuffix(out, "\n") || strings.HasSuffix(out, "\n\n") {
-				t.Errorf("-v%d: output does not end in exactly one newline: %q", v, out)
+			lines, _ := checkNagiosLayout(t, fmt.Sprintf("%s -v%d", r.State, v), b.String(), true)
+			if lines[0] != oneLine(Summary(r)) {
+				t.Errorf("-v%d: first line %q, want the summary %q", v, lines[0], oneLine(Summary(r)))
 			}
-			for i, l := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
-				if l == "" || strings.TrimRight(l, " \t") != l {
-					t.Errorf("-v%d: line %d is empty or ends in whitespace: %q", v, i+1, l)
-				}
-				if i > 0 && strings.Contains(l, "|") {
-					t.Errorf("-v%d: long output line %d holds a '|': %q", v, i+1, l)
-				}
+		}
+	}
+}
+
+// TestNagiosPoolLayout: a run of several addresses is laid out as one
+// address is, the performance data after the last address's line, also
+// with -v's indented long output under each.
+func TestNagiosPoolLayout(t *testing.T) {
+	second := observe(3)
+	second.Target = netip.MustParseAddr("198.51.100.11")
+	entries := []Entry{
+		{Result: verdict.Decide(observe(3, healthy3(macA)...), policy("", "", nodeA)), Label: "web"},
+		{Result: verdict.Decide(second, verdict.Policy{})},
+		{Failure: Failure{Target: netip.MustParseAddr("2001:db8::11"), Err: errors.New("2001:db8::11 is not on a directly connected network")}},
+	}
+	for v := 0; v <= 2; v++ {
+		var b bytes.Buffer
+		code := NagiosPool(&b, entries, v)
+		lines, perf := checkNagiosLayout(t, fmt.Sprintf("-v%d", v), b.String(), true)
+		if code != 2 || lines[0] != PoolSummary(entries) {
+			t.Errorf("-v%d: exit %d, first line %q, want 2, %q", v, code, lines[0], PoolSummary(entries))
+		}
+		if !strings.HasPrefix(perf, "addresses=3;;;0 ok=1;;;0;3 warning=0;;;0;3 critical=1;;;0;3 unknown=1;;;0;3 rta_198.51.100.10=") {
+			t.Errorf("-v%d: performance data %q", v, perf)
+		}
+		// Worst first: the CRITICAL address, the UNKNOWN one, then the OK
+		// one, whose line (or, with -v, its last long output line) ends
+		// the text.
+		var addrLines []string
+		for _, l := range lines[1:] {
+			if !strings.HasPrefix(l, "  ") {
+				addrLines = append(addrLines, l)
 			}
+		}
+		if len(addrLines) != 3 || !strings.HasPrefix(addrLines[0], "ARP CRITICAL - 198.51.100.11 ") ||
+			!strings.HasPrefix(addrLines[1], "NDP UNKNOWN - 2001:db8::11 ") || !strings.HasPrefix(addrLines[2], "ARP OK - 198.51.100.10 (web) ") {
+			t.Errorf("-v%d: address lines %q", v, addrLines)
+		}
+		if indented := len(lines) - 1 - len(addrLines); (v == 0) != (indented == 0) {
+			t.Errorf("-v%d: %d indented long output lines", v, indented)
 		}
 	}
 }
@@ -491,10 +563,9 @@ func TestNagiosCleanLines(t *testing.T) {
 func TestNagiosSilentHasNoUndefinedValues(t *testing.T) {
 	var b bytes.Buffer
 	code := Nagios(&b, verdict.Decide(observe(3), policy("200,40%", "500,80%")), 0)
-	first, _, _ := strings.Cut(b.String(), "\n")
-	_, perf, ok := strings.Cut(first, " | ")
-	if code != 2 || !ok {
-		t.Fatalf("exit %d, first line %q", code, first)
+	_, perf := checkNagiosLayout(t, "CRITICAL", b.String(), true)
+	if code != 2 {
+		t.Fatalf("exit %d, output %q", code, b.String())
 	}
 	if strings.Contains(perf, "=U") || strings.Contains(perf, "rt") {
 		t.Errorf("performance data names round trips or U values: %q", perf)
@@ -574,5 +645,88 @@ func BenchmarkVerdictOutput(b *testing.B) {
 func TestBenchmarkBodies(t *testing.T) {
 	if render(observe(3, healthy3(macA)...), policy("200,40%", "500,80%", nodeA)) == 0 {
 		t.Fatal("no output")
+	}
+}
+
+// A flood of answering MACs is named up to maxListed, then counted, so
+// that the long output stays small enough for Nagios and NRPE to carry the
+// performance data after it.
+func TestLongOutputBoundsAFlood(t *testing.T) {
+	var answers []verdict.Reply
+	for i := range 500 {
+		m := mac.Addr{0x02, 0, 0, 0, byte(i >> 8), byte(i)}
+		answers = append(answers, verdict.Reply{MAC: m, Probe: 0, RTT: time.Millisecond})
+	}
+	r := verdict.Decide(observe(1, answers...), policy("", ""))
+	for _, v := range []int{0, 1} {
+		long := LongOutput(r, v)
+		if strings.Count(long, "\n") > maxListed+4 {
+			t.Errorf("-v%d: %d long output lines for a flood of 500 MACs", v, strings.Count(long, "\n")+1)
+		}
+		if !strings.Contains(long, "and 484 more MACs") {
+			t.Errorf("-v%d long output does not count the MACs it leaves out:\n%s", v, long)
+		}
+	}
+}
+
+// arpFluxNote is the verdict's note on several MACs answering one ARP
+// request, which the long output carries after the allowlist.
+const arpFluxNote = "Several MACs answering one ARP request can also be one host answering on two of its interfaces in this segment (ARP flux: Linux answers ARP for any of its addresses on every interface while arp_ignore=0): if these MACs belong to one host ('ip -br link' there), set net.ipv4.conf.all.arp_ignore=1 on it."
+
+func TestUnicastPerfdata(t *testing.T) {
+	tests := []struct {
+		name    string
+		unicast verdict.UnicastRequest
+		foreign int
+		want    string // the unicast metric, "" when left out
+	}{
+		{"not sent", verdict.UnicastRequest{}, 0, ""},
+		{"answered", verdict.UnicastRequest{Sent: true, To: macA, Answered: true}, 0, "unicast=1;;;0;1"},
+		{"ignored", verdict.UnicastRequest{Sent: true, To: macA}, 0, "unicast=0;;;0;1"},
+		{"ignored while others asked", verdict.UnicastRequest{Sent: true, To: macA}, 3, "unicast=0;;;0;1"},
+		{"answered while others asked: maybe theirs", verdict.UnicastRequest{Sent: true, To: macA, Answered: true}, 3, ""},
+	}
+	for _, tt := range tests {
+		obs := observe(3, healthy3(macA)...)
+		obs.Unicast, obs.ForeignRequests = tt.unicast, tt.foreign
+		got := ""
+		for _, m := range Perfdata(verdict.Decide(obs, verdict.Policy{})) {
+			if m.Label == "unicast" {
+				got = m.String()
+			}
+		}
+		if got != tt.want {
+			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestUnicastInFormats(t *testing.T) {
+	obs := observe(3, healthy3(macA)...)
+	obs.Unicast = verdict.UnicastRequest{Sent: true, To: macA}
+	r := verdict.Decide(obs, verdict.Policy{})
+	doc, err := Render(FormatJSON, r, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body := string(doc.Body); !strings.Contains(body, `"unicast": 0,`) || !strings.Contains(body, `"Known causes of unanswered unicast ARP requests`) {
+		t.Errorf("JSON without unicast 0 and its note:\n%s", body)
+	}
+	doc, err = Render(FormatOpenMetrics, r, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(doc.Body), "check_arp_unicast_answered{") || !strings.Contains(string(doc.Body), "} 0\n") {
+		t.Errorf("OpenMetrics without check_arp_unicast_answered 0:\n%s", doc.Body)
+	}
+	// Not sent: null in JSON, absent in OpenMetrics.
+	r = verdict.Decide(observe(3, healthy3(macA)...), verdict.Policy{})
+	doc, _ = Render(FormatJSON, r, 0)
+	if !strings.Contains(string(doc.Body), `"unicast": null,`) {
+		t.Errorf("JSON: %s", doc.Body)
+	}
+	doc, _ = Render(FormatOpenMetrics, r, 0)
+	if strings.Contains(string(doc.Body), "check_arp_unicast_answered") {
+		t.Errorf("OpenMetrics has a unicast sample without a unicast request:\n%s", doc.Body)
 	}
 }

@@ -53,6 +53,16 @@ var PerfTable = []PerfMetric{
 	{"mac_changes", func(f *verdict.Facts) Metric { return count(f.MACChanges) }},
 	{"gratuitous", func(f *verdict.Facts) Metric { return count(f.Announcements) }},
 	{"spoofed", func(f *verdict.Facts) Metric { return count(f.Spoofed) }},
+	{"unicast", func(f *verdict.Facts) Metric {
+		// 1 answered, 0 ignored; left out when not sent or unknown.
+		switch f.Unicast {
+		case verdict.UnicastAnswered:
+			return Metric{Value: "1", Min: "0", Max: "1"}
+		case verdict.UnicastIgnored:
+			return Metric{Value: "0", Min: "0", Max: "1"}
+		}
+		return Metric{}
+	}},
 	// Memory between runs: every change of owner since memory began (a
 	// counter that never decreases, so a graph's rate shows the changes),
 	// and how long the current owner has held the address. Left out

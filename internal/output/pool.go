@@ -212,15 +212,11 @@ func PoolPerfdata(entries []Entry) []Metric {
 }
 
 // NagiosPoolText is the Monitoring Plugins text of a run of several
-// addresses, ending in a newline: the summary and performance data, then
-// one line per address, worst first, each the summary it would have
-// checked alone (with its label); -v adds each address's long output
-// under its line, indented.
+// addresses, ending in a newline: the summary, then one line per address,
+// worst first, each the summary it would have checked alone (with its
+// label); -v adds each address's long output under its line, indented.
+// The performance data follow the last line, as nagiosLayout lays out.
 func NagiosPoolText(entries []Entry, verbosity int) string {
-	text := PoolSummary(entries)
-	if perf := FormatPerfdata(PoolPerfdata(entries)); perf != "" {
-		text += " | " + perf
-	}
 	var lines []string
 	for _, e := range worstFirst(entries) {
 		if e.Failed() {
@@ -234,7 +230,7 @@ func NagiosPoolText(entries []Entry, verbosity int) string {
 			}
 		}
 	}
-	return text + "\n" + cleanLines(strings.Join(lines, "\n")) + "\n"
+	return nagiosLayout(PoolSummary(entries), FormatPerfdata(PoolPerfdata(entries)), cleanLines(strings.Join(lines, "\n")))
 }
 
 // labelledError is a failed entry's error, with its label after the

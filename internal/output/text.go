@@ -49,6 +49,13 @@ func counts(f *verdict.Facts) string {
 	return fmt.Sprintf("%d/%d replies, rta %s", f.Received, f.Sent, formatMS(f.RTA))
 }
 
+// maxListed is how many MACs the long output names one by one, in a list
+// of answerers, of announcers or of one request's answers: a flood of
+// thousands of MACs must not push the performance data past what Nagios
+// (8 KB) or NRPE (1 KB packets) carry. The summary and the counts in the
+// performance data still cover every MAC.
+const maxListed = 16
+
 // LongOutput returns the lines that follow the summary. At verbosity 0 it
 // explains non-OK results (who answered which probes); -v adds a per-probe
 // timeline, -vv the sending side.
@@ -59,11 +66,19 @@ func LongOutput(r verdict.Result, verbosity int) string {
 		return ""
 	}
 	var lines []string
-	for _, a := range f.Answerers {
+	for i, a := range f.Answerers {
+		if i == maxListed {
+			lines = append(lines, fmt.Sprintf("and %d more MACs answered", len(f.Answerers)-maxListed))
+			break
+		}
 		lines = append(lines, fmt.Sprintf("%s answered probe%s %s with %d repl%s, rtt %s",
 			a.MAC, plural(len(a.Probes), "", "s"), probeRanges(a.Probes), a.Replies, plural(a.Replies, "y", "ies"), rttSpan(a.MinRTT, a.MaxRTT)))
 	}
-	for _, a := range f.Announcers {
+	for i, a := range f.Announcers {
+		if i == maxListed {
+			lines = append(lines, fmt.Sprintf("and %d more MACs announced %s", len(f.Announcers)-maxListed, f.Target))
+			break
+		}
 		lines = append(lines, fmt.Sprintf("%s sent %d %s%s for %s, first at +%s",
 			a.MAC, a.Count, announcement(f.Protocol), plural(a.Count, "", "s"), f.Target, formatMS(a.First)))
 	}
@@ -73,6 +88,7 @@ func LongOutput(r verdict.Result, verbosity int) string {
 	if r.State != verdict.OK && len(f.Allowed) > 0 {
 		lines = append(lines, "allowed: "+verdict.ListMACs(f.Allowed))
 	}
+	lines = append(lines, r.Notes...)
 	if f.Memory.Reset != "" {
 		lines = append(lines, "memory reset: "+f.Memory.Reset)
 	}
@@ -146,9 +162,13 @@ func timeline(f *verdict.Facts) []string {
 			lines = append(lines, fmt.Sprintf("probe %d at +%s: no reply", i+1, formatMS(p.At)))
 			continue
 		}
-		parts := make([]string, len(p.Answers))
+		parts := make([]string, 0, min(len(p.Answers), maxListed)+1)
 		for j, a := range p.Answers {
-			parts[j] = fmt.Sprintf("%s in %s", a.MAC, formatMS(a.RTT))
+			if j == maxListed {
+				parts = append(parts, fmt.Sprintf("and %d more MACs", len(p.Answers)-maxListed))
+				break
+			}
+			parts = append(parts, fmt.Sprintf("%s in %s", a.MAC, formatMS(a.RTT)))
 		}
 		line := fmt.Sprintf("probe %d at +%s: %s", i+1, formatMS(p.At), strings.Join(parts, ", "))
 		if dups := p.Replies - len(p.Answers); dups > 0 {

@@ -3,13 +3,18 @@
 // per second from this host on each interface, while each address keeps
 // its own schedule of requests.
 //
-// A pool's requests are laid out in slots 1/rate apart, round-robin: the
-// i-th address on an interface starts i slots after the first, and sends its
+// A pool's requests are laid out in slots, round-robin, in batches of a
+// few: the addresses on an interface start a batch at a time, each batch
+// as many slots after the one before as it has addresses, and send their
 // following requests one interval later each, the interval stretched to the
 // whole round (addresses x slot) when the round does not fit into it. So
-// every address keeps -p requests at least -i apart, the wire carries one
-// request per slot, and no burst leaves at once. A Gate enforces the slot
-// spacing on the wire whatever the goroutines' timing.
+// every address keeps -p requests at least -i apart and the wire carries
+// one request per slot on average. A batch leaves back to back: the check
+// wakes once per batch instead of once per request, which is most of what
+// a large pool costs in CPU, and a batch is a few milliseconds' worth of
+// requests (see BurstWindow), nothing a switch's storm control notices. A
+// Gate enforces the pace on the wire whatever the goroutines' timing: in
+// any second at most rate requests leave, never more than a batch at once.
 package pace
 
 import (
@@ -28,10 +33,22 @@ const (
 	MaxRequests = 16384
 )
 
+// BurstWindow is how much of the rate may leave back to back: at the
+// default rate, five requests. MaxBurst bounds it at high rates.
+const (
+	BurstWindow = 5 * time.Millisecond
+	MaxBurst    = 8
+)
+
 // Plan is the schedule of one interface's addresses in a run.
 type Plan struct {
-	// Slot is the time between two requests on the interface: 1/rate.
+	// Slot is the time between two requests on the interface on average:
+	// about 1/rate, a little more when requests leave in batches, so that
+	// no one-second window holds more than rate requests (see NewPlan).
 	Slot time.Duration
+	// Burst is the number of requests that may leave back to back: the
+	// addresses of a batch.
+	Burst int
 	// Interval is the time between two requests of one address: the
 	// requested interval, or the whole round when that is longer.
 	Interval time.Duration
@@ -39,14 +56,46 @@ type Plan struct {
 
 // NewPlan lays out n addresses with count requests interval apart on one
 // interface at rate requests per second.
+//
+// With batches of b requests the gate must let a batch through at once, and
+// a batch whose goroutines woke late together with the next one (Go's
+// timers may fire a millisecond late): 2b requests back to back, then one
+// per slot (a token bucket 2b deep). A window of one second then holds at
+// most 2b-1 + 1s/slot requests, so the slot is 1s/(rate-2b+1), which keeps
+// that at rate. Single requests (b = 1, low rates) keep the slot 1s/rate
+// and leave no earlier than their slot.
 func NewPlan(n int, interval time.Duration, rate int) Plan {
-	slot := time.Second / time.Duration(max(rate, 1))
-	return Plan{Slot: slot, Interval: max(interval, time.Duration(n)*slot)}
+	rate = max(rate, 1)
+	burst := min(max(rate*int(BurstWindow/time.Millisecond)/1000, 1), MaxBurst)
+	perSecond := rate - (depth(burst) - 1)
+	slot := time.Second / time.Duration(perSecond)
+	if time.Duration(perSecond)*slot < time.Second {
+		slot++ // round up: never faster than the rate
+	}
+	return Plan{Slot: slot, Burst: burst, Interval: max(interval, time.Duration(n)*slot)}
+}
+
+// depth is how many requests the gate of batches of burst lets leave back
+// to back.
+func depth(burst int) int {
+	if burst <= 1 {
+		return 1
+	}
+	return 2 * burst
 }
 
 // Offset is when the i-th address on the interface starts, from the run's
-// start.
-func (p Plan) Offset(i int) time.Duration { return time.Duration(i) * p.Slot }
+// start: with the other addresses of its batch, as many slots after the
+// batch before as that has addresses.
+func (p Plan) Offset(i int) time.Duration {
+	b := max(p.Burst, 1)
+	return time.Duration(i/b*b) * p.Slot
+}
+
+// Gate returns the gate that paces the plan's requests on the wire.
+func (p Plan) Gate() *Gate {
+	return &Gate{slot: p.Slot, tolerance: time.Duration(depth(p.Burst)-1) * p.Slot}
+}
 
 // Span is how long sending takes: from the run's start to the last request
 // of the last of n addresses with count requests each.
@@ -57,32 +106,27 @@ func (p Plan) Span(n, count int) time.Duration {
 	return p.Offset(n-1) + time.Duration(count-1)*p.Interval
 }
 
-// Gate spaces requests on one interface at least one slot apart. It is
-// safe for concurrent use.
+// Gate paces requests on one interface: one per slot, of which a burst
+// may leave at once (a token bucket as deep as the burst, in the form of
+// the generic cell rate algorithm). It is safe for concurrent use.
 type Gate struct {
-	slot time.Duration
-	mu   sync.Mutex
-	next time.Time // the earliest time the next request may leave
+	slot      time.Duration
+	tolerance time.Duration // how far ahead of its slot a request may leave: depth-1 slots
+	mu        sync.Mutex
+	next      time.Time // the slot of the next request
 }
 
-// NewGate returns a gate that lets one request through per slot.
+// NewGate returns a gate that lets one request through per slot, none
+// ahead of its slot.
 func NewGate(slot time.Duration) *Gate { return &Gate{slot: slot} }
 
-// Wait reserves the next free slot and blocks until it comes; it returns
-// ctx's error if ctx ends first. A request that is
-// late (its goroutine ran late) takes the slot at once, and the gate counts
-// the next slot from then: the spacing holds on the wire, never from a
-// schedule that fell behind, so no catching up sends a burst.
+// Wait reserves the next free slot and blocks until the request may leave;
+// it returns ctx's error if ctx ends first. A request that is late (its
+// goroutine ran late) takes the slot at once, and the gate counts the next
+// slot from then: the pace holds on the wire, never from a schedule that
+// fell behind, so no catching up sends more than a burst.
 func (g *Gate) Wait(ctx context.Context) error {
-	g.mu.Lock()
-	now := time.Now()
-	at := g.next
-	if at.Before(now) {
-		at = now
-	}
-	g.next = at.Add(g.slot)
-	g.mu.Unlock()
-	d := time.Until(at)
+	d := time.Until(g.reserve(time.Now()))
 	if d <= 0 {
 		return ctx.Err()
 	}
@@ -94,4 +138,17 @@ func (g *Gate) Wait(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// reserve takes the next slot for a request that arrives at now and
+// returns when the request may leave.
+func (g *Gate) reserve(now time.Time) time.Time {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	at := g.next
+	if at.Before(now) {
+		at = now
+	}
+	g.next = at.Add(g.slot)
+	return at.Add(-g.tolerance)
 }

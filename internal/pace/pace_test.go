@@ -2,6 +2,7 @@ package pace
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -11,20 +12,82 @@ func TestPlan(t *testing.T) {
 	for _, tt := range []struct {
 		n, count, rate int
 		interval       time.Duration
+		burst          int
 		slot, every    time.Duration
 		span           time.Duration
 	}{
 		// 100 addresses fit in one interval at 1000/s: the schedule stays.
-		{100, 3, 1000, 100 * time.Millisecond, time.Millisecond, 100 * time.Millisecond, 299 * time.Millisecond},
+		// Batches of 5, and the slot leaves room for two batches back to
+		// back within the rate: 1s/991.
+		// (The round of 100 slots is a little longer than 100ms.)
+		{100, 3, 1000, 100 * time.Millisecond, 5, 1009082, 100 * 1009082, 95*1009082 + 2*100*1009082},
 		// 1000 do not: each address's requests are a whole round apart.
-		{1000, 3, 1000, 100 * time.Millisecond, time.Millisecond, time.Second, 2999 * time.Millisecond},
-		{1, 3, 1000, 100 * time.Millisecond, time.Millisecond, 100 * time.Millisecond, 200 * time.Millisecond},
-		{10, 1, 10, time.Second, 100 * time.Millisecond, time.Second, 900 * time.Millisecond},
+		{1000, 3, 1000, 100 * time.Millisecond, 5, 1009082, 1000 * 1009082, 995*1009082 + 2*1000*1009082},
+		{1, 3, 1000, 100 * time.Millisecond, 5, 1009082, 100 * time.Millisecond, 200 * time.Millisecond},
+		// Low rates send one request at a time, 1/rate apart.
+		{10, 1, 10, time.Second, 1, 100 * time.Millisecond, time.Second, 900 * time.Millisecond},
+		{10, 2, 399, time.Second, 1, time.Second/399 + 1, time.Second, 9*(time.Second/399+1) + time.Second},
+		// The burst is bounded at high rates.
+		{10, 1, 10000, time.Second, MaxBurst, time.Second/(10000-2*MaxBurst+1) + 1, time.Second, 8 * (time.Second/(10000-2*MaxBurst+1) + 1)},
 	} {
 		p := NewPlan(tt.n, tt.interval, tt.rate)
-		if p.Slot != tt.slot || p.Interval != tt.every || p.Span(tt.n, tt.count) != tt.span {
-			t.Errorf("NewPlan(%d, %v, %d) = %+v, span %v; want slot %v, interval %v, span %v",
-				tt.n, tt.interval, tt.rate, p, p.Span(tt.n, tt.count), tt.slot, tt.every, tt.span)
+		if p.Slot != tt.slot || p.Burst != tt.burst || p.Interval != tt.every || p.Span(tt.n, tt.count) != tt.span {
+			t.Errorf("NewPlan(%d, %v, %d) = %+v, span %v; want slot %v, burst %d, interval %v, span %v",
+				tt.n, tt.interval, tt.rate, p, p.Span(tt.n, tt.count), tt.slot, tt.burst, tt.every, tt.span)
+		}
+	}
+}
+
+// A plan's requests pass its gate as they fall due, batch by batch, even
+// when their goroutines wake up late (Go's timers may fire a millisecond
+// late), by up to a batch's slots; and whatever the timing, no second on
+// the wire holds more than the rate, and no more than two batches leave at
+// once.
+func TestPlanThroughGate(t *testing.T) {
+	for _, rate := range []int{1, 10, 100, 399, 400, 1000, 2500, MaxRate} {
+		for _, n := range []int{1, 7, 100, 1000} {
+			for _, late := range []time.Duration{0, time.Millisecond, 2 * time.Millisecond} {
+				const count = 3
+				p := NewPlan(n, 100*time.Millisecond, rate)
+				g := p.Gate()
+				origin := time.Unix(1000, 0)
+				g.next = origin
+				// Arrivals in the order they fall due: the i-th address's
+				// k-th request, its batch late by up to late.
+				var due []time.Time
+				for k := range count {
+					for i := range n {
+						batch := i / p.Burst
+						jitter := time.Duration(0)
+						if late > 0 {
+							jitter = time.Duration((batch*7919+k*104729)%1000) * late / 1000
+						}
+						due = append(due, origin.Add(p.Offset(i)+time.Duration(k)*p.Interval+jitter))
+					}
+				}
+				slices.SortFunc(due, func(a, b time.Time) int { return a.Compare(b) })
+				left := make([]time.Time, len(due))
+				for j, at := range due {
+					leave := g.reserve(at)
+					if leave.Before(at) {
+						leave = at
+					}
+					left[j] = leave
+					if p.Burst > 1 && late <= time.Duration(p.Burst)*p.Slot && !leave.Equal(at) {
+						t.Fatalf("rate %d, %d addresses, %v late: request %d due at %v waited at the gate until %v",
+							rate, n, late, j, at.Sub(origin), leave.Sub(origin))
+					}
+				}
+				slices.SortFunc(left, func(a, b time.Time) int { return a.Compare(b) })
+				for j := range left {
+					if j+rate < len(left) && left[j+rate].Sub(left[j]) < time.Second {
+						t.Fatalf("rate %d, %d addresses, %v late: %d requests within %v", rate, n, late, rate+1, left[j+rate].Sub(left[j]))
+					}
+					if d := 2 * p.Burst; p.Burst > 1 && j+d < len(left) && left[j+d].Sub(left[j]) < p.Slot {
+						t.Fatalf("rate %d, %d addresses, %v late: %d requests within one slot", rate, n, late, d+1)
+					}
+				}
+			}
 		}
 	}
 }

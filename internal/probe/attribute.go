@@ -26,6 +26,9 @@ type wire struct {
 	sentAt   []time.Time // send time of each own probe
 	position []int       // index in requests of each own probe, -1 until seen
 	macs     map[mac.Addr]bool
+	// foreigners counts the requests of other processes seen, also
+	// beyond the recording limit.
+	foreigners int
 }
 
 type wireRequest struct {
@@ -61,11 +64,21 @@ func (w *wire) echoed(p int) {
 // foreign places another process's request; false when the sequence is
 // full.
 func (w *wire) foreign() bool {
+	w.foreigners++
 	if len(w.requests) >= MaxRecorded {
 		return false
 	}
 	w.requests = append(w.requests, wireRequest{probe: -1})
 	return true
+}
+
+// placeUnicast places the unicast request in the sequence, as a request
+// that is no probe's: its answer then matches it and is credited to no
+// probe, instead of looking like a second answer to the last one.
+func (w *wire) placeUnicast() {
+	if len(w.requests) < MaxRecorded {
+		w.requests = append(w.requests, wireRequest{probe: -1})
+	}
 }
 
 // known reports whether a reply from m is already recorded.
@@ -216,6 +229,23 @@ func (w *wire) lateReplies() int {
 		}
 	}
 	return n
+}
+
+// lastAnswerer returns the MAC whose reply to the last own probe came
+// first: who holds the address now.
+func (w *wire) lastAnswerer() (mac.Addr, bool) {
+	last := len(w.sentAt) - 1
+	var (
+		best  mac.Addr
+		first time.Duration
+		found bool
+	)
+	for _, r := range w.attribute() {
+		if r.Probe == last && (!found || r.RTT < first) {
+			best, first, found = r.MAC, r.RTT, true
+		}
+	}
+	return best, found
 }
 
 // slowest returns the longest round trip among own probes' first replies.

@@ -30,6 +30,10 @@ const (
 	// this host (another check, arping, the kernel) sent from the same
 	// address.
 	ForeignRequest
+	// MACLessReply answers a request for the target sent from this host
+	// without naming a MAC: how Linux answers a unicast neighbor
+	// solicitation. It can only be the unicast request's answer.
+	MACLessReply
 )
 
 // Answer is one frame about the target that a Transport received.
@@ -71,13 +75,45 @@ type WireOrder interface {
 	ReportsRequests() bool
 }
 
+// RequestCounter is implemented by transports that do not report
+// requests in wire order but count, in the kernel, every request for the
+// target that left this host since they were opened, their own included:
+// Run reports the others' as Observation.ForeignRequests.
+type RequestCounter interface {
+	RequestsSeen() (int, error)
+}
+
+// Unicaster is implemented by transports that can send the unicast
+// reachability request: the request a router sends to the MAC it has
+// cached when it refreshes its neighbor entry.
+type Unicaster interface {
+	// SendUnicast sends one request for the target to the MAC to alone
+	// and returns when it left.
+	SendUnicast(to mac.Addr) (time.Time, error)
+}
+
 // Schedule is when to send probes.
 type Schedule struct {
 	// Count is the number of probes, at least 1.
 	Count int
 	// Interval separates consecutive probes.
 	Interval time.Duration
+	// Start is when the schedule begins: the first probe is due then, the
+	// others Interval after each other, and the observation's times count
+	// from it. The zero Time means when Run starts. Addresses of a pool
+	// that start together share it, so that their probes fall due at the
+	// same instant and the process wakes once for all of them.
+	Start time.Time
+	// Unicast asks for the unicast reachability request once every
+	// probe is answered (see Run), if the transport is a Unicaster.
+	Unicast bool
 }
+
+// UnicastMinWait is how long before the deadline the unicast request must
+// leave, at least, to be sent at all: a userspace responder answers 15-80
+// ms late under load (FairWindow), and a request sent too late to be
+// answered must not read as ignored.
+const UnicastMinWait = 100 * time.Millisecond
 
 // MaxRecorded bounds the replies, announcements and foreign requests kept
 // during a run; beyond it frames are only counted, so a flood cannot
@@ -110,6 +146,12 @@ const FairWindow = 150 * time.Millisecond
 // maxEarlyStopWork bounds the replies above which Run stops re-deciding,
 // reply by reply, whether it may stop early: under a flood it simply runs
 // to the deadline.
+//
+// With Schedule.Unicast, once every probe is answered and the settle time
+// has passed, Run sends one more request, to the MAC that answered the
+// last probe alone, if at least UnicastMinWait (or the slowest reply's
+// round trip, if longer) is left before the deadline; it then waits until that MAC answers
+// it or the deadline passes. Its answer is recorded in obs.Unicast only.
 const maxEarlyStopWork = 256
 
 // Run sends the probes on schedule until ctx's deadline and records what
@@ -141,15 +183,39 @@ func Run(ctx context.Context, t Transport, s Schedule, obs *verdict.Observation)
 	echoes := wo != nil && wo.ReportsRequests()
 
 	start := time.Now()
+	if !s.Start.IsZero() && s.Start.Before(start) {
+		start = s.Start
+	}
 	w := wire{sentAt: make([]time.Time, 0, s.Count), position: make([]int, 0, s.Count)}
 	obs.ProbesSent = make([]time.Duration, 0, s.Count)
 	var settleUntil time.Time
 	lastDone := false
+	unicaster, _ := t.(Unicaster)
+	var (
+		unicastDecided bool      // sent, or found it cannot be
+		unicastPending bool      // sent, not yet answered
+		unicastAt      time.Time // when it left
+		unicastEchoed  bool      // placed in the sequence at its echo
+	)
 
 	finish := func() {
 		obs.Elapsed = time.Since(start)
 		obs.Replies = w.attribute()
 		obs.LateReplies = w.lateReplies()
+		obs.ForeignRequests = w.foreigners
+		if rc, ok := t.(RequestCounter); ok && !echoes {
+			own := len(w.sentAt)
+			if obs.Unicast.Sent {
+				own++
+			}
+			if n, err := rc.RequestsSeen(); err == nil {
+				obs.ForeignRequests = max(n-own, 0)
+			} else {
+				// Unknown: count one, so that repeats are not
+				// trusted.
+				obs.ForeignRequests = 1
+			}
+		}
 	}
 	// due is when the next probe may leave: n intervals after the start,
 	// but never less than half an interval after the probe before it, so a
@@ -194,13 +260,32 @@ func Run(ctx context.Context, t Transport, s Schedule, obs *verdict.Observation)
 			continue
 		}
 		if lastDone && !now.Before(settleUntil) {
-			break
+			if !unicastDecided {
+				unicastDecided = true
+				owner, ok := w.lastAnswerer()
+				if s.Unicast && unicaster != nil && ok && deadline.Sub(now) >= max(UnicastMinWait, w.slowest()) {
+					at, err := unicaster.SendUnicast(owner)
+					if err != nil {
+						finish()
+						return fmt.Errorf("sending the unicast request to %s: %w", owner, err)
+					}
+					obs.Unicast = verdict.UnicastRequest{Sent: true, To: owner}
+					unicastAt, unicastPending = at, true
+					if !echoes {
+						w.placeUnicast()
+					}
+					continue
+				}
+			}
+			if !unicastPending {
+				break
+			}
 		}
 		wait := deadline
 		if len(w.sentAt) < s.Count {
 			wait = earliest(wait, due())
 		}
-		if lastDone {
+		if lastDone && !unicastDecided {
 			wait = earliest(wait, settleUntil)
 		}
 		ans, err := t.Receive(wait)
@@ -213,6 +298,15 @@ func Run(ctx context.Context, t Transport, s Schedule, obs *verdict.Observation)
 		}
 		switch ans.Kind {
 		case OwnRequest:
+			if ans.Probe >= s.Count {
+				// The unicast request's echo: its transport tags it
+				// past every probe.
+				if obs.Unicast.Sent && !unicastEchoed {
+					unicastEchoed = true
+					w.placeUnicast()
+				}
+				continue
+			}
 			w.echoed(ans.Probe)
 		case ForeignRequest:
 			if !w.foreign() {
@@ -224,7 +318,19 @@ func Run(ctx context.Context, t Transport, s Schedule, obs *verdict.Observation)
 				continue
 			}
 			obs.Announcements = append(obs.Announcements, verdict.Announcement{MAC: ans.MAC, At: ans.At.Sub(start), Via: ans.Via})
+		case MACLessReply:
+			if unicastPending && ans.At.After(unicastAt) {
+				obs.Unicast.Answered, obs.Unicast.RTT = true, ans.At.Sub(unicastAt)
+				unicastPending = false
+			}
 		case Reply:
+			if unicastPending && ans.MAC == obs.Unicast.To && ans.At.After(unicastAt) {
+				// Every probe was answered before it left: this
+				// answers the unicast request. It is recorded as
+				// well, matching the unicast request in the sequence.
+				obs.Unicast.Answered, obs.Unicast.RTT = true, ans.At.Sub(unicastAt)
+				unicastPending = false
+			}
 			if len(w.requests) == 0 {
 				// Before any request left, a reply answers nothing of
 				// ours: another check's, or stale.

@@ -475,3 +475,190 @@ func TestRunKeepsProbesApartAfterAStall(t *testing.T) {
 		t.Fatalf("replies %+v: every probe was answered, none may be lost", obs.Replies)
 	}
 }
+
+// kernelCountingTransport counts requests in the kernel as ndpprobe does: seen
+// is what its RequestsSeen reports, or err.
+type kernelCountingTransport struct {
+	*scriptedTransport
+	seen int
+	err  error
+}
+
+func (c kernelCountingTransport) RequestsSeen() (int, error) { return c.seen, c.err }
+
+func TestForeignRequests(t *testing.T) {
+	answer := func(int) []scriptedReply { return []scriptedReply{{delay: time.Millisecond, mac: macA}} }
+	run := func(t *testing.T, tr Transport) verdict.Observation {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		var obs verdict.Observation
+		if err := Run(ctx, tr, Schedule{Count: 3, Interval: 10 * time.Millisecond}, &obs); err != nil {
+			t.Fatal(err)
+		}
+		return obs
+	}
+	tests := []struct {
+		name    string
+		tr      Transport
+		foreign int
+	}{
+		{"no counter, no echoes", newScripted(answer), 0},
+		{"counter sees only ours", kernelCountingTransport{newScripted(answer), 3, nil}, 0},
+		{"counter sees two more", kernelCountingTransport{newScripted(answer), 5, nil}, 2},
+		{"counter missed some of ours", kernelCountingTransport{newScripted(answer), 1, nil}, 0},
+		{"counter fails: assume others", kernelCountingTransport{newScripted(answer), 0, errors.New("gone")}, 1},
+		{"wire order, nobody else", echoingTransport{newScripted(answer)}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			obs := run(t, tt.tr)
+			if obs.ForeignRequests != tt.foreign {
+				t.Errorf("ForeignRequests %d, want %d", obs.ForeignRequests, tt.foreign)
+			}
+		})
+	}
+
+	// In wire order, other processes' requests are counted as they pass.
+	st := newScripted(answer)
+	st.queue = append(st.queue, Answer{Kind: ForeignRequest, At: time.Now()}, Answer{Kind: ForeignRequest, At: time.Now()})
+	if obs := run(t, echoingTransport{st}); obs.ForeignRequests != 2 {
+		t.Errorf("wire order with two foreign requests: ForeignRequests %d, want 2", obs.ForeignRequests)
+	}
+}
+
+// unicastTransport answers the unicast request after delay, or never
+// when answer is false.
+type unicastTransport struct {
+	*scriptedTransport
+	answer bool
+	delay  time.Duration
+	to     *mac.Addr
+	// macless answers without naming a MAC, as Linux answers a unicast
+	// neighbor solicitation.
+	macless bool
+}
+
+func (u unicastTransport) SendUnicast(to mac.Addr) (time.Time, error) {
+	*u.to = to
+	at := time.Now()
+	if u.answer {
+		time.AfterFunc(u.delay, func() {
+			u.mu.Lock()
+			a := Answer{Kind: Reply, MAC: to, At: time.Now()}
+			if u.macless {
+				a = Answer{Kind: MACLessReply, At: a.At}
+			}
+			u.queue = append(u.queue, a)
+			u.mu.Unlock()
+			u.wake <- struct{}{}
+		})
+	}
+	return at, nil
+}
+
+func TestUnicastRequest(t *testing.T) {
+	every := func(int) []scriptedReply { return []scriptedReply{{delay: time.Millisecond, mac: macA}} }
+	// The first of three probes is never answered.
+	lossy := func(p int) []scriptedReply {
+		if p == 0 {
+			return nil
+		}
+		return every(p)
+	}
+	tests := []struct {
+		name     string
+		script   func(int) []scriptedReply
+		answer   bool
+		unicast  bool
+		timeout  time.Duration
+		want     verdict.UnicastRequest
+		early    bool // the run ends before its deadline
+		replies  int
+		sentToMe bool
+		macless  bool
+	}{
+		{"answered without a MAC", every, true, true, time.Second, verdict.UnicastRequest{Sent: true, To: macA, Answered: true}, true, 3, true, true},
+		{"answered", every, true, true, time.Second, verdict.UnicastRequest{Sent: true, To: macA, Answered: true}, true, 3, true, false},
+		{"ignored: waits for the deadline", every, false, true, 600 * time.Millisecond, verdict.UnicastRequest{Sent: true, To: macA}, false, 3, true, false},
+		{"disabled", every, true, false, time.Second, verdict.UnicastRequest{}, true, 3, false, false},
+		{"a probe unanswered: none sent", lossy, true, true, 600 * time.Millisecond, verdict.UnicastRequest{}, false, 2, false, false},
+		// The last probe leaves at 20 ms; the settle time ends at
+		// FairWindow, 150 ms; 90 ms, less than UnicastMinWait, is left.
+		{"too little time left: none sent", every, true, true, 240 * time.Millisecond, verdict.UnicastRequest{}, true, 3, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var to mac.Addr
+			tr := unicastTransport{newScripted(tt.script), tt.answer, 2 * time.Millisecond, &to, tt.macless}
+			ctx, cancel := context.WithTimeout(context.Background(), tt.timeout)
+			defer cancel()
+			var obs verdict.Observation
+			if err := Run(ctx, tr, Schedule{Count: 3, Interval: 10 * time.Millisecond, Unicast: tt.unicast}, &obs); err != nil {
+				t.Fatal(err)
+			}
+			got := obs.Unicast
+			got.RTT = 0
+			if got != tt.want {
+				t.Errorf("Unicast %+v, want %+v", obs.Unicast, tt.want)
+			}
+			if tt.want.Answered && (obs.Unicast.RTT < 2*time.Millisecond || obs.Unicast.RTT > tt.timeout) {
+				t.Errorf("unicast rtt %v, want at least the responder's 2ms", obs.Unicast.RTT)
+			}
+			if (to == macA) != tt.sentToMe {
+				t.Errorf("sent to %v", to)
+			}
+			if len(obs.Replies) != tt.replies {
+				t.Errorf("%d replies recorded, want %d (the unicast answer is not a probe's)", len(obs.Replies), tt.replies)
+			}
+			if ended := obs.Elapsed < tt.timeout-50*time.Millisecond; ended != tt.early {
+				t.Errorf("run took %v of %v; want early end %v", obs.Elapsed, tt.timeout, tt.early)
+			}
+		})
+	}
+}
+
+// echoingUnicastTransport reports its requests in wire order, the unicast
+// one tagged past every probe as arpprobe tags it, and answers each.
+type echoingUnicastTransport struct{ echoingTransport }
+
+func (e echoingUnicastTransport) SendUnicast(to mac.Addr) (time.Time, error) {
+	e.mu.Lock()
+	e.queue = append(e.queue, Answer{Kind: OwnRequest, Probe: 0xffff, At: time.Now()})
+	e.mu.Unlock()
+	e.wake <- struct{}{}
+	at := time.Now()
+	time.AfterFunc(time.Millisecond, func() {
+		e.mu.Lock()
+		e.queue = append(e.queue, Answer{Kind: Reply, MAC: to, At: time.Now()})
+		e.mu.Unlock()
+		e.wake <- struct{}{}
+	})
+	return at, nil
+}
+
+func TestUnicastAnswerIsNoProbesReply(t *testing.T) {
+	every := func(int) []scriptedReply { return []scriptedReply{{delay: time.Millisecond, mac: macA}} }
+	for name, tr := range map[string]Transport{
+		"wire order": echoingUnicastTransport{echoingTransport{newScripted(every)}},
+		"by arrival": unicastTransport{newScripted(every), true, time.Millisecond, new(mac.Addr), false},
+	} {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		var obs verdict.Observation
+		err := Run(ctx, tr, Schedule{Count: 3, Interval: 10 * time.Millisecond, Unicast: true}, &obs)
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !obs.Unicast.Answered {
+			t.Errorf("%s: unicast %+v, want answered", name, obs.Unicast)
+		}
+		perProbe := map[int]int{}
+		for _, r := range obs.Replies {
+			perProbe[r.Probe]++
+		}
+		if len(obs.Replies) != 3 || perProbe[0] != 1 || perProbe[1] != 1 || perProbe[2] != 1 {
+			t.Errorf("%s: replies %+v; want one per probe, the unicast answer credited to none", name, obs.Replies)
+		}
+	}
+}

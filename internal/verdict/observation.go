@@ -96,6 +96,34 @@ type Observation struct {
 	// proxy-ARP router's random delay), and a longer interval would show
 	// each reply with its own request.
 	LateReplies int
+	// ForeignRequests counts the requests for the target that other
+	// processes on this host (other checks, arping, the kernel) sent
+	// during the run, as far as the transport saw them. Their answers may
+	// be among Replies: over NDP every raw socket bound to the source
+	// receives them, and over ARP answers to requests sent before the run
+	// began cannot be told from a second answer to ours.
+	ForeignRequests int
+	// Unicast is the unicast reachability request, if one was sent.
+	Unicast UnicastRequest
+	// MacvlanChildren names the macvlan (and macvtap) interfaces whose
+	// parent is Interface: the kernel never delivers frames between a
+	// macvlan's parent and its children.
+	MacvlanChildren []string
 	// Elapsed is the duration of the probe run.
 	Elapsed time.Duration
+}
+
+// UnicastRequest is the one request sent, after the broadcast (multicast)
+// ones were all answered, to the answering MAC alone, as a router sends
+// it to refresh its neighbor entry (Linux: NUD_PROBE; IPv6 neighbor
+// unreachability detection).
+type UnicastRequest struct {
+	// Sent is false when none was sent: disabled, a probe went
+	// unanswered, or too little time was left before the deadline.
+	Sent bool
+	// To is the MAC it was sent to.
+	To mac.Addr
+	// Answered is true when To answered it, RTT after it left.
+	Answered bool
+	RTT      time.Duration
 }

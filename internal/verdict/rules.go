@@ -76,6 +76,9 @@ type Result struct {
 	Findings []Finding
 	// Facts are what the rules worked from.
 	Facts Facts
+	// Notes are sentences for the long output that say what else a
+	// finding can mean, and how to tell, where the wire cannot.
+	Notes []string
 }
 
 // Rule names one of the rules below, as Finding.Rule reports it.
@@ -113,6 +116,24 @@ const (
 	// RoundTrip: the round-trip average is judged by the rta part of
 	// -w/-c, if given.
 	RoundTrip Rule = "rta"
+	// SharedMAC: one MAC answers one request twice, the replies close
+	// together (RepeatWindow), in most probes and at least two: two hosts
+	// behind one MAC (two VRRP masters with a virtual MAC after a
+	// partition, a balance-rr or broadcast bond without LACP) is
+	// CRITICAL. A single repeat (a retransmission, a late reply) is not.
+	SharedMAC Rule = "shared-mac"
+	// MacvlanParent: when nothing answered and the check's interface has
+	// macvlan children, the summary says that the kernel never delivers
+	// frames between them (a note; Silence sets the state).
+	MacvlanParent Rule = "macvlan-parent"
+	// LateReply: replies that arrive after the next request left are
+	// named with the fix (raise -i): a note when nothing was lost; with
+	// loss the loss finding says it instead.
+	LateReply Rule = "late-replies"
+	// UnicastRule: the owner answered every broadcast request but not
+	// the unicast one to its MAC, which routers send to refresh their
+	// neighbor entries: WARNING.
+	UnicastRule Rule = "unicast"
 	// Owner: the one answering MAC is named (OK) unless another finding
 	// already did.
 	Owner Rule = "owner"
@@ -153,17 +174,22 @@ var rules = []struct {
 	{Spoofing, spoofing},
 	{Loss, loss},
 	{RoundTrip, roundTrip},
+	{SharedMAC, sharedMAC},
+	{MacvlanParent, macvlanParent},
+	{LateReply, lateReply},
+	{UnicastRule, unicastIgnored},
 	{Owner, owner},
 	{StateProblem, stateProblem},
 }
 
-// decision is what a rule reads.
+// decision is what a rule reads, and where it leaves notes.
 type decision struct {
 	f     *Facts
 	d     *derived
 	pol   Policy
 	mem   *Memory
 	words vocabulary
+	notes []string
 }
 
 // Decide applies the rules to an observation, without memory of earlier
@@ -186,7 +212,7 @@ func (dr *Draft) Decide(mem Memory) Result {
 		}
 	}
 	sort.SliceStable(findings, func(i, j int) bool { return findings[i].State > findings[j].State })
-	return Result{State: findings[0].State, Findings: findings, Facts: f}
+	return Result{State: findings[0].State, Findings: findings, Facts: f, Notes: c.notes}
 }
 
 func found(st State, format string, args ...any) (State, string, bool) {
@@ -231,8 +257,87 @@ func splitBrain(c *decision) (State, string, bool) {
 	if f.MultiMACProbes == 0 {
 		return OK, "", false
 	}
-	return found(Critical, "is answered by %d MACs at once in %d of %d probes (split brain): %s",
-		c.d.maxMACsPerProbe, f.MultiMACProbes, f.Sent, ListMACs(c.d.multiMACs))
+	cause, note := splitBrainCause(f.Protocol, c.d.multiMACs)
+	if note != "" {
+		c.notes = append(c.notes, note)
+	}
+	return found(Critical, "is answered by %d MACs at once in %d of %d probes (%s): %s",
+		c.d.maxMACsPerProbe, f.MultiMACProbes, f.Sent, cause, ListMACs(c.d.multiMACs))
+}
+
+// splitBrainCause names what several MACs answering one request can be.
+// Over ARP it can also be one host answering on two of its interfaces:
+// Linux answers ARP for any of its addresses on every interface by
+// default (arp_ignore=0, "ARP flux"), and nothing on the wire tells that
+// from two hosts. When one of the MACs is an IPv6 VRRP virtual MAC
+// answering ARP, it is certainly that: keepalived's IPv6 virtual MAC
+// interface answering for an IPv4 address of its host. Neighbor discovery
+// answers only on the interface that holds the address (measured: a host
+// with the address on one of two interfaces in a segment answers ARP from
+// both MACs, neighbor solicitations from one), so for NDP it is split
+// brain. The summary names the certain cause; the possible one goes into
+// a note, with how to tell.
+func splitBrainCause(protocol string, macs []MAC) (cause, note string) {
+	if protocol == ProtocolNDP {
+		return "split brain", ""
+	}
+	for _, m := range macs {
+		if vrid, family, ok := m.Addr.VRRP(); ok && family == 6 {
+			return fmt.Sprintf("one host answering on two interfaces: its IPv6 VRRP virtual MAC interface of VRID %d answers ARP; set arp_ignore=1 there", vrid), ""
+		}
+	}
+	return "split brain", "Several MACs answering one ARP request can also be one host answering on two of its interfaces in this segment (ARP flux: Linux answers ARP for any of its addresses on every interface while arp_ignore=0): if these MACs belong to one host ('ip -br link' there), set net.ipv4.conf.all.arp_ignore=1 on it."
+}
+
+// sharedMAC: the same MAC answering one broadcast request twice, close
+// together, in most probes, is two hosts behind one MAC. "Most" is more
+// than half of the probes sent and at least two, so that a single
+// retransmitted or late reply never pages; -p 1 cannot show it. Repeats
+// prove nothing when other processes asked for the target during the
+// check (summarize then counts none): measured with 200 checks of a
+// lagging userspace responder at once, answers to requests sent before a
+// check began land after its own, in most of its probes now and then.
+func sharedMAC(c *decision) (State, string, bool) {
+	f := c.f
+	if f.RepeatProbes < 2 || 2*f.RepeatProbes <= f.Sent {
+		return OK, "", false
+	}
+	times := "twice"
+	if n := c.d.maxRepeats; n > 2 {
+		times = strconv.Itoa(n) + " times"
+	}
+	what := "two hosts behind one MAC: two VRRP masters sharing a virtual MAC, or a balance-rr or broadcast bond without LACP on the switch"
+	if len(c.d.repeaters) == 1 {
+		if vrid, _, ok := c.d.repeaters[0].Addr.VRRP(); ok {
+			what = fmt.Sprintf("two VRRP masters of VRID %d behind its virtual MAC: split brain after a VRRP partition", vrid)
+		}
+	}
+	return found(Critical, "is answered %s by %s within %sms in %d of %d probes (%s)",
+		times, ListMACs(c.d.repeaters), threshold.FormatNumber(ms(c.d.repeatGap)), f.RepeatProbes, f.Sent, what)
+}
+
+// macvlanParent: a target on a macvlan of the check's own interface
+// cannot answer, since the kernel never delivers frames between a
+// macvlan's parent and its children.
+func macvlanParent(c *decision) (State, string, bool) {
+	f := c.f
+	if f.Received > 0 || len(f.MacvlanChildren) == 0 {
+		return OK, "", false
+	}
+	return found(OK, "may be on a macvlan of %s, and the kernel never delivers frames between a macvlan's parent and its children (%s carries %s here; those in other namespaces are not listed): check from another host, or from a macvlan of %s",
+		f.Interface, f.Interface, listNames(f.MacvlanChildren), f.Interface)
+}
+
+// lateReply: a reply that arrives after the next request left is
+// credited to the request it answers, but a responder this slow (a
+// proxy-ARP router's proxy_delay) needs a longer interval for each
+// request to be seen with its own reply.
+func lateReply(c *decision) (State, string, bool) {
+	f := c.f
+	if f.LateReplies == 0 || lossFound(c) {
+		return OK, "", false
+	}
+	return found(OK, "answers late: replies arrive after the next request in %d of %d probes; raise -i", f.LateReplies, f.Sent)
 }
 
 func macChange(c *decision) (State, string, bool) {
@@ -281,19 +386,35 @@ func spoofing(c *decision) (State, string, bool) {
 }
 
 func loss(c *decision) (State, string, bool) {
-	f, pol := c.f, c.pol
-	if f.Received == 0 || f.Lost() == 0 {
-		return OK, "", false
-	}
-	st := Warning
-	if pol.Warn.HasPL || pol.Crit.HasPL {
-		st = judge(f.LossPercent, pol.Warn.HasPL, pol.Warn.PL, pol.Crit.HasPL, pol.Crit.PL)
-	}
+	f := c.f
+	st := lossState(c)
 	if st == OK {
 		return OK, "", false
 	}
+	if f.LateReplies > 0 {
+		// The replies that were seen came after the next request: the
+		// missing ones may still have been on their way at the deadline.
+		return found(st, "lost %d of %d probes (%s%%), while replies arrive after the next request, so the missing ones may have come after the deadline; raise -i and -t",
+			f.Lost(), f.Sent, formatPercent(f.LossPercent))
+	}
 	return found(st, "lost %d of %d probes (%s%%)", f.Lost(), f.Sent, formatPercent(f.LossPercent))
 }
+
+// lossState is the state the loss calls for: by the pl part of -w/-c,
+// without one WARNING for any lost probe.
+func lossState(c *decision) State {
+	f, pol := c.f, c.pol
+	if f.Received == 0 || f.Lost() == 0 {
+		return OK
+	}
+	if pol.Warn.HasPL || pol.Crit.HasPL {
+		return judge(f.LossPercent, pol.Warn.HasPL, pol.Warn.PL, pol.Crit.HasPL, pol.Crit.PL)
+	}
+	return Warning
+}
+
+// lossFound reports whether the loss rule speaks.
+func lossFound(c *decision) bool { return lossState(c) != OK }
 
 func roundTrip(c *decision) (State, string, bool) {
 	f, pol := c.f, c.pol
@@ -310,6 +431,29 @@ func roundTrip(c *decision) (State, string, bool) {
 		r = pol.Crit.RTA
 	}
 	return st, describeRTA(rta, st, r), true
+}
+
+// unicastIgnored: a router keeps its neighbor entry for the target fresh
+// with unicast requests to the MAC it cached (Linux: NUD_PROBE, IPv6
+// neighbor unreachability detection); an owner that answers only
+// broadcast (multicast) requests lets those entries fail, and traffic
+// through the router blackholes until the entry is resolved again. The
+// note names the causes measured: MetalLB's IPv6 responder, and Linux
+// proxying NDP with only the interface's proxy_ndp set (ip6_forward looks
+// at all.proxy_ndp, so the unicast solicitation is forwarded instead).
+func unicastIgnored(c *decision) (State, string, bool) {
+	f := c.f
+	if f.Unicast != UnicastIgnored {
+		return OK, "", false
+	}
+	if f.Protocol == ProtocolNDP {
+		c.notes = append(c.notes, "Known causes of unanswered unicast solicitations: MetalLB's IPv6 responder, which listens on the solicited-node group only (metallb#2920); a Linux router proxying the address with net.ipv6.conf.IFACE.proxy_ndp=1 but net.ipv6.conf.all.proxy_ndp=0, which forwards unicast solicitations for it instead of answering them.")
+		return found(Warning, "answers multicast solicitations but not a unicast one to %s, which routers and hosts send to confirm their neighbor entries: theirs go FAILED and traffic to it blackholes until they resolve it again",
+			plainMAC(MAC{Addr: f.UnicastTo}))
+	}
+	c.notes = append(c.notes, "Known causes of unanswered unicast ARP requests: a responder that answers only broadcast requests, or one whose MAC the switch no longer forwards to the port it answers from (a moved VIP whose old MAC is still cached).")
+	return found(Warning, "answers broadcast ARP requests but not a unicast one to %s, which routers send to refresh their ARP entries: theirs go STALE then FAILED, and traffic to it blackholes once their cache expires",
+		plainMAC(MAC{Addr: f.UnicastTo}))
 }
 
 // owner names the one answering MAC unless a finding already did.
@@ -437,14 +581,22 @@ const maxListed = 3
 // as not allowed.
 func ListMACs(macs []MAC) string { return listMACs(macs, MAC.String) }
 
-// plainMAC names a MAC by its address alone.
-func plainMAC(m MAC) string { return m.Addr.String() }
+// plainMAC names a MAC by its address and what the address itself says
+// (a VRRP virtual MAC), without label or allowlist verdict.
+func plainMAC(m MAC) string {
+	if k := m.Addr.Kind(); k != "" {
+		return m.Addr.String() + " (" + k + ")"
+	}
+	return m.Addr.String()
+}
 
-func listMACs(macs []MAC, name func(MAC) string) string {
+func listMACs(macs []MAC, name func(MAC) string) string { return listOf(macs, name) }
+
+func listOf[T any](items []T, name func(T) string) string {
 	parts := make([]string, 0, maxListed+1)
-	for i, m := range macs {
+	for i, m := range items {
 		if i == maxListed {
-			parts = append(parts, fmt.Sprintf("%d more", len(macs)-maxListed))
+			parts = append(parts, fmt.Sprintf("%d more", len(items)-maxListed))
 			break
 		}
 		parts = append(parts, name(m))
@@ -457,6 +609,9 @@ func listMACs(macs []MAC, name func(MAC) string) string {
 	}
 	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
 }
+
+// listNames names up to three names as ListMACs does MACs.
+func listNames(names []string) string { return listOf(names, func(s string) string { return s }) }
 
 func distinct(macs []MAC) []MAC {
 	seen := make(map[mac.Addr]bool, len(macs))

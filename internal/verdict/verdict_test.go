@@ -3,6 +3,7 @@ package verdict
 import (
 	"net/netip"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -923,6 +924,13 @@ func TestEveryRuleFires(t *testing.T) {
 	flood.Unrecorded = 10
 	spoofed := observe(3, healthy3(macA)...)
 	spoofed.Replies[0].Via = macZ
+	twice := observe(2, rep(0, macA, us(400)), rep(0, macA, us(500)), rep(1, macA, us(400)), rep(1, macA, us(500)))
+	macvlan := observe(3)
+	macvlan.MacvlanChildren = []string{"mv0"}
+	late := observe(3, healthy3(macA)...)
+	late.LateReplies = 1
+	ignored := observe(3, healthy3(macA)...)
+	ignored.Unicast = UnicastRequest{Sent: true, To: macA}
 	expectA := policy("", "", nodeA, nodeB)
 	expectA.ExpectOwner, expectA.ExpectOwnerName = []mac.Addr{macA}, "node-a"
 	movedPol := Policy{Moved: Warning}
@@ -944,9 +952,16 @@ func TestEveryRuleFires(t *testing.T) {
 		{Spoofing, spoofed, Policy{}, Memory{}},
 		{Loss, observe(2, rep(0, macA, us(400))), Policy{}, Memory{}},
 		{RoundTrip, observe(3, healthy3(macA)...), policy("0.1", ""), Memory{}},
+		{SharedMAC, twice, Policy{}, Memory{}},
+		{MacvlanParent, macvlan, Policy{}, Memory{}},
+		{LateReply, late, Policy{}, Memory{}},
+		{UnicastRule, ignored, Policy{}, Memory{}},
 		{Owner, observe(3, healthy3(macA)...), Policy{}, Memory{}},
 		{StateProblem, observe(3, healthy3(macA)...), Policy{}, Memory{Problem: "state not saved: /x is a symbolic link"}},
 	}
+	// Notes explain and set no state: the rule speaks, at OK, among the
+	// problems of others.
+	notes := map[Rule][]Rule{Owner: nil, MacvlanParent: {Silence}, LateReply: nil}
 	if len(tests) != len(rules) {
 		t.Fatalf("%d rules, %d tested", len(rules), len(tests))
 	}
@@ -962,8 +977,11 @@ func TestEveryRuleFires(t *testing.T) {
 			}
 		}
 		want := []Rule{tt.rule}
-		if tt.rule == Owner {
-			want = nil
+		if others, ok := notes[tt.rule]; ok {
+			want = others
+			if !slices.ContainsFunc(r.Findings, func(f Finding) bool { return f.Rule == tt.rule && f.State == OK }) {
+				t.Errorf("%s: no OK finding of its own in %+v", tt.rule, r.Findings)
+			}
 		}
 		if !reflect.DeepEqual(problems, want) {
 			t.Errorf("%s: problems %v, want %v", tt.rule, problems, want)

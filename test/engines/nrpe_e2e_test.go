@@ -95,8 +95,10 @@ func TestNRPE(t *testing.T) {
 			if !ok || strings.HasSuffix(text, "\n") {
 				t.Errorf("check_nrpe %s: output %q does not end in exactly one newline", strings.Join(args, " "), out)
 			}
-			first, long, _ := strings.Cut(text, "\n")
-			summary, perf, hasPerf := strings.Cut(first, " | ")
+			// Performance data end the text: after a '|' on the first
+			// line without long output, on the last line with it.
+			body, perf, hasPerf := strings.Cut(text, "|")
+			summary, long, _ := strings.Cut(body, "\n")
 			checkText(t, "NRPE ("+command+packets+")", tt, summary, long)
 			if tt.counts == nil {
 				if hasPerf {
@@ -104,10 +106,10 @@ func TestNRPE(t *testing.T) {
 				}
 				continue
 			}
-			// The performance data is on the first line, whole: it ends
-			// with the plugin's last metric.
-			if !hasPerf {
-				t.Errorf("check_nrpe %s: no performance data on the first line %q", strings.Join(args, " "), first)
+			// The performance data follow the text's last line, whole:
+			// they end with the plugin's last metric.
+			if !hasPerf || strings.Contains(perf, "\n") {
+				t.Errorf("check_nrpe %s: no performance data, or text after them: %q", strings.Join(args, " "), text)
 			}
 			if !lastMetric.MatchString(perf) {
 				t.Errorf("check_nrpe %s: performance data cut or altered at the end: %q", strings.Join(args, " "), tail(perf, 80))

@@ -93,25 +93,36 @@ const (
 	VRRPMAC6 = "00:00:5e:00:02:33" // and for IPv6
 	VRID     = 51
 
-	// .60-.66: MetalLB-like speakers: the VIPs they answer for (.60,
-	// .61, .63) and their own hosts' addresses (.62, .64-.66).
-	SpeakerIP        = "198.51.100.60" // a MetalLB-like speaker answers, 5-80ms late
-	SpeakerIP6       = "2001:db8::60"
-	Speaker2IP       = "198.51.100.61" // two MetalLB-like speakers answer (split brain, one late)
-	Speaker2IP6      = "2001:db8::61"
-	SpeakerHostIP    = "198.51.100.62"
-	SpeakerHostIP6   = "2001:db8::62"
-	UserspaceIP      = "198.51.100.63" // a userspace responder without artificial lag
-	UserspaceHostIP  = "198.51.100.64"
-	UserspaceHostIP6 = "2001:db8::64"
-	Speaker2AHostIP  = "198.51.100.65"
-	Speaker2AHostIP6 = "2001:db8::65"
-	Speaker2BHostIP  = "198.51.100.66"
-	Speaker2BHostIP6 = "2001:db8::66"
-	SpeakerMAC       = "02:00:00:00:00:60"
-	Speaker2MAC      = "02:00:00:00:00:61" // speaker2a's; speaker2b answers from Speaker2BMAC
-	UserspaceMAC     = "02:00:00:00:00:63"
-	Speaker2BMAC     = "02:00:00:00:00:66"
+	// .60-.70: MetalLB-like speakers: the VIPs they answer for (.60,
+	// .61, .63, .67, .68) and their own hosts' addresses (.62, .64-.66,
+	// .69, .70).
+	SpeakerIP          = "198.51.100.60" // a MetalLB-like speaker answers, 5-80ms late
+	SpeakerIP6         = "2001:db8::60"
+	Speaker2IP         = "198.51.100.61" // two MetalLB-like speakers answer (split brain, one late)
+	Speaker2IP6        = "2001:db8::61"
+	SpeakerHostIP      = "198.51.100.62"
+	SpeakerHostIP6     = "2001:db8::62"
+	UserspaceIP        = "198.51.100.63" // a userspace responder without artificial lag
+	UserspaceHostIP    = "198.51.100.64"
+	UserspaceHostIP6   = "2001:db8::64"
+	Speaker2AHostIP    = "198.51.100.65"
+	Speaker2AHostIP6   = "2001:db8::65"
+	Speaker2BHostIP    = "198.51.100.66"
+	Speaker2BHostIP6   = "2001:db8::66"
+	SpeakerMAC         = "02:00:00:00:00:60"
+	Speaker2MAC        = "02:00:00:00:00:61" // speaker2a's; speaker2b answers from Speaker2BMAC
+	UserspaceMAC       = "02:00:00:00:00:63"
+	Speaker2BMAC       = "02:00:00:00:00:66"
+	LeaderIP           = "198.51.100.67" // a speaker that takes over: announcement rounds
+	LeaderIP6          = "2001:db8::67"
+	LeaderMAC          = "02:00:00:00:00:67"
+	LeaderHostIP       = "198.51.100.70"
+	LeaderHostIP6      = "2001:db8::70"
+	LateSpeakerIP      = "198.51.100.68" // a speaker 300-320 ms late, after the next request
+	LateSpeakerIP6     = "2001:db8::68"
+	LateSpeakerMAC     = "02:00:00:00:00:68"
+	LateSpeakerHostIP  = "198.51.100.69"
+	LateSpeakerHostIP6 = "2001:db8::69"
 
 	// .80-.81: a macvlan's parent host and its child.
 	MacvlanParentIP  = "198.51.100.80"

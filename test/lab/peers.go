@@ -33,6 +33,8 @@ type Speaker struct {
 	// TakeoverEvery apart (MetalLB: for 5 s after it becomes leader).
 	TakeoverRounds int
 	TakeoverEvery  time.Duration
+	// TakeoverAfter delays the first round after the speaker starts.
+	TakeoverAfter time.Duration
 }
 
 // AddSpeaker adds a host that answers for the VIPs as MetalLB's layer-2
@@ -63,7 +65,8 @@ func (s *Segment) AddSpeaker(sp Speaker) (string, error) {
 		argv := []string{s.responder, "-metallb", "-ip", ip, "-macs", sp.MAC,
 			"-lag-min", sp.LagMin.String(), "-lag-max", sp.LagMax.String()}
 		if sp.TakeoverRounds > 0 {
-			argv = append(argv, "-takeover-rounds", strconv.Itoa(sp.TakeoverRounds), "-takeover-every", sp.TakeoverEvery.String())
+			argv = append(argv, "-takeover-rounds", strconv.Itoa(sp.TakeoverRounds), "-takeover-every", sp.TakeoverEvery.String(),
+				"-takeover-after", sp.TakeoverAfter.String())
 		}
 		if err := s.Start(ns, argv...); err != nil {
 			return "", err
@@ -236,8 +239,13 @@ func stopByPIDFile(file string) {
 // second namespace (mvchild: MacvlanMAC, MacvlanIP, MacvlanIP6), as a
 // container on that host. The kernel never delivers frames between a
 // macvlan's parent and its children, so a check run on mvhost's eth0
-// towards MacvlanIP gets no answer, while one from the client does. It
-// returns the parent's and the child's namespaces.
+// towards MacvlanIP gets no answer, while one from the client does. The
+// host also has a macvlan of eth0 of its own, without an address (mvshim:
+// the "shim" operators add to reach their containers from the host), so
+// that the parent's namespace sees that eth0 has macvlan children: a
+// child that lives only in another namespace is invisible from the
+// parent's without CAP_NET_ADMIN there. It returns the parent's and the
+// child's namespaces.
 func (s *Segment) AddMacvlanHost() (parent, child string, err error) {
 	if parent, err = s.AddHost("mvhost", MacvlanParentMAC, MacvlanParentIP+"/24", MacvlanParentIP6+"/64"); err != nil {
 		return "", "", err
@@ -254,9 +262,43 @@ func (s *Segment) AddMacvlanHost() (parent, child string, err error) {
 		{"ip", "-n", child, "addr", "add", MacvlanIP + "/24", "dev", "mv0"},
 		{"ip", "-n", child, "addr", "add", MacvlanIP6 + "/64", "dev", "mv0"},
 		{"ip", "-n", child, "link", "set", "mv0", "up"},
+		{"ip", "-n", parent, "link", "add", "mvshim", "link", "eth0", "type", "macvlan", "mode", "bridge"},
+		{"ip", "-n", parent, "link", "set", "mvshim", "up"},
 	})
 	if err == nil {
 		err = s.WaitSolicitable(child, "mv0", MacvlanIP6)
 	}
 	return parent, child, err
+}
+
+// PeerScenarios adds the real-responder peers the demonstrations need (a
+// MetalLB-like speaker, keepalived with a virtual MAC split by a
+// partition, a proxy-ARP router) and returns their scenarios. A peer that
+// cannot be set up (keepalived missing) is left out, with why in skipped.
+func (s *Segment) PeerScenarios() (scenarios []Scenario, skipped []error) {
+	if _, err := s.AddSpeaker(Speaker{Role: "speaker", MAC: SpeakerMAC, IP: SpeakerHostIP, IP6: SpeakerHostIP6,
+		IPs: []string{SpeakerIP, SpeakerIP6}, LagMin: 5 * time.Millisecond, LagMax: 80 * time.Millisecond}); err != nil {
+		skipped = append(skipped, fmt.Errorf("MetalLB-like speaker: %w", err))
+	} else {
+		expect := []string{"-e", SpeakerMAC + "=speaker"}
+		scenarios = append(scenarios,
+			Scenario{"MetalLB-like speaker (userspace, 5-80 ms late): IPv4 answered, unicast request too", append([]string{"-H", SpeakerIP}, expect...)},
+			Scenario{"MetalLB-like speaker, IPv6: it never answers a unicast solicitation (metallb#2920)", append([]string{"-H", SpeakerIP6}, expect...)})
+	}
+	if _, err := s.AddVRRPSplitBrain(); err != nil {
+		skipped = append(skipped, fmt.Errorf("keepalived split brain: %w", err))
+	} else {
+		scenarios = append(scenarios,
+			Scenario{"keepalived use_vmac after a VRRP partition: two masters behind the virtual MAC", []string{"-H", VRRPIP}},
+			Scenario{"the same over IPv6", []string{"-H", VRRPIP6}})
+	}
+	if _, err := s.AddProxyARPRouter(ProxiedIP, ProxiedIP6); err != nil {
+		skipped = append(skipped, fmt.Errorf("proxy-ARP router: %w", err))
+	} else {
+		expect := []string{"-e", RouterMAC + "=router"}
+		scenarios = append(scenarios,
+			Scenario{"proxy-ARP router (proxy_delay up to 0.8 s): replies after the next request", append([]string{"-H", ProxiedIP, "-t", "2"}, expect...)},
+			Scenario{"proxy-NDP router with only eth0.proxy_ndp set: it forwards unicast solicitations", append([]string{"-H", ProxiedIP6, "-t", "3"}, expect...)})
+	}
+	return scenarios, skipped
 }

@@ -375,7 +375,18 @@ func mrpeCommandForGraphs(s cmkService) string {
 // TestCheckmkMRPEReadsSamples runs the samples through the agent's MRPE
 // runner for the first line of contrib/checkmk/mrpe.cfg, Checkmk's MRPE
 // section parser and check, and contrib's graphing translation, and states
-// what Checkmk shows.
+// what Checkmk shows: the service, its state and text, and every metric in
+// order with its levels and boundaries. A "<label>" is the time the sample
+// prints for that label (see withTimings): Checkmk must store exactly that
+// value.
+//
+// Units: a Checkmk metric has none. _parse_nagios_perfstring keeps the
+// longest prefix of the value that is a number and drops the rest without
+// converting (rta stays in ms until contrib's translation scales it). The
+// c of owner_changes goes the same way: "0c" is the metric owner_changes=0,
+// a valid name, no "Undefined metric". What is lost is that it is a
+// counter: Checkmk graphs it as a level that steps up at each change of
+// owner, not as a rate.
 func TestCheckmkMRPEReadsSamples(t *testing.T) {
 	cfg, err := os.ReadFile("../../contrib/checkmk/mrpe.cfg")
 	if err != nil {
@@ -389,13 +400,25 @@ func TestCheckmkMRPEReadsSamples(t *testing.T) {
 		}
 	}
 	command, scales := graphingScales(t)
+	// count is a count's metric: no levels, never below 0.
+	count := func(nameValue string) string { return nameValue + " (levels -/-, boundaries 0..-)" }
+	counts := func(sent, received, macs, unexpected, multi, changes string) []string {
+		return []string{count("sent=" + sent), "received=" + received + " (levels -/-, boundaries 0..3)", count("macs=" + macs),
+			count("unexpected_macs=" + unexpected), count("multi_mac_probes=" + multi), count("mac_changes=" + changes),
+			count("gratuitous=0"), count("spoofed=0")}
+	}
+	// The levels of -w 200,40% -c 500,80%, the upper end of each range.
+	roundTrips := []string{"rta=<rta> (levels 200/500, boundaries 0..-)", count("rtmin=<rtmin>"), count("rtmax=<rtmax>")}
+	pl := func(v string) string { return "pl=" + v + " (levels 40/80, boundaries 0..100)" }
+	memory := []string{"unicast=1 (levels -/-, boundaries 0..1)", count("owner_changes=0"), count("owner_age=<owner_age>"), count("time=<time>")}
 	for _, c := range []struct {
 		sample  string
-		metrics []string // name=value as Checkmk stores them
+		metrics []string // as Checkmk stores them, in order
 	}{
-		{"ok", []string{"rta=0.099", "rtmin=0.088", "rtmax=0.11", "pl=0", "sent=3", "received=3", "macs=1", "unexpected_macs=0", "multi_mac_probes=0", "mac_changes=0", "gratuitous=0", "spoofed=0", "time=0.202"}},
-		{"warning-failover", []string{"rta=0.584", "rtmin=0.397", "rtmax=0.864", "pl=0", "sent=3", "received=3", "macs=2", "unexpected_macs=0", "multi_mac_probes=0", "mac_changes=1", "gratuitous=0", "spoofed=0", "time=0.204"}},
-		{"critical-no-reply", []string{"pl=100", "sent=3", "received=0", "macs=0", "unexpected_macs=0", "multi_mac_probes=0", "mac_changes=0", "gratuitous=0", "spoofed=0", "time=0.979"}},
+		{"ok", concat(roundTrips, []string{pl("0")}, counts("3", "3", "1", "0", "0", "0"), memory)},
+		{"warning-failover", concat(roundTrips, []string{pl("0")}, counts("3", "3", "2", "0", "0", "1"), memory)},
+		// No round trip, no unicast request, no owner: those are absent.
+		{"critical-no-reply", concat([]string{pl("100")}, counts("3", "0", "0", "0", "0", "0"), []string{count("owner_changes=0"), count("time=<time>")})},
 		{"unknown-routed", nil},
 	} {
 		t.Run(c.sample, func(t *testing.T) {
@@ -417,13 +440,12 @@ func TestCheckmkMRPEReadsSamples(t *testing.T) {
 			if want := strings.Fields(cfgLine)[0]; svc.Name != want {
 				t.Errorf("service %q, want the mrpe.cfg name %q", svc.Name, want)
 			}
-			first, long, _ := strings.Cut(strings.TrimRight(string(s.output), "\n"), "\n")
-			summary, _, _ := strings.Cut(first, "|")
+			summary, long, _ := s.parts()
 			main := svc.Results[0]
-			if main.State != s.exit || main.Summary != strings.TrimSpace(summary) {
-				t.Errorf("result %+v, want state %d and summary %q", main, s.exit, strings.TrimSpace(summary))
+			if main.State != s.exit || main.Summary != summary {
+				t.Errorf("result %+v, want state %d and summary %q", main, s.exit, summary)
 			}
-			wantDetails := strings.TrimSpace(summary)
+			wantDetails := summary
 			if long != "" {
 				wantDetails += "\n" + long
 			}
@@ -435,13 +457,12 @@ func TestCheckmkMRPEReadsSamples(t *testing.T) {
 					t.Errorf("Checkmk adds %q to the service's text", r.Summary)
 				}
 			}
-			var got []string
-			for _, m := range svc.Metrics {
-				got = append(got, fmt.Sprintf("%s=%s", m.Name, strconv.FormatFloat(m.Value, 'g', -1, 64)))
+			for _, r := range svc.Results[1:] {
+				if r.State != 0 {
+					t.Errorf("Checkmk adds a problem to the service: %+v", r)
+				}
 			}
-			if strings.Join(got, " ") != strings.Join(c.metrics, " ") {
-				t.Errorf("metrics\n%s\nwant\n%s", strings.Join(got, " "), strings.Join(c.metrics, " "))
-			}
+			sameList(t, "Checkmk's metrics", metricStrings(svc), withTimings(t, s.printed(t), c.metrics))
 			// The graphs: the check command of the notice selects
 			// contrib's translation, which turns the round trips into
 			// seconds, the unit of Checkmk's rta, rtmin and rtmax.
@@ -471,16 +492,29 @@ func TestCheckmkMRPEReadsSamples(t *testing.T) {
 
 // TestCheckmkLocalReadsSamples reads the samples' --output checkmk lines as
 // the agent delivers them from contrib's local check (local/60/, so cached)
-// and as Checkmk's local check parser and check read them.
+// and as Checkmk's local check parser and check read them. A "<label>" is
+// the time the line prints for that label, in seconds (see withTimings).
+// The line carries the boundaries, no levels (check_arp's state is not P),
+// and no units: the same metrics as the Nagios output, round trips in
+// seconds, owner_changes' "c" dropped as Checkmk would drop it.
 func TestCheckmkLocalReadsSamples(t *testing.T) {
+	count := func(nameValue string) string { return nameValue + " (levels -/-, boundaries 0..-)" }
+	counts := func(sent, received, macs, unexpected, multi, changes string) []string {
+		return []string{count("sent=" + sent), "received=" + received + " (levels -/-, boundaries 0..3)", count("macs=" + macs),
+			count("unexpected_macs=" + unexpected), count("multi_mac_probes=" + multi), count("mac_changes=" + changes),
+			count("gratuitous=0"), count("spoofed=0")}
+	}
+	roundTrips := []string{count("rta=<rta>"), count("rtmin=<rtmin>"), count("rtmax=<rtmax>")}
+	pl := func(v string) string { return "pl=" + v + " (levels -/-, boundaries 0..100)" }
+	memory := []string{"unicast=1 (levels -/-, boundaries 0..1)", count("owner_changes=0"), count("owner_age=<owner_age>"), count("time=<time>")}
 	for _, c := range []struct {
 		sample  string
 		service string
-		metrics []string
+		metrics []string // as Checkmk stores them, in order
 	}{
-		{"ok", "ARP 198.51.100.10", []string{"rta=0.000121", "rtmin=0.0001", "rtmax=0.000146", "pl=0", "sent=3", "received=3", "macs=1", "unexpected_macs=0", "multi_mac_probes=0", "mac_changes=0", "gratuitous=0", "spoofed=0", "time=0.202459"}},
-		{"warning-failover", "ARP 198.51.100.20", []string{"rta=0.000364", "rtmin=0.000268", "rtmax=0.000509", "pl=0", "sent=3", "received=3", "macs=2", "unexpected_macs=0", "multi_mac_probes=0", "mac_changes=1", "gratuitous=0", "spoofed=0", "time=0.201791"}},
-		{"critical-no-reply", "ARP 198.51.100.11", []string{"pl=100", "sent=3", "received=0", "macs=0", "unexpected_macs=0", "multi_mac_probes=0", "mac_changes=0", "gratuitous=0", "spoofed=0", "time=0.979079"}},
+		{"ok", "ARP 198.51.100.10", concat(roundTrips, []string{pl("0")}, counts("3", "3", "1", "0", "0", "0"), memory)},
+		{"warning-failover", "ARP 198.51.100.20", concat(roundTrips, []string{pl("0")}, counts("3", "3", "2", "0", "0", "1"), memory)},
+		{"critical-no-reply", "ARP 198.51.100.11", concat([]string{pl("100")}, counts("3", "0", "0", "0", "0", "0"), []string{count("owner_changes=0"), count("time=<time>")})},
 		{"unknown-routed", "ARP 203.0.113.5", nil},
 	} {
 		t.Run(c.sample, func(t *testing.T) {
@@ -499,8 +533,7 @@ func TestCheckmkLocalReadsSamples(t *testing.T) {
 				t.Errorf("service %q, want %q", svc.Name, c.service)
 			}
 			main := svc.Results[0]
-			nagiosFirst, long, _ := strings.Cut(strings.TrimRight(string(s.output), "\n"), "\n")
-			nagiosSummary, _, _ := strings.Cut(nagiosFirst, " | ")
+			nagiosSummary, long, _ := s.parts()
 			// The Nagios summary without its "ARP STATE - " prefix: the
 			// service's state and name say that.
 			_, want, _ := strings.Cut(nagiosSummary, " - ")
@@ -510,13 +543,7 @@ func TestCheckmkLocalReadsSamples(t *testing.T) {
 			if long != "" && untimedText(main.Details) != untimedText(long) {
 				t.Errorf("details %q, want the long output %q", main.Details, long)
 			}
-			var got []string
-			for _, m := range svc.Metrics {
-				got = append(got, fmt.Sprintf("%s=%s", m.Name, strconv.FormatFloat(m.Value, 'g', -1, 64)))
-			}
-			if strings.Join(got, " ") != strings.Join(c.metrics, " ") {
-				t.Errorf("metrics\n%s\nwant\n%s", strings.Join(got, " "), strings.Join(c.metrics, " "))
-			}
+			sameList(t, "Checkmk's metrics", metricStrings(svc), withTimings(t, s.printedCheckmk(t), c.metrics))
 			for _, r := range svc.Results {
 				if r.State != 0 && r != main {
 					t.Errorf("Checkmk adds a problem to the service: %+v", r)
@@ -526,10 +553,13 @@ func TestCheckmkLocalReadsSamples(t *testing.T) {
 	}
 }
 
-// untimedText blanks the times in a text, which differ between the two
-// runs of a sample (Nagios and Checkmk output).
-func untimedText(s string) string {
-	return regexp.MustCompile(`[0-9.]+(-[0-9.]+)?ms\b`).ReplaceAllString(s, "<time>ms")
+// metricStrings are a service's metrics, each as cmkMetric.String.
+func metricStrings(s cmkService) []string {
+	var out []string
+	for _, m := range s.Metrics {
+		out = append(out, m.String())
+	}
+	return out
 }
 
 func logCheckmk(t *testing.T, kind string, s cmkService) {
@@ -564,6 +594,22 @@ func TestCheckmkTranscription(t *testing.T) {
 	}
 	if m, err := parsePerfentry("a=5;3:7;2:8;1;9"); err != nil || m.String() != "a=5 (levels -/-, boundaries 1..9)" {
 		t.Errorf("parsePerfentry: %v, %v", m, err)
+	}
+	// Units are dropped, not converted, a counter's c too; the name
+	// passes Metric's check.
+	for perf, want := range map[string]string{
+		"owner_changes=12c;;;0": "owner_changes=12 (levels -/-, boundaries 0..-)",
+		"rta=0.162ms;200;500;0": "rta=0.162 (levels 200/500, boundaries 0..-)",
+		"pl=40%;~:40;80;0;100":  "pl=40 (levels 40/80, boundaries 0..100)",
+		"owner_age=3600s;;;0":   "owner_age=3600 (levels -/-, boundaries 0..-)",
+	} {
+		m, err := parseNagiosPerfstring(perf)
+		if err != nil || m.String() != want || validMetricName(m.Name) != nil {
+			t.Errorf("parseNagiosPerfstring(%q) = %v, %v; want %s", perf, m, err, want)
+		}
+	}
+	if m, err := parsePerfentry("owner_changes=12c;;;0"); err != nil || m.String() != "owner_changes=12 (levels -/-, boundaries 0..-)" {
+		t.Errorf("parsePerfentry of a counter: %v, %v", m, err)
 	}
 	if err := validMetricName("a b"); err == nil {
 		t.Error("Checkmk rejects a metric name with a space")

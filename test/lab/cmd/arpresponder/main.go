@@ -10,6 +10,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"flag"
 	"fmt"
@@ -64,6 +65,7 @@ func run() error {
 		metallb  = flag.Bool("metallb", false, "behave as MetalLB's layer-2 speaker: answer ARP requests only when broadcast or sent to this interface's MAC, and send solicited advertisements without the Override flag")
 		rounds   = flag.Int("takeover-rounds", 0, "on start, announce the address from the first -macs MAC this many times, as a new MetalLB leader does (ARP: two frames per round, NDP: one)")
 		every    = flag.Duration("takeover-every", 1100*time.Millisecond, "time between takeover rounds")
+		tkAfter  = flag.Duration("takeover-after", 0, "wait this long after start before the first takeover round")
 		seed     = flag.Uint64("seed", 0, "seed of the lag's randomness (0: from the clock)")
 	)
 	flag.Parse()
@@ -101,7 +103,7 @@ func run() error {
 	if target.Is4() {
 		r, err = newARP(ifi, target, deadline, *metallb)
 	} else {
-		r, err = newNDP(ifi, target, deadline, !*metallb)
+		r, err = newNDP(ifi, target, deadline, *metallb)
 	}
 	if err != nil {
 		return err
@@ -121,6 +123,7 @@ func run() error {
 		pending.Add(1)
 		go func() {
 			defer pending.Done()
+			time.Sleep(*tkAfter)
 			for i := range *rounds {
 				if i > 0 {
 					time.Sleep(*every)
@@ -263,15 +266,24 @@ func (r *arpResponder) Close() error { return r.c.Close() }
 // answers multicast solicitations only (upstream issue metallb#2920).
 // override is false for MetalLB's solicited advertisements, which do not
 // set the Override flag.
+//
+// Without -metallb it answers as a host that owns the address does, also
+// solicitations sent unicast to the address (neighbor unreachability
+// detection): it reads them from a packet socket, since the kernel hands
+// a raw socket only packets for its own addresses, and sends its
+// advertisements from the MAC they claim, as the ARP responder does, so
+// that the switch forwards a unicast solicitation to that MAC here.
 type ndpResponder struct {
 	c        *ndp.Conn
 	target   netip.Addr
 	override bool
+	wire     *packet.Conn // without -metallb: every solicitation on the link
+	buf      []byte
 }
 
 var allNodes = netip.MustParseAddr("ff02::1")
 
-func newNDP(ifi *net.Interface, target netip.Addr, deadline time.Time, override bool) (*ndpResponder, error) {
+func newNDP(ifi *net.Interface, target netip.Addr, deadline time.Time, metallb bool) (*ndpResponder, error) {
 	c, _, err := ndp.Listen(ifi, ndp.LinkLocal)
 	if err != nil {
 		return nil, err
@@ -287,12 +299,50 @@ func newNDP(ifi *net.Interface, target netip.Addr, deadline time.Time, override 
 		c.Close()
 		return nil, err
 	}
-	return &ndpResponder{c: c, target: target, override: override}, nil
+	r := &ndpResponder{c: c, target: target, override: !metallb}
+	if !metallb {
+		if r.wire, err = packet.Listen(ifi, packet.Raw, unix.ETH_P_IPV6, nil); err == nil {
+			err = r.wire.SetReadDeadline(deadline)
+		}
+		if err != nil {
+			c.Close()
+			return nil, err
+		}
+		r.buf = make([]byte, 1514)
+	}
+	return r, nil
+}
+
+// read returns the next neighbor discovery message and its source: from
+// the ICMPv6 socket, or without -metallb from the packet socket, which
+// also sees solicitations sent unicast to the target.
+func (r *ndpResponder) read() (ndp.Message, netip.Addr, error) {
+	if r.wire == nil {
+		m, _, src, err := r.c.ReadFrom()
+		return m, src, err
+	}
+	for {
+		n, _, err := r.wire.ReadFrom(r.buf)
+		if err != nil {
+			return nil, netip.Addr{}, err
+		}
+		// Ethernet, then an IPv6 header without extensions carrying
+		// ICMPv6.
+		if n < 14+40+24 || r.buf[14+6] != 58 {
+			continue
+		}
+		src, _ := netip.AddrFromSlice(r.buf[14+8 : 14+24])
+		m, err := ndp.ParseMessage(r.buf[14+40 : n])
+		if err != nil {
+			continue
+		}
+		return m, src, nil
+	}
 }
 
 func (r *ndpResponder) next() (func(net.HardwareAddr) error, error) {
 	for {
-		m, _, src, err := r.c.ReadFrom()
+		m, src, err := r.read()
 		if err != nil {
 			return nil, err
 		}
@@ -300,11 +350,57 @@ func (r *ndpResponder) next() (func(net.HardwareAddr) error, error) {
 		if !ok || ns.TargetAddress != r.target || src.IsUnspecified() || !hasSourceLLA(ns) {
 			continue
 		}
-		return func(from net.HardwareAddr) error { return r.advertise(from, true, src) }, nil
+		solicitor := sourceLLA(ns)
+		return func(from net.HardwareAddr) error {
+			if r.wire != nil {
+				return r.advertiseFrom(from, true, src, solicitor)
+			}
+			return r.advertise(from, true, src)
+		}, nil
 	}
 }
 
+// advertiseFrom sends the advertisement as an Ethernet frame from m to
+// the MAC dst.
+func (r *ndpResponder) advertiseFrom(m net.HardwareAddr, solicited bool, to netip.Addr, dst net.HardwareAddr) error {
+	msg, err := ndp.MarshalMessageChecksum(&ndp.NeighborAdvertisement{
+		Solicited:     solicited,
+		Override:      !solicited || r.override,
+		TargetAddress: r.target,
+		Options:       []ndp.Option{&ndp.LinkLayerAddress{Direction: ndp.Target, Addr: m}},
+	}, r.target, to)
+	if err != nil {
+		return err
+	}
+	frame := make([]byte, 14+40, 14+40+len(msg))
+	copy(frame[0:6], dst)
+	copy(frame[6:12], m)
+	frame[12], frame[13] = 0x86, 0xdd
+	frame[14] = 6 << 4
+	binary.BigEndian.PutUint16(frame[14+4:], uint16(len(msg)))
+	frame[14+6], frame[14+7] = 58, 255
+	src, dest := r.target.As16(), to.As16()
+	copy(frame[14+8:], src[:])
+	copy(frame[14+24:], dest[:])
+	frame = append(frame, msg...)
+	_, err = r.wire.WriteTo(frame, &packet.Addr{HardwareAddr: dst})
+	return err
+}
+
+// sourceLLA returns a solicitation's source link-layer address.
+func sourceLLA(ns *ndp.NeighborSolicitation) net.HardwareAddr {
+	for _, o := range ns.Options {
+		if l, ok := o.(*ndp.LinkLayerAddress); ok && l.Direction == ndp.Source {
+			return l.Addr
+		}
+	}
+	return nil
+}
+
 func (r *ndpResponder) announce(m net.HardwareAddr) error {
+	if r.wire != nil {
+		return r.advertiseFrom(m, false, allNodes, net.HardwareAddr{0x33, 0x33, 0, 0, 0, 1})
+	}
 	return r.advertise(m, false, allNodes)
 }
 
@@ -319,7 +415,12 @@ func (r *ndpResponder) advertise(m net.HardwareAddr, solicited bool, to netip.Ad
 	}, nil, to)
 }
 
-func (r *ndpResponder) Close() error { return r.c.Close() }
+func (r *ndpResponder) Close() error {
+	if r.wire != nil {
+		r.wire.Close()
+	}
+	return r.c.Close()
+}
 
 func hasSourceLLA(ns *ndp.NeighborSolicitation) bool {
 	for _, o := range ns.Options {

@@ -143,13 +143,17 @@ func (r *report) over(t, key string, timeout time.Duration) stat {
 	return summarizeF(pick(r.samples[t][key], func(s sample) float64 { return float64(s.Wall-timeout) / 1e6 }))
 }
 
-var rtaPerf = regexp.MustCompile(`'?rta'?=([0-9.]+)ms`)
+// rtaPerf is the rta item of check_arp's performance data.
+var rtaPerf = regexp.MustCompile(`(?:^| )rta=([0-9.]+)ms(?:[; ]|$)`)
 
-// rta is the median round trip check_arp reported for the healthy target.
+// rta is the median round trip check_arp reported for the healthy target:
+// its performance data follow the output's one '|', at the end of its
+// text (of the first line without long output, of the last with it).
 func (r *report) rta() float64 {
 	var xs []float64
 	for _, s := range r.samples["healthy"][keyDefaults] {
-		if m := rtaPerf.FindStringSubmatch(s.Out); m != nil {
+		_, perf, _ := strings.Cut(strings.TrimSpace(s.Out), "|")
+		if m := rtaPerf.FindStringSubmatch(perf); m != nil {
 			if v, err := strconv.ParseFloat(m[1], 64); err == nil {
 				xs = append(xs, v)
 			}

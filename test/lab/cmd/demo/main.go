@@ -65,7 +65,14 @@ func run(checkBin, responder string, extra []string) error {
 		return err
 	}
 	fmt.Printf("The allowlist %s:\n%s\n", seg.Allowlist, allow)
-	for i, sc := range seg.Scenarios() {
+	scenarios := seg.Scenarios()
+	fmt.Print("Adding peers that behave as real responders do: a MetalLB-like speaker, keepalived with a virtual MAC split by a partition, a proxy-ARP router...\n\n")
+	peers, skipped := seg.PeerScenarios()
+	for _, err := range skipped {
+		fmt.Printf("(left out: %v)\n", err)
+	}
+	scenarios = append(scenarios, peers...)
+	for i, sc := range scenarios {
 		if ctx.Err() != nil {
 			break
 		}
@@ -73,8 +80,8 @@ func run(checkBin, responder string, extra []string) error {
 		fmt.Printf("== %d. %s\n$ check_arp %s\n", i+1, sc.Name, strings.Join(args, " "))
 		runCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		cmd := seg.Command(runCtx, seg.Client, append([]string{checkBin}, args...)...)
-		// Memory between runs as users have it, but the demo's own: every
-		// demo starts without memory, and none is left in root's home.
+		// Memory between runs lives in the demo's directory and goes
+		// with it, not in the user's own state directory.
 		cmd.Env = append(os.Environ(), "XDG_STATE_HOME="+dir)
 		cmd.Stderr = os.Stderr
 		out, err := cmd.Output()
@@ -111,10 +118,7 @@ func captureSamples(checkBin, responder, dir string) error {
 	defer seg.Close()
 	for _, sample := range seg.Samples() {
 		for _, format := range []struct{ suffix, flag string }{{".txt", ""}, {".checkmk.txt", "checkmk"}} {
-			// Without memory, as the lab tests that compare the samples
-			// run the check: a sample must not depend on what earlier
-			// runs of the capturing user remembered (owner_age).
-			args := append([]string{"--no-state"}, sample.Args...)
+			args := sample.Args
 			if format.flag != "" {
 				args = append(append([]string(nil), args...), "--output", format.flag)
 			}
@@ -122,7 +126,16 @@ func captureSamples(checkBin, responder, dir string) error {
 			// after a pause in requests.
 			time.Sleep(lab.ResponderReset + 50*time.Millisecond)
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			out, err := seg.Command(ctx, seg.Client, append([]string{checkBin}, args...)...).Output()
+			cmd := seg.Command(ctx, seg.Client, append([]string{checkBin}, args...)...)
+			// Each sample is a target's first check with memory on, as
+			// the plugin runs by default: a fresh state directory each.
+			state, err := os.MkdirTemp(tmp, "state-")
+			if err != nil {
+				cancel()
+				return err
+			}
+			cmd.Env = append(os.Environ(), "XDG_STATE_HOME="+state)
+			out, err := cmd.Output()
 			cancel()
 			code := 0
 			if ee, ok := err.(*exec.ExitError); ok {
