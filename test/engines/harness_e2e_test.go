@@ -242,8 +242,9 @@ type daemon struct {
 	name string
 	cmd  *exec.Cmd
 	log  string
-	// stateHome is the XDG_STATE_HOME of the checks it runs.
-	stateHome string
+	// memoryDir is where the checks it runs keep their memory: the
+	// check_arp directory of the XDG_STATE_HOME it passes on.
+	memoryDir string
 	done      chan struct{}
 }
 
@@ -277,7 +278,7 @@ func startDaemonIn(t *testing.T, ns, name string, argv ...string) *daemon {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting %s: %v", name, err)
 	}
-	d := &daemon{name: name, cmd: cmd, log: logPath, stateHome: stateHome, done: make(chan struct{})}
+	d := &daemon{name: name, cmd: cmd, log: logPath, memoryDir: filepath.Join(stateHome, "check_arp"), done: make(chan struct{})}
 	go func() { _ = cmd.Wait(); close(d.done) }()
 	t.Cleanup(func() {
 		d.stop(t)
@@ -292,13 +293,13 @@ func startDaemonIn(t *testing.T, ns, name string, argv ...string) *daemon {
 }
 
 // expectMemoryKept asserts that the checks the daemon ran kept their
-// memory between runs where the default directory rule puts it for the
-// environment the daemon passed on: in its XDG_STATE_HOME.
+// memory between runs where the default directory rule puts it for them:
+// in memoryDir.
 func (d *daemon) expectMemoryKept(t *testing.T) {
 	t.Helper()
-	files, _ := filepath.Glob(filepath.Join(d.stateHome, "check_arp", "*.json"))
+	files, _ := filepath.Glob(filepath.Join(d.memoryDir, "*.json"))
 	if len(files) == 0 {
-		t.Errorf("the checks %s ran kept no memory in %s/check_arp: does it no longer pass its environment (XDG_STATE_HOME) to plugins?", d.name, d.stateHome)
+		t.Errorf("the checks %s ran kept no memory in %s: does it pass another environment to plugins now?", d.name, d.memoryDir)
 	}
 }
 
@@ -533,9 +534,23 @@ var allLabels = func() []string {
 	return labels
 }()
 
-// noRoundTrip are the labels a check without any reply leaves out: there
-// was no round trip to measure.
+// noRoundTrip are the round trips, which a check without any reply leaves
+// out: there was no round trip to measure.
 var noRoundTrip = []string{"rta", "rtmin", "rtmax"}
+
+// noReply are the labels a check without any reply leaves out: the round
+// trips, the unicast request (sent only to an owner) and the owner's age.
+var noReply = append(slices.Clone(noRoundTrip), "unicast", "owner_age")
+
+// expectedLabels are the performance data labels of a check with counts:
+// all, but those of a reply when none came, and the owner's age when no
+// single MAC owns the address (a split brain: several MACs answer one
+// request).
+func expectedLabels(counts map[string]string) []string {
+	return slices.DeleteFunc(slices.Clone(allLabels), func(l string) bool {
+		return counts["received"] == "0" && slices.Contains(noReply, l) || counts["multi_mac_probes"] != "0" && l == "owner_age"
+	})
+}
 
 // checkPerfdata asserts the plugin's performance data as an engine kept
 // it: every label once, bare (never quoted), units, the thresholds of the
@@ -553,11 +568,8 @@ func checkPerfdata(t *testing.T, engine, text string, counts map[string]string) 
 	if strings.ContainsAny(text, `'"`) {
 		t.Errorf("%s recorded quoted labels: %q", engine, text)
 	}
-	labels := allLabels
+	labels := expectedLabels(counts)
 	replied := counts["received"] != "0"
-	if !replied {
-		labels = slices.DeleteFunc(slices.Clone(allLabels), func(l string) bool { return slices.Contains(noRoundTrip, l) })
-	}
 	items := parsePerfdata(t, text)
 	if len(items) != len(labels) || strings.Count(text, "=") != len(labels) {
 		t.Errorf("%s recorded %d performance data items, want %d: %q", engine, len(items), len(labels), text)
