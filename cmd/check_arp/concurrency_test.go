@@ -19,13 +19,18 @@ import (
 
 // concurrentChecks runs n checks with args at once and returns them.
 func concurrentChecks(n int, args ...string) []result {
+	return concurrentRuns(n, invocation{args: args})
+}
+
+// concurrentRuns runs inv n times at once and returns the runs.
+func concurrentRuns(n int, inv invocation) []result {
 	var wg sync.WaitGroup
 	results := make([]result, n)
 	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			results[i] = runCheck(args...)
+			results[i] = runInvocation(inv)
 		}()
 	}
 	wg.Wait()

@@ -75,8 +75,8 @@ func TestSignalEndsCheckAsUnknown(t *testing.T) {
 				t.Fatalf("the check ended before it probed: %s", <-done)
 			}
 			sent := time.Now()
-			if err := p.cmd.Process.Signal(sig); err != nil {
-				t.Fatal(err)
+			if !p.signal(sig) {
+				t.Fatalf("the check ended before its %s", name)
 			}
 			r := <-done
 			took := time.Since(sent)

@@ -33,7 +33,7 @@ func TestFloodOfRepliesFromRandomMACs(t *testing.T) {
 	// The flood outlasts the check by far: a check that waited for it to
 	// end would miss its deadline by seconds.
 	hostile(t, lab.HealthyIP, "-mode", "flood", "-rate", "40000", "-for", "20s")
-	r := runCheck("-H", lab.HealthyIP, "-t", "1", "-e", lab.NodeAMAC+"=node-a")
+	r := runInvocation(invocation{peakRSS: true, args: []string{"-H", lab.HealthyIP, "-t", "1", "-e", lab.NodeAMAC + "=node-a"}})
 	t.Logf("under a 40,000 frames/s flood: %v wall, %d KiB peak RSS: %s", r.wall, r.rssKiB, r.summary)
 	r.expectState(t, "ARP", "CRITICAL")
 	r.expectSays(t, "is flooded")
@@ -153,7 +153,7 @@ func randomArgs(rng *rand.Rand) []string {
 	values := map[string][]string{
 		"-H":            {lab.HealthyIP, lab.SilentIP, lab.SplitIP, lab.ConflictIP, lab.OffLinkIP, lab.ClientIP, lab.HealthyIP6, lab.SplitIP6, lab.NodeALinkLocal + "%eth0", lab.NodeALinkLocal, "ff02::1", "::", "224.0.0.1", "0.0.0.0", "host.example", "", "198.51.100.300"},
 		"-I":            {"eth0", "bare0", "down0", "nocarrier0", "lo", "eth9", "", "eth0\n"},
-		"-S":            {"0.0.0.0", lab.ClientIP, "198.51.100.7", "::1", "x"},
+		"-S":            {"0.0.0.0", lab.ClientIP, lab.ForeignSourceIP, "::1", "x"},
 		"-p":            {"1", "2", "3", "0", "-1", "101", "abc", "1e3"},
 		"-i":            {"10ms", "20ms", "0.01", "5ms", "-1s", "1h", "abc"},
 		"-t":            {"0.1", "0.3", "0.5", "300ms", "0", "-1", "1e9", "NaN", "2h"},

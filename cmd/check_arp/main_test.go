@@ -24,7 +24,10 @@ var (
 	checkBin     string
 	responderBin string
 	floodBin     string
-	labErr       error
+	peakRSSBin   string
+	// labDir is the lab's temporary directory, removed at the end.
+	labDir string
+	labErr error
 )
 
 func TestMain(m *testing.M) {
@@ -48,6 +51,7 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
+	labDir = dir
 	// World-readable, so that the unprivileged tests can run the binary.
 	if err := os.Chmod(dir, 0o755); err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -56,7 +60,8 @@ func runMain(m *testing.M) int {
 	checkBin = filepath.Join(dir, "check_arp")
 	responderBin = filepath.Join(dir, "arpresponder")
 	floodBin = filepath.Join(dir, "arpflood")
-	for bin, pkg := range map[string]string{checkBin: ".", responderBin: "../../test/lab/cmd/arpresponder", floodBin: "../../test/lab/cmd/arpflood"} {
+	peakRSSBin = filepath.Join(dir, "peakrss")
+	for bin, pkg := range map[string]string{checkBin: ".", responderBin: "../../test/lab/cmd/arpresponder", floodBin: "../../test/lab/cmd/arpflood", peakRSSBin: "../../test/lab/cmd/peakrss"} {
 		// Static, as released: only then can the check drop its
 		// capabilities on every thread.
 		build := exec.Command("go", "build", "-o", bin, pkg)
@@ -73,7 +78,13 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	defer seg.Close()
-	return m.Run()
+	before := lab.StateDirs()
+	code := m.Run()
+	if msg := lab.StateDirsCreated(before); msg != "" {
+		fmt.Fprintln(os.Stderr, msg)
+		return 1
+	}
+	return code
 }
 
 // needLab skips (fails, in CI) a test that needs the lab when there is none.

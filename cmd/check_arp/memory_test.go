@@ -5,8 +5,6 @@ package main
 // node-b's kernels between runs.
 
 import (
-	"bytes"
-	"context"
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
@@ -25,70 +23,21 @@ import (
 )
 
 // Targets the memory tests move between nodes, one per test so that no
-// test sees another's memory or address (documentation ranges only).
+// test sees another's memory or address.
 const (
-	movingIP      = "198.51.100.40"
-	movingIP6     = "2001:db8::40"
-	movedOKIP     = "198.51.100.41"
-	burstIP       = "198.51.100.42"
-	killedIP      = "198.51.100.43"
-	unprivMoveIP  = "198.51.100.44"
-	nobodyUID     = 65534
-	memoryTimeout = 20 * time.Second
+	movingIP     = lab.MovingIP
+	movingIP6    = lab.MovingIP6
+	movedOKIP    = lab.MovedOKIP
+	burstIP      = lab.BurstIP
+	killedIP     = lab.KilledIP
+	unprivMoveIP = lab.UnprivMoveIP
+	nobodyUID    = 65534
 )
 
-// memRun is one run of the check as a monitoring engine reads it.
-type memRun struct {
-	code  int
-	first string            // the summary, without performance data
-	out   string            // everything printed
-	perf  map[string]string // label -> value with its unit: "3c", "U"
-}
-
-var memPerf = regexp.MustCompile(`'?([^'\s=]+)'?=([^;\s]*)`)
-
-// memCheck runs the check in the client namespace, through wrap (e.g.
-// setpriv) when given, with env added to the environment.
-func memCheck(t *testing.T, bin string, wrap, env []string, args ...string) memRun {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), memoryTimeout)
-	defer cancel()
-	argv := append(append([]string{"netns", "exec", seg.Client}, wrap...), append([]string{bin}, args...)...)
-	cmd := exec.CommandContext(ctx, "ip", argv...)
-	cmd.Env = append(os.Environ(), env...)
-	var stdout bytes.Buffer
-	cmd.Stdout = &stdout
-	err := cmd.Run()
-	r := memRun{out: stdout.String(), perf: map[string]string{}}
-	if ee, ok := err.(*exec.ExitError); ok {
-		r.code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("running check_arp %v: %v", args, err)
-	}
-	first, _, _ := strings.Cut(r.out, "\n")
-	first, perf, _ := strings.Cut(first, "|")
-	r.first = strings.TrimSpace(first)
-	if i := strings.LastIndex(r.out, "|"); i >= 0 {
-		perf = r.out[i+1:]
-	}
-	for _, m := range memPerf.FindAllStringSubmatch(perf, -1) {
-		r.perf[m[1]] = m[2]
-	}
-	return r
-}
-
-// expect asserts a run's exit code, summary (a regular expression matched
-// against the whole first line) and perfdata values.
-func (r memRun) expect(t *testing.T, step string, code int, summary string, perf ...string) {
-	t.Helper()
-	if r.code != code || !regexp.MustCompile(`^(?:`+summary+`)$`).MatchString(r.first) {
-		t.Errorf("%s: exit %d, first line\n%s\nwant exit %d and\n%s\n(output %q)", step, r.code, r.first, code, summary, r.out)
-	}
-	for i := 0; i+1 < len(perf); i += 2 {
-		if got := r.perf[perf[i]]; got != perf[i+1] {
-			t.Errorf("%s: perfdata %s=%q, want %q", step, perf[i], got, perf[i+1])
-		}
-	}
+// runWithMemory runs the check in the client namespace with memory as args
+// say: a --state-dir of the test's, or --no-state.
+func runWithMemory(args ...string) result {
+	return runInvocation(invocation{memory: true, args: args})
 }
 
 // node is the namespace of one of the lab's hosts ("a", "b", "rogue").
@@ -113,6 +62,13 @@ func placeAt(t *testing.T, addr, role string) {
 	if out, err := exec.Command("ip", argv...).CombinedOutput(); err != nil {
 		t.Fatalf("ip %v: %v: %s", argv, err, out)
 	}
+	// Moved only once the new owner answers: for IPv6, once it has joined
+	// the address's solicited-node group.
+	if strings.Contains(addr, ":") {
+		if err := seg.WaitSolicitable(node(role), "eth0", addr); err != nil {
+			t.Fatal(err)
+		}
+	}
 	t.Cleanup(func() { exec.Command("ip", "-n", node(role), "addr", "del", addr+prefix, "dev", "eth0").Run() })
 }
 
@@ -123,6 +79,9 @@ const (
 	clock  = `\d\d:\d\d:\d\d`
 	ago    = `\(\d+s ago\)`
 	counts = `3/3 replies, rta [0-9.]+ms`
+	// elapsed is how long a check waited in vain: about -t, in ms, or in
+	// seconds once a busy machine made it a second or more.
+	elapsed = `[0-9.]+m?s`
 )
 
 func TestMemoryOwnerMovesBetweenChecks(t *testing.T) {
@@ -131,44 +90,45 @@ func TestMemoryOwnerMovesBetweenChecks(t *testing.T) {
 		t.Run(tc.proto, func(t *testing.T) {
 			dir := t.TempDir()
 			ip := regexp.QuoteMeta(tc.ip)
-			check := func(extra ...string) memRun {
-				return memCheck(t, checkBin, nil, nil, append([]string{"-H", tc.ip, "--expect-file", seg.Allowlist, "--state-dir", dir, "--flap", "3/1h"}, extra...)...)
+			check := func(extra ...string) result {
+				return runWithMemory(append([]string{"-H", tc.ip, "--expect-file", seg.Allowlist, "--state-dir", dir, "--flap", "3/1h"}, extra...)...)
 			}
 			placeAt(t, tc.ip, "a")
 			r := check()
-			t.Logf("run 1: %s", r.first)
-			r.expect(t, "run 1", 0, tc.proto+` OK - `+ip+` is at `+macA+` on eth0: `+counts, "owner_changes", "0c", "owner_age", "0s")
+			t.Logf("run 1: %s", r.summary)
+			r.expectLine(t, "run 1", 0, tc.proto+` OK - `+ip+` is at `+macA+` on eth0: `+counts, "owner_changes", "0c", "owner_age", "0s")
 
 			placeAt(t, tc.ip, "b")
 			r = check()
-			t.Logf("run 2, after a move: %s", r.first)
-			r.expect(t, "run 2", 1, tc.proto+` WARNING - `+ip+` moved from `+macA+` to `+macB+` since the last check at `+clock+` `+ago+` on eth0: `+counts,
+			t.Logf("run 2, after a move: %s", r.summary)
+			r.expectLine(t, "run 2", 1, tc.proto+` WARNING - `+ip+` moved from `+macA+` to `+macB+` since the last check at `+clock+` `+ago+` on eth0: `+counts,
 				"owner_changes", "1c", "owner_age", "0s")
-			if r := memCheck(t, checkBin, nil, nil, "-H", tc.ip, "--expect-file", seg.Allowlist, "--no-state"); r.code != 0 || r.perf["owner_changes"] != "U" || r.perf["owner_age"] != "U" {
-				t.Errorf("--no-state after the move: exit %d, %s; want OK with owner_changes and owner_age U", r.code, r.out)
-			}
+			// Without memory nothing is known of owners before this run:
+			// the values are left out.
+			runWithMemory("-H", tc.ip, "--expect-file", seg.Allowlist, "--no-state").expectLine(t, "--no-state after the move", 0,
+				tc.proto+` OK - `+ip+` is at `+macB+` on eth0: `+counts, "owner_changes", "-", "owner_age", "-")
 
 			r = check("-v")
-			t.Logf("run 3: %s", r.first)
-			r.expect(t, "run 3", 0, tc.proto+` OK - `+ip+` is at `+macB+` on eth0: `+counts, "owner_changes", "1c")
-			if !regexp.MustCompile(`memory: owner ` + macB + ` for \d+s, 1 change of owner within 1h, 1 in total; the last check at ` + clock + ` ` + ago + ` saw one owner`).MatchString(r.out) {
-				t.Errorf("run 3 -v: no memory line in %q", r.out)
+			t.Logf("run 3: %s", r.summary)
+			r.expectLine(t, "run 3", 0, tc.proto+` OK - `+ip+` is at `+macB+` on eth0: `+counts, "owner_changes", "1c")
+			if !regexp.MustCompile(`memory: owner ` + macB + ` for \d+s, 1 change of owner within 1h, 1 in total; the last check at ` + clock + ` ` + ago + ` saw one owner`).MatchString(r.stdout) {
+				t.Errorf("run 3 -v: no memory line in %q", r.stdout)
 			}
 
 			placeAt(t, tc.ip, "a")
 			r = check()
-			t.Logf("run 4, moved back: %s", r.first)
-			r.expect(t, "run 4", 1, tc.proto+` WARNING - `+ip+` moved from `+macB+` to `+macA+` since the last check at `+clock+` `+ago+` on eth0: `+counts, "owner_changes", "2c")
+			t.Logf("run 4, moved back: %s", r.summary)
+			r.expectLine(t, "run 4", 1, tc.proto+` WARNING - `+ip+` moved from `+macB+` to `+macA+` since the last check at `+clock+` `+ago+` on eth0: `+counts, "owner_changes", "2c")
 
 			placeAt(t, tc.ip, "b")
 			r = check()
-			t.Logf("run 5, the third change within --flap 3/1h: %s", r.first)
-			r.expect(t, "run 5", 2, tc.proto+` CRITICAL - `+ip+` changed owner 3 times within 1h \(flapping\): node-a to node-b at `+clock+`, node-b to node-a at `+clock+
+			t.Logf("run 5, the third change within --flap 3/1h: %s", r.summary)
+			r.expectLine(t, "run 5", 2, tc.proto+` CRITICAL - `+ip+` changed owner 3 times within 1h \(flapping\): node-a to node-b at `+clock+`, node-b to node-a at `+clock+
 				` and node-a to node-b at `+clock+`; moved from `+macA+` to `+macB+` since the last check at `+clock+` `+ago+` on eth0: `+counts, "owner_changes", "3c", "owner_age", "0s")
 
 			r = check()
-			t.Logf("run 6, no move: %s", r.first)
-			r.expect(t, "run 6", 2, tc.proto+` CRITICAL - `+ip+` changed owner 3 times within 1h \(flapping\): .*; is at `+macB+` on eth0: `+counts, "owner_changes", "3c")
+			t.Logf("run 6, no move: %s", r.summary)
+			r.expectLine(t, "run 6", 2, tc.proto+` CRITICAL - `+ip+` changed owner 3 times within 1h \(flapping\): .*; is at `+macB+` on eth0: `+counts, "owner_changes", "3c")
 
 			// The file is the memory an operator may read.
 			st, err := state.Open(dir)
@@ -187,18 +147,18 @@ func TestMemoryOwnerMovesBetweenChecks(t *testing.T) {
 func TestMemoryMovedOKKeepsTheText(t *testing.T) {
 	needLab(t)
 	dir := t.TempDir()
-	check := func() memRun {
-		return memCheck(t, checkBin, nil, nil, "-H", movedOKIP, "--expect-file", seg.Allowlist, "--state-dir", dir, "--moved", "ok")
+	check := func() result {
+		return runWithMemory("-H", movedOKIP, "--expect-file", seg.Allowlist, "--state-dir", dir, "--moved", "ok")
 	}
 	placeAt(t, movedOKIP, "a")
-	check().expect(t, "run 1", 0, `ARP OK - 198\.51\.100\.41 is at `+macA+` on eth0: `+counts)
+	check().expectLine(t, "run 1", 0, `ARP OK - 198\.51\.100\.41 is at `+macA+` on eth0: `+counts)
 	placeAt(t, movedOKIP, "b")
 	r := check()
-	t.Logf("--moved ok after a move: %s", r.first)
-	r.expect(t, "run 2", 0, `ARP OK - 198\.51\.100\.41 moved from `+macA+` to `+macB+` since the last check at `+clock+` `+ago+` on eth0: `+counts, "owner_changes", "1c")
+	t.Logf("--moved ok after a move: %s", r.summary)
+	r.expectLine(t, "run 2", 0, `ARP OK - 198\.51\.100\.41 moved from `+macA+` to `+macB+` since the last check at `+clock+` `+ago+` on eth0: `+counts, "owner_changes", "1c")
 	placeAt(t, movedOKIP, "a")
-	r = memCheck(t, checkBin, nil, nil, "-H", movedOKIP, "--expect-file", seg.Allowlist, "--state-dir", dir, "--moved", "critical")
-	r.expect(t, "--moved critical", 2, `ARP CRITICAL - 198\.51\.100\.41 moved from `+macB+` to `+macA+` since the last check at `+clock+` `+ago+` on eth0: `+counts)
+	r = runWithMemory("-H", movedOKIP, "--expect-file", seg.Allowlist, "--state-dir", dir, "--moved", "critical")
+	r.expectLine(t, "--moved critical", 2, `ARP CRITICAL - 198\.51\.100\.41 moved from `+macB+` to `+macA+` since the last check at `+clock+` `+ago+` on eth0: `+counts)
 }
 
 func TestExpectOwner(t *testing.T) {
@@ -222,7 +182,7 @@ func TestExpectOwner(t *testing.T) {
 		{"a MAC outside the allowlist stays CRITICAL", []string{"-H", lab.ConflictIP, "--expect-owner", "node-a"}, 2,
 			`ARP CRITICAL - 198\.51\.100\.12 is claimed by 02:00:00:00:00:99 \(not in the allowlist\), expected .* on eth0: ` + counts},
 		{"silent expected node", []string{"-H", lab.SilentIP, "--expect-owner", "node-a"}, 2,
-			`ARP CRITICAL - 198\.51\.100\.11 did not answer on eth0: 0/3 replies in \d+ms`},
+			`ARP CRITICAL - 198\.51\.100\.11 did not answer on eth0: 0/3 replies in ` + elapsed},
 		{"unknown label", []string{"-H", lab.HealthyIP, "--expect-owner", "node-x"}, 3,
 			`UNKNOWN - --expect-owner "node-x" is not a label of the allowlist \(known: node-a, node-b, node-c\); give one of them or a MAC address`},
 		{"MAC outside the allowlist", []string{"-H", lab.HealthyIP, "--expect-owner", lab.RogueMAC}, 3,
@@ -231,10 +191,10 @@ func TestExpectOwner(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			for _, memory := range [][]string{{"--no-state"}, {"--state-dir", dir}} {
-				r := memCheck(t, checkBin, nil, nil, append(append(tt.args, allow...), memory...)...)
-				r.expect(t, strings.Join(memory, " "), tt.code, tt.summary)
+				r := runWithMemory(append(append(tt.args, allow...), memory...)...)
+				r.expectLine(t, strings.Join(memory, " "), tt.code, tt.summary)
 				if memory[0] == "--no-state" {
-					t.Logf("%s", r.first)
+					t.Logf("%s", r.summary)
 				}
 			}
 		})
@@ -248,24 +208,24 @@ func TestMemoryConcurrentChecks(t *testing.T) {
 	needLab(t)
 	dir := t.TempDir()
 	const n = 200
-	burst := func(memory ...string) []memRun {
+	burst := func(memory ...string) []result {
 		var wg sync.WaitGroup
-		runs := make([]memRun, n)
+		runs := make([]result, n)
 		for i := range n {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				runs[i] = memCheck(t, checkBin, nil, nil, append([]string{"-H", burstIP, "--expect-file", seg.Allowlist, "-t", "3"}, memory...)...)
+				runs[i] = runWithMemory(append([]string{"-H", burstIP, "--expect-file", seg.Allowlist, "-t", "3"}, memory...)...)
 			}()
 		}
 		wg.Wait()
 		return runs
 	}
-	tally := func(runs []memRun) map[string]int {
+	tally := func(runs []result) map[string]int {
 		m := map[string]int{}
 		for _, r := range runs {
 			// The verdict without numbers that vary between runs.
-			m[fmt.Sprintf("exit %d: %s", r.code, regexp.MustCompile(`rta [0-9.]+ms|at \d\d:\d\d:\d\d \(\d+s ago\)`).ReplaceAllString(r.first, "..."))]++
+			m[fmt.Sprintf("exit %d: %s", r.code, regexp.MustCompile(`rta [0-9.]+ms|at \d\d:\d\d:\d\d \(\d+s ago\)`).ReplaceAllString(r.summary, "..."))]++
 		}
 		return m
 	}
@@ -341,20 +301,16 @@ func TestMemorySurvivesKill9(t *testing.T) {
 	const rounds = 100
 	killed := 0
 	for i := range rounds {
-		ctx, cancel := context.WithTimeout(context.Background(), memoryTimeout)
-		cmd := seg.Command(ctx, seg.Client, append([]string{checkBin}, args...)...)
-		if err := cmd.Start(); err != nil {
-			cancel()
-			t.Fatal(err)
+		p := start(invocation{memory: true, args: args})
+		if p.startErr != nil {
+			t.Fatal(p.startErr)
 		}
 		// A -p 1 check writes its state 150-170 ms after it starts.
 		time.Sleep(time.Duration(130+rng.IntN(60)) * time.Millisecond)
-		if cmd.Process.Signal(syscall.SIGKILL) == nil {
+		if p.signal(syscall.SIGKILL) {
 			killed++
 		}
-		err := cmd.Wait()
-		cancel()
-		if i == 0 && err == nil {
+		if r := p.wait(); i == 0 && r.code == 0 {
 			t.Logf("a check ended before its kill")
 		}
 	}
@@ -372,9 +328,9 @@ func TestMemorySurvivesKill9(t *testing.T) {
 		t.Fatalf("after %d kills: %+v, %v; want a whole state file", killed, l, err)
 	}
 	t.Logf("after %d SIGKILLs: the file holds %d changes, the last outcome %s", killed, l.Record.TotalChanges, l.Record.LastOutcome)
-	r := memCheck(t, checkBin, nil, nil, append(args, "-v")...)
-	if r.code == 3 || strings.Contains(r.out, "memory reset") || r.perf["owner_changes"] == "U" {
-		t.Errorf("the check after the kills: exit %d: %s", r.code, r.out)
+	r := runWithMemory(append(args, "-v")...)
+	if r.code == 3 || strings.Contains(r.stdout, "memory reset") || r.perf["owner_changes"].value == "" {
+		t.Errorf("the check after the kills: exit %d: %s", r.code, r.stdout)
 	}
 }
 
@@ -413,12 +369,12 @@ func TestUnsafeStateDirectories(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := memCheck(t, checkBin, nil, nil, "-H", lab.HealthyIP, "--expect-file", seg.Allowlist, "--state-dir", tt.dir)
-			t.Logf("%s", r.first)
-			r.expect(t, "healthy target", 1, `ARP WARNING - 198\.51\.100\.10 has no memory between runs: state not saved: `+tt.problem+`; is at `+macA+` on eth0: `+counts,
-				"owner_changes", "U", "owner_age", "U")
-			r = memCheck(t, checkBin, nil, nil, "-H", lab.SilentIP, "--expect-file", seg.Allowlist, "--state-dir", tt.dir)
-			r.expect(t, "silent target", 2, `ARP CRITICAL - 198\.51\.100\.11 did not answer; has no memory between runs: state not saved: `+tt.problem+` on eth0: 0/3 replies in \d+ms`)
+			r := runWithMemory("-H", lab.HealthyIP, "--expect-file", seg.Allowlist, "--state-dir", tt.dir)
+			t.Logf("%s", r.summary)
+			r.expectLine(t, "healthy target", 1, `ARP WARNING - 198\.51\.100\.10 has no memory between runs: state not saved: `+tt.problem+`; is at `+macA+` on eth0: `+counts,
+				"owner_changes", "-", "owner_age", "-")
+			r = runWithMemory("-H", lab.SilentIP, "--expect-file", seg.Allowlist, "--state-dir", tt.dir)
+			r.expectLine(t, "silent target", 2, `ARP CRITICAL - 198\.51\.100\.11 did not answer; has no memory between runs: state not saved: `+tt.problem+` on eth0: 0/3 replies in `+elapsed)
 		})
 	}
 	if entries, _ := os.ReadDir(real); len(entries) != 0 {
@@ -461,35 +417,37 @@ func TestMemoryAsUnprivilegedUser(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	wrap := []string{"setpriv", "--reuid", fmt.Sprint(nobodyUID), "--regid", fmt.Sprint(nobodyUID), "--clear-groups", "--inh-caps=-all", "--"}
+	nobody := func(env []string, args ...string) result {
+		return runInvocation(invocation{memory: true, as: unprivileged, bin: bin, env: env, args: args})
+	}
 	allow := []string{"--expect-file", seg.Allowlist}
 
 	t.Run("--state-dir of its own", func(t *testing.T) {
 		placeAt(t, unprivMoveIP, "a")
 		args := append([]string{"-H", unprivMoveIP, "--state-dir", own}, allow...)
-		memCheck(t, bin, wrap, nil, args...).expect(t, "run 1", 0, `ARP OK - 198\.51\.100\.44 is at `+macA+` on eth0: `+counts, "owner_changes", "0c")
+		nobody(nil, args...).expectLine(t, "run 1", 0, `ARP OK - 198\.51\.100\.44 is at `+macA+` on eth0: `+counts, "owner_changes", "0c")
 		placeAt(t, unprivMoveIP, "b")
-		r := memCheck(t, bin, wrap, nil, args...)
-		t.Logf("as nobody, after a move: %s", r.first)
-		r.expect(t, "run 2", 1, `ARP WARNING - 198\.51\.100\.44 moved from `+macA+` to `+macB+` since the last check at `+clock+` `+ago+` on eth0: `+counts, "owner_changes", "1c")
+		r := nobody(nil, args...)
+		t.Logf("as nobody, after a move: %s", r.summary)
+		r.expectLine(t, "run 2", 1, `ARP WARNING - 198\.51\.100\.44 moved from `+macA+` to `+macB+` since the last check at `+clock+` `+ago+` on eth0: `+counts, "owner_changes", "1c")
 		fi, err := os.Stat(filepath.Join(own, "arp_198.51.100.44_eth0.json"))
 		if err != nil || fi.Sys().(*syscall.Stat_t).Uid != nobodyUID || fi.Mode().Perm() != 0o600 {
 			t.Errorf("state file: %v, %v; want one owned by nobody, mode 0600", fi, err)
 		}
 	})
 	t.Run("default directory from XDG_STATE_HOME", func(t *testing.T) {
-		r := memCheck(t, bin, wrap, []string{"XDG_STATE_HOME=" + xdg}, append([]string{"-H", lab.HealthyIP}, allow...)...)
-		r.expect(t, "run", 0, `ARP OK - 198\.51\.100\.10 is at `+macA+` on eth0: `+counts, "owner_changes", "0c")
+		r := nobody([]string{"XDG_STATE_HOME=" + xdg}, append([]string{"-H", lab.HealthyIP}, allow...)...)
+		r.expectLine(t, "run", 0, `ARP OK - 198\.51\.100\.10 is at `+macA+` on eth0: `+counts, "owner_changes", "0c")
 		fi, err := os.Stat(filepath.Join(xdg, "check_arp"))
 		if err != nil || fi.Sys().(*syscall.Stat_t).Uid != nobodyUID || fi.Mode().Perm() != 0o700 {
 			t.Errorf("default state directory: %v, %v; want one created by nobody, mode 0700", fi, err)
 		}
 	})
 	t.Run("read-only directory", func(t *testing.T) {
-		r := memCheck(t, bin, wrap, nil, append([]string{"-H", lab.HealthyIP, "--state-dir", readOnly}, allow...)...)
-		t.Logf("as nobody, read-only --state-dir: %s", r.first)
-		r.expect(t, "run", 1, `ARP WARNING - 198\.51\.100\.10 has no memory between runs: state not saved: `+regexp.QuoteMeta(readOnly)+
+		r := nobody(nil, append([]string{"-H", lab.HealthyIP, "--state-dir", readOnly}, allow...)...)
+		t.Logf("as nobody, read-only --state-dir: %s", r.summary)
+		r.expectLine(t, "run", 1, `ARP WARNING - 198\.51\.100\.10 has no memory between runs: state not saved: `+regexp.QuoteMeta(readOnly)+
 			` is not writable by nobody \(permission denied\); create it with install -d -o nobody -m 0700 `+regexp.QuoteMeta(readOnly)+
-			`, or give --state-dir such a directory \(--no-state turns memory off\); is at `+macA+` on eth0: `+counts, "owner_changes", "U")
+			`, or give --state-dir such a directory \(--no-state turns memory off\); is at `+macA+` on eth0: `+counts, "owner_changes", "-")
 	})
 }

@@ -6,28 +6,26 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/check-arp/check_arp/test/lab"
 )
 
-// The pool: 100 addresses that one host's kernel answers, besides the
-// standard segment's broken targets.
+// The pool: 100 addresses that one host's kernel answers (lab.PoolFirst
+// to lab.PoolLast), besides the standard segment's broken targets.
 const (
-	poolMAC   = "02:00:00:00:00:0d"
-	poolFirst = 100 // 198.51.100.100 ...
-	poolSize  = 100 // ... 198.51.100.199
+	poolMAC  = lab.PoolMAC
+	poolSize = 100
 )
 
 var (
@@ -38,7 +36,13 @@ var (
 )
 
 // poolAddr returns the i-th kernel-answered pool address.
-func poolAddr(i int) string { return fmt.Sprintf("198.51.100.%d", poolFirst+i) }
+func poolAddr(i int) string {
+	a := netip.MustParseAddr(lab.PoolFirst)
+	for range i {
+		a = a.Next()
+	}
+	return a.String()
+}
 
 // setupPool adds the pool host to the lab once, and writes the hosts file
 // and allowlist the pool tests share.
@@ -46,6 +50,10 @@ func setupPool(t *testing.T) {
 	t.Helper()
 	needLab(t)
 	poolOnce.Do(func() {
+		if last := poolAddr(poolSize - 1); last != lab.PoolLast {
+			poolErr = fmt.Errorf("the pool's last address %s is not lab.PoolLast %s", last, lab.PoolLast)
+			return
+		}
 		addrs := make([]string, poolSize)
 		for i := range addrs {
 			addrs[i] = poolAddr(i) + "/24"
@@ -109,22 +117,14 @@ func poolExpectations() map[string]poolWant {
 	return want
 }
 
-// poolRun runs check_arp in the client namespace and returns its exit code
-// and standard output.
-func poolRun(t *testing.T, args ...string) (int, string) {
+// poolRun runs check_arp in the client namespace.
+func poolRun(t *testing.T, args ...string) result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cmd := seg.Command(ctx, seg.Client, append([]string{checkBin}, args...)...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	if ee, ok := err.(*exec.ExitError); ok && ee.ExitCode() >= 0 {
-		return ee.ExitCode(), stdout.String()
-	} else if err != nil {
-		t.Fatalf("running check_arp %v: %v %s", args, err, stderr.String())
+	r := runCheck(args...)
+	if r.err != nil {
+		t.Errorf("running check_arp %v: %v %s", args, r.err, r.stderr)
 	}
-	return 0, stdout.String()
+	return r
 }
 
 func poolArgs(extra ...string) []string {
@@ -134,8 +134,8 @@ func poolArgs(extra ...string) []string {
 func TestPoolNagios(t *testing.T) {
 	setupPool(t)
 	want := poolExpectations()
-	code, out := poolRun(t, poolArgs()...)
-	r := parseOutput(out)
+	r := poolRun(t, poolArgs()...)
+	code, out := r.code, r.stdout
 	first := r.summary
 	if code != 2 || r.layout != "" {
 		t.Errorf("exit %d, want 2 (CRITICAL); layout: %s", code, r.layout)
@@ -198,7 +198,8 @@ func TestPoolNagios(t *testing.T) {
 func TestPoolCheckmk(t *testing.T) {
 	setupPool(t)
 	want := poolExpectations()
-	code, out := poolRun(t, poolArgs("--output", "checkmk")...)
+	r := poolRun(t, poolArgs("--output", "checkmk")...)
+	code, out := r.code, r.stdout
 	if code != 2 {
 		t.Errorf("exit %d, want 2", code)
 	}
@@ -228,7 +229,8 @@ func TestPoolCheckmk(t *testing.T) {
 func TestPoolJSON(t *testing.T) {
 	setupPool(t)
 	want := poolExpectations()
-	code, out := poolRun(t, poolArgs("--output", "json")...)
+	r := poolRun(t, poolArgs("--output", "json")...)
+	code, out := r.code, r.stdout
 	var doc struct {
 		Schema    int    `json:"schema"`
 		State     string `json:"state"`
@@ -268,7 +270,8 @@ func TestPoolJSON(t *testing.T) {
 func TestPoolOpenMetrics(t *testing.T) {
 	setupPool(t)
 	want := poolExpectations()
-	code, out := poolRun(t, poolArgs("--output", "openmetrics")...)
+	r := poolRun(t, poolArgs("--output", "openmetrics")...)
+	code, out := r.code, r.stdout
 	if code != 2 {
 		t.Errorf("exit %d, want 2", code)
 	}
@@ -320,24 +323,20 @@ func TestPoolWith200ConcurrentChecks(t *testing.T) {
 	const n = 200
 	allow := "-e" + poolMAC + "=node-p," + lab.NodeAMAC + "=node-a"
 	var wg sync.WaitGroup
-	codes := make([]int, n)
-	outs := make([]string, n)
-	var poolCode int
-	var poolOut string
+	var pool result
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		time.Sleep(50 * time.Millisecond) // into the singles' burst
-		poolCode, poolOut = poolRun(t, "-H", poolAddr(0)+"-"+poolAddr(poolSize-1)+","+lab.HealthyIP, allow, "-t", "3")
+		pool = poolRun(t, "-H", poolAddr(0)+"-"+poolAddr(poolSize-1)+","+lab.HealthyIP, allow, "-t", "3")
 	}()
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			codes[i], outs[i] = poolRun(t, "-H", lab.HealthyIP, allow, "-t", "3")
-		}()
-	}
+	singles := concurrentChecks(n, "-H", lab.HealthyIP, allow, "-t", "3")
 	wg.Wait()
+	codes := make([]int, n)
+	outs := make([]string, n)
+	for i, r := range singles {
+		codes[i], outs[i] = r.code, r.stdout
+	}
 	bad := 0
 	for i := range n {
 		if codes[i] != 0 || !strings.HasPrefix(outs[i], "ARP OK - "+lab.HealthyIP+" is at "+lab.NodeAMAC+" (node-a) on eth0: 3/3 replies") {
@@ -349,9 +348,8 @@ func TestPoolWith200ConcurrentChecks(t *testing.T) {
 	if bad > 0 {
 		t.Errorf("%d of %d concurrent checks were not OK with 3/3 replies", bad, n)
 	}
-	pool := parseOutput(poolOut)
-	if poolCode != 0 || pool.summary != "ARP OK - 101 of 101 addresses OK" || pool.perf["ok"].value != "101" || strings.Count(pool.long, "on eth0: 3/3 replies") != 101 || pool.layout != "" {
-		t.Errorf("the pool run among them: exit %d: %.400s %s", poolCode, pool.summary, pool.layout)
+	if pool.code != 0 || pool.summary != "ARP OK - 101 of 101 addresses OK" || pool.perf["ok"].value != "101" || strings.Count(pool.long, "on eth0: 3/3 replies") != 101 || pool.layout != "" {
+		t.Errorf("the pool run among them: exit %d: %.400s %s", pool.code, pool.summary, pool.layout)
 	}
 }
 
@@ -360,34 +358,20 @@ func TestPoolWith200ConcurrentChecks(t *testing.T) {
 func TestPoolUnderFlood(t *testing.T) {
 	setupPool(t)
 	hostile(t, lab.HealthyIP, "-mode", "flood", "-rate", "40000", "-for", "2s")
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	cmd := seg.Command(ctx, seg.Client, checkBin, "-H", poolAddr(0)+"-"+poolAddr(poolSize-1)+","+lab.HealthyIP,
-		"-e", poolMAC+"=node-p,"+lab.NodeAMAC+"=node-a", "-t", "1")
-	var stdout bytes.Buffer
-	cmd.Stdout = &stdout
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
+	r := runInvocation(invocation{peakRSS: true, args: []string{"-H", poolAddr(0) + "-" + poolAddr(poolSize-1) + "," + lab.HealthyIP,
+		"-e", poolMAC + "=node-p," + lab.NodeAMAC + "=node-a", "-t", "1"}})
+	if r.err != nil {
+		t.Fatal(r)
 	}
-	var rss int64
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		rss = ru.Maxrss
-	}
-	out := stdout.String()
-	r := parseOutput(out)
+	code, rss := r.code, r.rssKiB
 	t.Logf("pool under a 40,000 frames/s flood of one address: %d KiB peak RSS: %.200s", rss, r.summary)
 	if code != 2 || !strings.HasPrefix(r.summary, "ARP CRITICAL - 1 of 101 addresses CRITICAL: "+lab.HealthyIP+" is flooded") || !strings.HasSuffix(r.summary, "; 100 OK") || r.perf["critical"].value != "1" || r.layout != "" {
 		t.Errorf("exit %d: %.400s; want the flooded address CRITICAL and 100 OK; layout: %s", code, r.summary, r.layout)
 	}
-	if n := strings.Count(out, "(node-p) on eth0: 3/3 replies"); n != poolSize {
+	if n := strings.Count(r.stdout, "(node-p) on eth0: 3/3 replies"); n != poolSize {
 		t.Errorf("%d of %d pool addresses got 3/3 replies from node-p under the flood", n, poolSize)
 	}
 	if rss > 32*1024 {
 		t.Errorf("peak RSS %d KiB under flood; the queue and recording limits should bound it", rss)
 	}
-	time.Sleep(1200 * time.Millisecond) // let the flood end before the next test
 }

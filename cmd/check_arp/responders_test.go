@@ -32,7 +32,7 @@ func needSpeaker(t *testing.T) {
 	t.Helper()
 	needLab(t)
 	peers.speaker.Do(func() {
-		_, peers.speakerErr = seg.AddSpeaker(lab.Speaker{Role: "speaker", MAC: lab.SpeakerMAC, Host: 62,
+		_, peers.speakerErr = seg.AddSpeaker(lab.Speaker{Role: "speaker", MAC: lab.SpeakerMAC, IP: lab.SpeakerHostIP, IP6: lab.SpeakerHostIP6,
 			IPs: []string{lab.SpeakerIP, lab.SpeakerIP6}, LagMin: 5 * time.Millisecond, LagMax: 80 * time.Millisecond})
 	})
 	if peers.speakerErr != nil {
@@ -40,52 +40,32 @@ func needSpeaker(t *testing.T) {
 	}
 }
 
-// checkBinary is the binary under test; CHECK_ARP_BIN replaces it, to run
-// these scenarios against another build (an older release, for example).
-func checkBinary() string {
-	if b := os.Getenv("CHECK_ARP_BIN"); b != "" {
-		return b
+// responderRun is a run of these scenarios from namespace ns, behind the
+// command prefix as (strace, for example). CHECK_ARP_BIN replaces the
+// binary under test, to run them against another build (an older
+// release, say), which may not know --no-state: its memory, if it keeps
+// any, goes to the lab's directory instead.
+func responderRun(ns string, as []string, args ...string) invocation {
+	inv := invocation{ns: ns, as: as, args: args}
+	if other := os.Getenv("CHECK_ARP_BIN"); other != "" {
+		inv.bin, inv.memory, inv.env = other, true, []string{"XDG_STATE_HOME=" + labDir}
 	}
-	return checkBin
+	return inv
 }
 
-// outcome is one run: exit code, summary line, perfdata values, output.
-type outcome struct {
-	code    int
-	summary string
-	perf    map[string]string
-	out     string
-}
-
-// runFrom runs the check in namespace ns, behind the command prefix wrap
-// (for example strace), and parses what a monitoring engine reads.
-func runFrom(t *testing.T, ns string, wrap []string, args ...string) outcome {
+// runFrom runs the check in namespace ns behind the command prefix as.
+func runFrom(t *testing.T, ns string, as []string, args ...string) result {
 	t.Helper()
-	r := runInvocation(invocation{ns: ns, as: wrap, bin: checkBinary(), args: args})
+	r := runInvocation(responderRun(ns, as, args...))
 	if r.err != nil {
 		t.Errorf("running check_arp %v: %v", args, r.err)
 	}
-	o := outcome{code: r.code, summary: r.summary, perf: map[string]string{}, out: r.stdout}
-	for label, v := range r.perf {
-		o.perf[label] = v.value
-	}
-	return o
+	return r
 }
 
 // concurrently runs n checks at once from the client and returns them.
-func concurrently(t *testing.T, n int, args ...string) []outcome {
-	t.Helper()
-	out := make([]outcome, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			out[i] = runFrom(t, seg.Client, nil, args...)
-		}()
-	}
-	wg.Wait()
-	return out
+func concurrently(n int, args ...string) []result {
+	return concurrentRuns(n, responderRun(seg.Client, nil, args...))
 }
 
 func TestMetalLBSpeakerAnswers(t *testing.T) {
@@ -96,8 +76,8 @@ func TestMetalLBSpeakerAnswers(t *testing.T) {
 	for _, ip := range []string{lab.SpeakerIP, lab.SpeakerIP6} {
 		o := runFrom(t, seg.Client, nil, "-H", ip, "-e", lab.SpeakerMAC+"=speaker", "--no-unicast")
 		t.Logf("%s", o.summary)
-		if o.code != 0 || o.perf["received"] != "3" || o.perf["pl"] != "0" || o.perf["unicast"] != "" {
-			t.Errorf("%s: exit %d: %s; want OK with 3/3 replies, no unicast request", ip, o.code, o.out)
+		if o.code != 0 || o.perf["received"].value != "3" || o.perf["pl"].value != "0" || o.perf["unicast"].value != "" {
+			t.Errorf("%s: exit %d: %s; want OK with 3/3 replies, no unicast request", ip, o.code, o.stdout)
 		}
 	}
 }
@@ -122,10 +102,10 @@ func TestLaggingSpeakerUnderConcurrentChecks(t *testing.T) {
 					args = append(args, "-t", "3")
 				}
 				bad := 0
-				for i, o := range concurrently(t, n, args...) {
-					if o.code != 0 || o.perf["pl"] != "0" || o.perf["macs"] != "1" || o.perf["mac_changes"] != "0" || o.perf["multi_mac_probes"] != "0" {
+				for i, o := range concurrently(n, args...) {
+					if o.code != 0 || o.perf["pl"].value != "0" || o.perf["macs"].value != "1" || o.perf["mac_changes"].value != "0" || o.perf["multi_mac_probes"].value != "0" {
 						if bad++; bad <= 3 {
-							t.Errorf("check %d: exit %d: %s", i+1, o.code, o.out)
+							t.Errorf("check %d: exit %d: %s", i+1, o.code, o.stdout)
 						}
 					}
 				}
@@ -144,13 +124,13 @@ func TestLaggingSpeakerUnderConcurrentChecks(t *testing.T) {
 // second claimant answering from userspace.
 func TestUserspaceLagUnderLoad(t *testing.T) {
 	needLab(t)
-	const ip = "198.51.100.63"
-	if _, err := seg.AddSpeaker(lab.Speaker{Role: "speaker0", MAC: "02:00:00:00:00:63", Host: 64, IPs: []string{ip}}); err != nil {
+	const ip = lab.UserspaceIP
+	if _, err := seg.AddSpeaker(lab.Speaker{Role: "speaker0", MAC: lab.UserspaceMAC, IP: lab.UserspaceHostIP, IP6: lab.UserspaceHostIP6, IPs: []string{ip}}); err != nil {
 		t.Fatal(err)
 	}
 	var rtts []float64
-	for _, o := range concurrently(t, 200, "-H", ip, "-p", "1", "-t", "3") {
-		if v, err := strconv.ParseFloat(o.perf["rtmax"], 64); err == nil {
+	for _, o := range concurrently(200, "-H", ip, "-p", "1", "-t", "3") {
+		if v, err := strconv.ParseFloat(o.perf["rtmax"].value, 64); err == nil {
 			rtts = append(rtts, v)
 		}
 	}
@@ -171,10 +151,10 @@ func TestUserspaceLagUnderLoad(t *testing.T) {
 func TestSecondLateClaimantWithOneProbe(t *testing.T) {
 	needLab(t)
 	peers.speakers2.Do(func() {
-		_, peers.speakers2Err = seg.AddSpeaker(lab.Speaker{Role: "speaker2a", MAC: lab.Speaker2MAC, Host: 65,
+		_, peers.speakers2Err = seg.AddSpeaker(lab.Speaker{Role: "speaker2a", MAC: lab.Speaker2MAC, IP: lab.Speaker2AHostIP, IP6: lab.Speaker2AHostIP6,
 			IPs: []string{lab.Speaker2IP, lab.Speaker2IP6}, LagMin: 200 * time.Microsecond, LagMax: 500 * time.Microsecond})
 		if peers.speakers2Err == nil {
-			_, peers.speakers2Err = seg.AddSpeaker(lab.Speaker{Role: "speaker2b", MAC: "02:00:00:00:00:66", Host: 66,
+			_, peers.speakers2Err = seg.AddSpeaker(lab.Speaker{Role: "speaker2b", MAC: lab.Speaker2BMAC, IP: lab.Speaker2BHostIP, IP6: lab.Speaker2BHostIP6,
 				IPs: []string{lab.Speaker2IP, lab.Speaker2IP6}, LagMin: 15 * time.Millisecond, LagMax: 80 * time.Millisecond})
 		}
 	})
@@ -187,9 +167,9 @@ func TestSecondLateClaimantWithOneProbe(t *testing.T) {
 		for range 30 {
 			o := runFrom(t, seg.Client, nil, "-H", ip, "-p", "1")
 			first = o.summary
-			if o.code == 0 || o.perf["macs"] != "2" {
+			if o.code == 0 || o.perf["macs"].value != "2" {
 				if missed++; missed <= 3 {
-					t.Errorf("%s -p 1: exit %d: %s; want both speakers seen", ip, o.code, o.out)
+					t.Errorf("%s -p 1: exit %d: %s; want both speakers seen", ip, o.code, o.stdout)
 				}
 			}
 		}
@@ -216,18 +196,18 @@ func TestProxyARPLateReplies(t *testing.T) {
 		for i := range 5 {
 			o := runFrom(t, seg.Client, nil, "-H", ip, "-t", "2", "-e", lab.RouterMAC+"=router", "--no-unicast")
 			t.Logf("%s -t 2 run %d: %s", ip, i+1, o.summary)
-			if o.code != 0 || o.perf["pl"] != "0" || o.perf["received"] != "3" {
-				t.Errorf("%s -t 2: exit %d: %s; want OK, every late reply counted", ip, o.code, o.out)
+			if o.code != 0 || o.perf["pl"].value != "0" || o.perf["received"].value != "3" {
+				t.Errorf("%s -t 2: exit %d: %s; want OK, every late reply counted", ip, o.code, o.stdout)
 			}
 		}
 		for i := range 5 {
 			o := runFrom(t, seg.Client, nil, "-H", ip, "-v", "-e", lab.RouterMAC+"=router", "--no-unicast")
 			t.Logf("%s defaults run %d: %s", ip, i+1, o.summary)
-			if o.perf["pl"] != "0" {
-				t.Logf("%s", o.out)
+			if o.perf["pl"].value != "0" {
+				t.Logf("%s", o.stdout)
 			}
-			if o.perf["macs"] != "1" {
-				t.Errorf("%s: %s; want only the router's MAC", ip, o.out)
+			if o.perf["macs"].value != "1" {
+				t.Errorf("%s: %s; want only the router's MAC", ip, o.stdout)
 			}
 		}
 	}
@@ -250,12 +230,12 @@ func TestVRRPVirtualMACSplitBrain(t *testing.T) {
 		o := runFrom(t, seg.Client, nil, "-H", tc.ip, "-v")
 		t.Logf("%s: %s", tc.ip, o.summary)
 		// The lab's state: one MAC, the virtual one, twice per request.
-		if !strings.Contains(o.summary, tc.vmac) || o.perf["macs"] != "1" || !strings.Contains(o.out, "duplicate") {
-			t.Fatalf("%s: %s; want every request answered twice from %s", tc.ip, o.out, tc.vmac)
+		if !strings.Contains(o.summary, tc.vmac) || o.perf["macs"].value != "1" || !strings.Contains(o.stdout, "duplicate") {
+			t.Fatalf("%s: %s; want every request answered twice from %s", tc.ip, o.stdout, tc.vmac)
 		}
 		if o.code != 2 || !strings.Contains(o.summary, "VRRP virtual MAC, VRID 51") || !strings.Contains(o.summary, "two VRRP masters") ||
-			o.perf["received"] != "3" || o.perf["multi_mac_probes"] != "0" {
-			t.Errorf("%s: exit %d: %s; want CRITICAL naming two VRRP masters behind VRID 51's virtual MAC", tc.ip, o.code, o.out)
+			o.perf["received"].value != "3" || o.perf["multi_mac_probes"].value != "0" {
+			t.Errorf("%s: exit %d: %s; want CRITICAL naming two VRRP masters behind VRID 51's virtual MAC", tc.ip, o.code, o.stdout)
 		}
 	}
 }
@@ -270,13 +250,13 @@ func TestMacvlanParent(t *testing.T) {
 		t.Fatal(peers.macvlanErr)
 	}
 	for _, ip := range []string{lab.MacvlanIP, lab.MacvlanIP6} {
-		if o := runFrom(t, seg.Client, nil, "-H", ip, "-e", lab.MacvlanMAC); o.code != 0 || strings.Contains(o.out, "macvlan") {
-			t.Fatalf("%s from the client: exit %d: %s; want OK, without a macvlan note", ip, o.code, o.out)
+		if o := runFrom(t, seg.Client, nil, "-H", ip, "-e", lab.MacvlanMAC); o.code != 0 || strings.Contains(o.stdout, "macvlan") {
+			t.Fatalf("%s from the client: exit %d: %s; want OK, without a macvlan note", ip, o.code, o.stdout)
 		}
 		o := runFrom(t, peers.mvParent, nil, "-H", ip, "-e", lab.MacvlanMAC)
 		t.Logf("%s from the parent: %s", ip, o.summary)
-		if o.code != 2 || o.perf["received"] != "0" {
-			t.Fatalf("%s from the parent: exit %d: %s; want no answer", ip, o.code, o.out)
+		if o.code != 2 || o.perf["received"].value != "0" {
+			t.Fatalf("%s from the parent: exit %d: %s; want no answer", ip, o.code, o.stdout)
 		}
 		if !strings.Contains(o.summary, "macvlan of eth0") || !strings.Contains(o.summary, "never delivers frames between a macvlan's parent and its children") {
 			t.Errorf("%s from the parent: %s; want the macvlan note", ip, o.summary)
@@ -300,11 +280,11 @@ func TestStalledStart(t *testing.T) {
 	for _, ip := range []string{lab.HealthyIP, lab.HealthyIP6} {
 		o := runFrom(t, seg.Client, wrap, "-H", ip)
 		t.Logf("%s stalled: %s", ip, o.summary)
-		if o.perf["sent"] != "0" && o.perf["sent"] != "" {
-			t.Fatalf("%s: %s; the stall should keep every request from leaving", ip, o.out)
+		if o.perf["sent"].value != "0" && o.perf["sent"].value != "" {
+			t.Fatalf("%s: %s; the stall should keep every request from leaving", ip, o.stdout)
 		}
 		if o.code != 3 || !strings.Contains(o.summary, "raise -t") || !strings.Contains(o.summary, "left eth0 before the deadline") {
-			t.Errorf("%s stalled: exit %d: %s; want UNKNOWN saying nothing left, with the fix (raise -t)", ip, o.code, o.out)
+			t.Errorf("%s stalled: exit %d: %s; want UNKNOWN saying nothing left, with the fix (raise -t)", ip, o.code, o.stdout)
 		}
 	}
 }
@@ -341,14 +321,14 @@ func TestSpeakerIgnoresUnicastSolicitations(t *testing.T) {
 	// The check's unicast request is what the kernel's probes were.
 	o := runFrom(t, seg.Client, nil, "-H", lab.SpeakerIP6, "-e", lab.SpeakerMAC+"=speaker")
 	t.Logf("%s: %s", lab.SpeakerIP6, o.summary)
-	if o.code != 1 || o.perf["unicast"] != "0" || o.perf["pl"] != "0" || !strings.Contains(o.summary, "not a unicast one to "+lab.SpeakerMAC) ||
+	if o.code != 1 || o.perf["unicast"].value != "0" || o.perf["pl"].value != "0" || !strings.Contains(o.summary, "not a unicast one to "+lab.SpeakerMAC) ||
 		!strings.Contains(o.summary, "FAILED") {
-		t.Errorf("%s: exit %d: %s; want WARNING, unicast=0, naming what it breaks", lab.SpeakerIP6, o.code, o.out)
+		t.Errorf("%s: exit %d: %s; want WARNING, unicast=0, naming what it breaks", lab.SpeakerIP6, o.code, o.stdout)
 	}
 	o = runFrom(t, seg.Client, nil, "-H", lab.SpeakerIP, "-e", lab.SpeakerMAC+"=speaker")
 	t.Logf("%s: %s", lab.SpeakerIP, o.summary)
-	if o.code != 0 || o.perf["unicast"] != "1" {
-		t.Errorf("%s: exit %d: %s; want OK, unicast=1 (the speaker answers requests sent to its MAC)", lab.SpeakerIP, o.code, o.out)
+	if o.code != 0 || o.perf["unicast"].value != "1" {
+		t.Errorf("%s: exit %d: %s; want OK, unicast=1 (the speaker answers requests sent to its MAC)", lab.SpeakerIP, o.code, o.stdout)
 	}
 }
 
@@ -358,13 +338,13 @@ func TestUnicastRequestHealthy(t *testing.T) {
 	needLab(t)
 	for _, ip := range []string{lab.HealthyIP, lab.HealthyIP6} {
 		o := runFrom(t, seg.Client, nil, "-H", ip)
-		t.Logf("%s: %s (time %s)", ip, o.summary, o.perf["time"])
-		if o.code != 0 || o.perf["unicast"] != "1" || o.perf["pl"] != "0" {
-			t.Errorf("%s: exit %d: %s; want OK, unicast=1", ip, o.code, o.out)
+		t.Logf("%s: %s (time %s)", ip, o.summary, o.perf["time"].value)
+		if o.code != 0 || o.perf["unicast"].value != "1" || o.perf["pl"].value != "0" {
+			t.Errorf("%s: exit %d: %s; want OK, unicast=1", ip, o.code, o.stdout)
 		}
 		o = runFrom(t, seg.Client, nil, "-H", ip, "--no-unicast")
-		if o.code != 0 || o.perf["unicast"] != "" {
-			t.Errorf("%s --no-unicast: exit %d: %s; want OK without unicast perfdata", ip, o.code, o.out)
+		if o.code != 0 || o.perf["unicast"].value != "" {
+			t.Errorf("%s --no-unicast: exit %d: %s; want OK without unicast perfdata", ip, o.code, o.stdout)
 		}
 	}
 }
@@ -375,8 +355,8 @@ func TestUnicastRequestHealthy(t *testing.T) {
 // the last reply off, the loss says why, with the fix.
 func TestLateRepliesNamed(t *testing.T) {
 	needLab(t)
-	const ip, ip6 = "198.51.100.68", "2001:db8::68"
-	if _, err := seg.AddSpeaker(lab.Speaker{Role: "slow", MAC: "02:00:00:00:00:68", Host: 69,
+	const ip, ip6 = lab.LateSpeakerIP, lab.LateSpeakerIP6
+	if _, err := seg.AddSpeaker(lab.Speaker{Role: "slow", MAC: lab.LateSpeakerMAC, IP: lab.LateSpeakerHostIP, IP6: lab.LateSpeakerHostIP6,
 		IPs: []string{ip, ip6}, LagMin: 300 * time.Millisecond, LagMax: 320 * time.Millisecond}); err != nil {
 		t.Fatal(err)
 	}
@@ -384,15 +364,15 @@ func TestLateRepliesNamed(t *testing.T) {
 		// A MetalLB-like speaker: it ignores unicast solicitations.
 		o := runFrom(t, seg.Client, nil, "-H", target, "-t", "2", "--no-unicast")
 		t.Logf("%s -t 2: %s", target, o.summary)
-		if o.code != 0 || o.perf["pl"] != "0" || !strings.Contains(o.summary, "replies arrive after the next request") || !strings.Contains(o.summary, "raise -i") {
-			t.Errorf("%s -t 2: exit %d: %s; want OK, no loss, naming the late replies and the fix", target, o.code, o.out)
+		if o.code != 0 || o.perf["pl"].value != "0" || !strings.Contains(o.summary, "replies arrive after the next request") || !strings.Contains(o.summary, "raise -i") {
+			t.Errorf("%s -t 2: exit %d: %s; want OK, no loss, naming the late replies and the fix", target, o.code, o.stdout)
 		}
 		// The third reply cannot come before 200+300 ms; the probing
 		// ends at 480 ms.
 		o = runFrom(t, seg.Client, nil, "-H", target, "-t", "0.5", "--no-unicast")
 		t.Logf("%s -t 0.5: %s", target, o.summary)
-		if o.code != 1 || o.perf["pl"] == "0" || !strings.Contains(o.summary, "replies arrive after the next request") || !strings.Contains(o.summary, "raise -i and -t") {
-			t.Errorf("%s -t 0.5: exit %d: %s; want WARNING, the loss explained by late replies, with the fix", target, o.code, o.out)
+		if o.code != 1 || o.perf["pl"].value == "0" || !strings.Contains(o.summary, "replies arrive after the next request") || !strings.Contains(o.summary, "raise -i and -t") {
+			t.Errorf("%s -t 0.5: exit %d: %s; want WARNING, the loss explained by late replies, with the fix", target, o.code, o.stdout)
 		}
 	}
 }
@@ -402,15 +382,15 @@ func TestLateRepliesNamed(t *testing.T) {
 // families' gratuitous perfdata.
 func TestTakeoverAnnouncementsCountAlike(t *testing.T) {
 	needLab(t)
-	const ip, ip6, m = "198.51.100.67", "2001:db8::67", "02:00:00:00:00:67"
-	if _, err := seg.AddSpeaker(lab.Speaker{Role: "leader", MAC: m, Host: 70, IPs: []string{ip, ip6},
+	const ip, ip6, m = lab.LeaderIP, lab.LeaderIP6, lab.LeaderMAC
+	if _, err := seg.AddSpeaker(lab.Speaker{Role: "leader", MAC: m, IP: lab.LeaderHostIP, IP6: lab.LeaderHostIP6, IPs: []string{ip, ip6},
 		TakeoverRounds: 3, TakeoverEvery: 300 * time.Millisecond, TakeoverAfter: time.Second}); err != nil {
 		t.Fatal(err)
 	}
 	// Both checks start within the second before the first round and
 	// run for 2.9 s, past the last round (1.6 s).
 	var wg sync.WaitGroup
-	out := make([]outcome, 2)
+	out := make([]result, 2)
 	for i, target := range []string{ip, ip6} {
 		wg.Add(1)
 		go func() {
@@ -421,9 +401,9 @@ func TestTakeoverAnnouncementsCountAlike(t *testing.T) {
 	wg.Wait()
 	for i, target := range []string{ip, ip6} {
 		o := out[i]
-		t.Logf("%s: %s; gratuitous=%s", target, o.summary, o.perf["gratuitous"])
-		if o.code != 0 || o.perf["gratuitous"] != "3" {
-			t.Errorf("%s: exit %d: %s; want OK with 3 announcements (takeover rounds)", target, o.code, o.out)
+		t.Logf("%s: %s; gratuitous=%s", target, o.summary, o.perf["gratuitous"].value)
+		if o.code != 0 || o.perf["gratuitous"].value != "3" {
+			t.Errorf("%s: exit %d: %s; want OK with 3 announcements (takeover rounds)", target, o.code, o.stdout)
 		}
 	}
 }
@@ -444,12 +424,12 @@ func TestProxyNDPUnicast(t *testing.T) {
 	}
 	o := runFrom(t, seg.Client, nil, "-H", lab.ProxiedIP, "-t", "3", "-e", lab.RouterMAC+"=router")
 	t.Logf("%s: %s", lab.ProxiedIP, o.summary)
-	if o.code != 0 || o.perf["unicast"] != "1" {
-		t.Errorf("%s: exit %d: %s; want OK, unicast=1", lab.ProxiedIP, o.code, o.out)
+	if o.code != 0 || o.perf["unicast"].value != "1" {
+		t.Errorf("%s: exit %d: %s; want OK, unicast=1", lab.ProxiedIP, o.code, o.stdout)
 	}
 	o = runFrom(t, seg.Client, nil, "-H", lab.ProxiedIP6, "-t", "3", "-e", lab.RouterMAC+"=router")
 	t.Logf("%s: %s", lab.ProxiedIP6, o.summary)
-	if o.code != 1 || o.perf["unicast"] != "0" || o.perf["pl"] != "0" || !strings.Contains(o.out, "proxy_ndp") {
-		t.Errorf("%s: exit %d: %s; want WARNING, unicast=0, naming the proxy_ndp cause", lab.ProxiedIP6, o.code, o.out)
+	if o.code != 1 || o.perf["unicast"].value != "0" || o.perf["pl"].value != "0" || !strings.Contains(o.stdout, "proxy_ndp") {
+		t.Errorf("%s: exit %d: %s; want WARNING, unicast=0, naming the proxy_ndp cause", lab.ProxiedIP6, o.code, o.stdout)
 	}
 }

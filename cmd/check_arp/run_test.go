@@ -4,26 +4,41 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
+	"sync/atomic"
 	"testing"
 	"time"
 )
 
-// invocation is one run of a check_arp binary in the lab's client
-// namespace.
+// invocation is one run of a check_arp binary in the lab: every test runs
+// the binary through start or runInvocation.
 type invocation struct {
 	args []string
 	// as is a command prefix the binary runs under (setpriv, to run it as
-	// an unprivileged user); bin the binary, checkBin if empty.
+	// an unprivileged user; strace, to stall it); bin the binary, checkBin
+	// if empty.
 	as  []string
 	bin string
 	// ns is the namespace it runs in, the lab's client if empty.
 	ns string
+	// env is added to the test's environment (XDG_STATE_HOME, for the
+	// default state directory).
+	env []string
+	// memory lets the check keep memory between runs as args say (a
+	// --state-dir of the test's, or the default directory under an env
+	// XDG_STATE_HOME). Without it the runner passes --no-state, so that
+	// no run writes into the home directory of the user running the
+	// tests.
+	memory bool
+	// peakRSS measures the check's own peak resident set size (see
+	// result.rssKiB), by running it under peakrss.
+	peakRSS bool
 }
 
 // result is one run of the plugin, split the way a monitoring engine reads
@@ -38,7 +53,12 @@ type result struct {
 	stdout  string
 	stderr  string
 	wall    time.Duration // from starting ip netns exec to the exit
-	rssKiB  int64
+	// rssKiB is the check's peak resident set size, measured when the
+	// invocation asks for it (peakRSS), else 0. The rusage of the process
+	// the test starts would not do: Go starts it with vfork, and the
+	// kernel carries the test binary's own peak into the child's
+	// ru_maxrss at exec (see test/lab/cmd/peakrss).
+	rssKiB int64
 }
 
 func (r result) String() string {
@@ -90,7 +110,11 @@ type process struct {
 	start          time.Time
 	cancel         context.CancelFunc
 	startErr       error
+	rssFile        string // where peakrss writes the peak RSS
 }
+
+// rssFiles numbers the files peakrss writes.
+var rssFiles atomic.Int64
 
 // runTimeout bounds every run: far above any -t the tests give, so only a
 // hung check reaches it.
@@ -104,21 +128,56 @@ func start(inv invocation) *process {
 		bin = checkBin
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), runTimeout)
-	argv := append(append(slices.Clone(inv.as), bin), inv.args...)
+	args := inv.args
+	if inv.memory && !ownMemory(inv) {
+		cancel()
+		return &process{cmd: &exec.Cmd{}, cancel: func() {}, startErr: fmt.Errorf("a run with memory must say where: --state-dir, --no-state or an XDG_STATE_HOME (%q)", args)}
+	}
+	if !inv.memory {
+		// First, so that no argument of the test's can take it for its
+		// value.
+		args = append([]string{"--no-state"}, args...)
+	}
+	argv := append(append(slices.Clone(inv.as), bin), args...)
+	var rssFile string
+	if inv.peakRSS {
+		rssFile = filepath.Join(labDir, fmt.Sprintf("rss-%d", rssFiles.Add(1)))
+		argv = append([]string{peakRSSBin, rssFile, "--"}, argv...)
+	}
 	ns := inv.ns
 	if ns == "" {
 		ns = seg.Client
 	}
-	p := &process{cmd: seg.Command(ctx, ns, argv...), cancel: cancel}
+	p := &process{cmd: seg.Command(ctx, ns, argv...), cancel: cancel, rssFile: rssFile}
+	if inv.env != nil {
+		p.cmd.Env = append(os.Environ(), inv.env...)
+	}
 	p.cmd.Stdout, p.cmd.Stderr = &p.stdout, &p.stderr
 	p.start = time.Now()
 	p.startErr = p.cmd.Start()
 	return p
 }
 
+// ownMemory reports whether a run with memory keeps it where the test
+// says, not in the home directory of the user running the tests.
+func ownMemory(inv invocation) bool {
+	for _, a := range inv.args {
+		if a == "--no-state" || a == "--state-dir" || strings.HasPrefix(a, "--state-dir=") {
+			return true
+		}
+	}
+	return slices.ContainsFunc(inv.env, func(e string) bool { return strings.HasPrefix(e, "XDG_STATE_HOME=/") })
+}
+
 // pid is the process's id: ip netns exec and setpriv replace themselves,
 // so it ends up being the check's.
 func (p *process) pid() int { return p.cmd.Process.Pid }
+
+// signal sends sig to the check; it reports whether the check was still
+// there to receive it.
+func (p *process) signal(sig os.Signal) bool {
+	return p.startErr == nil && p.cmd.Process.Signal(sig) == nil
+}
 
 func (p *process) wait() result {
 	defer p.cancel()
@@ -134,10 +193,15 @@ func (p *process) wait() result {
 	} else if err != nil {
 		r.code, r.err = -1, err
 	}
-	if p.cmd.ProcessState != nil {
-		if ru, ok := p.cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-			r.rssKiB = ru.Maxrss
+	if p.rssFile != "" {
+		b, err := os.ReadFile(p.rssFile)
+		if err == nil {
+			r.rssKiB, err = strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
 		}
+		if err != nil && r.err == nil {
+			r.err = fmt.Errorf("reading the peak RSS: %w", err)
+		}
+		os.Remove(p.rssFile)
 	}
 	return r
 }
@@ -272,6 +336,26 @@ func (r result) expectPerf(t *testing.T, want perf) {
 	for _, label := range []string{"rta", "rtmin", "rtmax"} {
 		if p, ok := r.perf[label]; ok && (p.uom != "ms" || p.min != "0") {
 			t.Errorf("%s perfdata %+v, want a value in ms with minimum 0", label, p)
+		}
+	}
+}
+
+// expectLine asserts a run's exit code, its whole summary (a regular
+// expression) and perfdata values with their unit ("3c", "0s"; "-" when
+// the value must be left out). step names the run in a failure.
+func (r result) expectLine(t *testing.T, step string, code int, summary string, perf ...string) {
+	t.Helper()
+	if r.code != code || !regexp.MustCompile(`^(?:`+summary+`)$`).MatchString(r.summary) {
+		t.Errorf("%s: exit %d, summary\n%s\nwant exit %d and\n%s\n(%s)", step, r.code, r.summary, code, summary, r)
+	}
+	for i := 0; i+1 < len(perf); i += 2 {
+		label, want := perf[i], perf[i+1]
+		got, ok := r.perf[label]
+		switch {
+		case want == "-" && ok:
+			t.Errorf("%s: perfdata %s=%s%s, want it left out", step, label, got.value, got.uom)
+		case want != "-" && got.value+got.uom != want:
+			t.Errorf("%s: perfdata %s=%q, want %q", step, label, got.value+got.uom, want)
 		}
 	}
 }

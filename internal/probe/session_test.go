@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/check-arp/check_arp/internal/mac"
@@ -86,14 +87,25 @@ func (s *scriptedTransport) Receive(deadline time.Time) (Answer, error) {
 
 func (s *scriptedTransport) Interrupt() { s.once.Do(func() { close(s.interrupt) }) }
 
-func runScripted(t *testing.T, timeout time.Duration, sched Schedule, script func(int) []scriptedReply) (verdict.Observation, time.Duration, error) {
+// runScripted runs Run against the scripted transport and returns what it
+// observed and how long it took.
+//
+// It runs in a synctest bubble: the clock, the run's timers and the
+// script's delays are the bubble's, whose time moves only when every
+// goroutine in it waits. So a reply scripted 10ms after its probe arrives
+// 10ms after it, before the next probe, however busy the machine is; on
+// the real clock a loaded machine could deliver it after the next probe
+// or past the run's end.
+func runScripted(t *testing.T, timeout time.Duration, sched Schedule, script func(int) []scriptedReply) (obs verdict.Observation, took time.Duration, err error) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	var obs verdict.Observation
-	start := time.Now()
-	err := Run(ctx, newScripted(script), sched, &obs)
-	return obs, time.Since(start), err
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		start := time.Now()
+		err = Run(ctx, newScripted(script), sched, &obs)
+		took = time.Since(start)
+	})
+	return obs, took, err
 }
 
 func TestRunRecordsEveryReplyAgainstItsProbe(t *testing.T) {

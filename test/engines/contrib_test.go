@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/check-arp/check_arp/internal/cli"
+	"github.com/check-arp/check_arp/test/lab"
 )
 
 const root = "../.."
@@ -130,8 +131,8 @@ func TestNagiosServicesParse(t *testing.T) {
 			t.Errorf("metallb.cfg uses undefined command %s", parts[0])
 			continue
 		}
-		line = strings.ReplaceAll(line, "$HOSTADDRESS$", "198.51.100.10")
-		line = strings.ReplaceAll(line, "$_HOSTADDRESS6$", "2001:db8::10")
+		line = strings.ReplaceAll(line, "$HOSTADDRESS$", lab.HealthyIP)
+		line = strings.ReplaceAll(line, "$_HOSTADDRESS6$", lab.HealthyIP6)
 		for i, arg := range parts[1:] {
 			line = strings.ReplaceAll(line, "$ARG"+string(rune('1'+i))+"$", arg)
 		}
@@ -157,8 +158,8 @@ func TestNagiosServicesParse(t *testing.T) {
 			t.Errorf("no sample arguments for command %s", name)
 			continue
 		}
-		line = strings.ReplaceAll(line, "$HOSTADDRESS$", "198.51.100.10")
-		line = strings.ReplaceAll(line, "$_HOSTADDRESS6$", "2001:db8::10")
+		line = strings.ReplaceAll(line, "$HOSTADDRESS$", lab.HealthyIP)
+		line = strings.ReplaceAll(line, "$_HOSTADDRESS6$", lab.HealthyIP6)
 		for i, arg := range args {
 			line = strings.ReplaceAll(line, "$ARG"+string(rune('1'+i))+"$", arg)
 		}
@@ -224,7 +225,7 @@ func TestIcingaExampleAllowlistParses(t *testing.T) {
 	if m == nil {
 		t.Fatal("no vars.arp_expect array in the example")
 	}
-	args := []string{"-H", "198.51.100.10"}
+	args := []string{"-H", lab.HealthyIP}
 	for _, e := range regexp.MustCompile(`"([^"]+)"`).FindAllStringSubmatch(m[1], -1) {
 		args = append(args, "-e", e[1])
 	}

@@ -105,13 +105,17 @@ func TestDebPackage(t *testing.T) {
 	// The installed plugin, as the unprivileged nagios user with no
 	// inherited capabilities, in the lab's client namespace.
 	seg := newSegment(t)
-	asNagios := []string{"ip", "netns", "exec", seg.Client, "setpriv", "--reuid=nagios", "--regid=nagios", "--init-groups", "--inh-caps=-all", "--", installedPlugin}
+	// Its memory goes where the default directory rule puts it for an
+	// XDG_STATE_HOME, the test's: not into nagios' home.
+	stateHome := privateDir(t, "state")
+	asNagios := []string{"ip", "netns", "exec", seg.Client, "env", "XDG_STATE_HOME=" + stateHome,
+		"setpriv", "--reuid=nagios", "--regid=nagios", "--init-groups", "--inh-caps=-all", "--", installedPlugin}
 	for _, tt := range []struct {
 		args    []string
 		summary string
 	}{
-		{[]string{"-H", "198.51.100.10", "-w", "200,40%", "-c", "500,80%"}, "ARP OK - 198.51.100.10 is at 02:00:00:00:00:0a on eth0: 3/3 replies, rta "},
-		{[]string{"-H", "198.51.100.10", "--expect-file", "/usr/share/doc/check-arp/examples/prod.allow", "-w", "200,40%", "-c", "500,80%"}, healthySummary("ARP", "198.51.100.10")},
+		{[]string{"-H", lab.HealthyIP, "-w", "200,40%", "-c", "500,80%"}, "ARP OK - " + lab.HealthyIP + " is at 02:00:00:00:00:0a on eth0: 3/3 replies, rta "},
+		{[]string{"-H", lab.HealthyIP, "--expect-file", "/usr/share/doc/check-arp/examples/prod.allow", "-w", "200,40%", "-c", "500,80%"}, healthySummary("ARP", lab.HealthyIP)},
 	} {
 		out, code := run(t, 30*time.Second, append(asNagios, tt.args...)...)
 		t.Logf("as nagios: check_arp %s: exit %d: %s", strings.Join(tt.args, " "), code, out)
@@ -119,6 +123,9 @@ func TestDebPackage(t *testing.T) {
 			t.Errorf("as nagios: check_arp %s: exit %d, output %q; want 0 and %q", strings.Join(tt.args, " "), code, out, tt.summary)
 		}
 		checkPerfdata(t, "the installed plugin", out[strings.Index(out, "|")+1:], healthyCounts)
+	}
+	if _, err := os.Stat(filepath.Join(stateHome, "check_arp", "arp_"+lab.HealthyIP+"_eth0.json")); err != nil {
+		t.Errorf("the installed plugin kept no memory in its XDG_STATE_HOME: %v", err)
 	}
 	if out, code := run(t, 10*time.Second, installedPlugin, "-V"); code != 3 || strings.TrimSpace(out) != "check_arp "+version[:len(version)-len("-1")] {
 		t.Errorf("check_arp -V: exit %d, %q; want 3 and the package version %s", code, out, version)

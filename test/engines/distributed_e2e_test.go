@@ -24,10 +24,10 @@ import (
 // The agent is agentNode, the endpoint example-metallb.conf names.
 const (
 	masterNode = "master1.example.com"
-	masterIP   = "203.0.113.1"
-	agentIP    = "203.0.113.2"
-	// clusterPrefix keeps the link inside 203.0.113.0/24 and more specific
-	// than the lab client's route to that /24 via the segment's router,
+	masterIP   = lab.ClusterMasterIP
+	agentIP    = lab.ClusterAgentIP
+	// clusterPrefix keeps the link inside lab.ClusterNet, more specific
+	// than the lab client's route to lab.OffLinkNet via the segment's router,
 	// which the off-link scenarios need.
 	clusterPrefix = "/30"
 	clusterPort   = "5665"
@@ -231,6 +231,7 @@ func TestDistributedIcinga2(t *testing.T) {
 		return nil
 	})
 	phase("all check results")
+	agentD.expectMemoryKept(t)
 
 	allow := []string{"-e", "02:00:00:00:00:0a=node-a", "-e", "02:00:00:00:00:0b=node-b", "-e", "02:00:00:00:00:0c=node-c"}
 	for _, tt := range want {

@@ -94,7 +94,12 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	before := systemState()
+	stateBefore := lab.StateDirs()
 	code := m.Run()
+	if msg := lab.StateDirsCreated(stateBefore); msg != "" {
+		fmt.Fprintln(os.Stderr, "engine tests:", msg)
+		code = 1
+	}
 	// The private instances must leave the distribution's daemons alone,
 	// and the tests must leave no daemon behind.
 	if after := systemState(); after != before {
@@ -237,7 +242,10 @@ type daemon struct {
 	name string
 	cmd  *exec.Cmd
 	log  string
-	done chan struct{}
+	// memoryDir is where the checks it runs keep their memory: the
+	// check_arp directory of the XDG_STATE_HOME it passes on.
+	memoryDir string
+	done      chan struct{}
 }
 
 // startDaemon runs argv inside the segment's client namespace; see
@@ -261,11 +269,16 @@ func startDaemonIn(t *testing.T, ns, name string, argv ...string) *daemon {
 	// ip netns exec replaces itself with argv: the PID is the daemon's.
 	cmd := exec.Command("ip", append([]string{"netns", "exec", ns}, argv...)...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
+	// The engines pass their environment to the checks they run: the
+	// checks' memory goes to the daemon's directory, as the default
+	// directory rule reads it, not to the nagios user's home.
+	stateHome := privateDir(t, strings.ReplaceAll(name, " ", "-")+"-state")
+	cmd.Env = append(os.Environ(), "XDG_STATE_HOME="+stateHome)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting %s: %v", name, err)
 	}
-	d := &daemon{name: name, cmd: cmd, log: logPath, done: make(chan struct{})}
+	d := &daemon{name: name, cmd: cmd, log: logPath, memoryDir: filepath.Join(stateHome, "check_arp"), done: make(chan struct{})}
 	go func() { _ = cmd.Wait(); close(d.done) }()
 	t.Cleanup(func() {
 		d.stop(t)
@@ -277,6 +290,17 @@ func startDaemonIn(t *testing.T, ns, name string, argv ...string) *daemon {
 	})
 	t.Logf("started %s as PID %d in %s", name, cmd.Process.Pid, ns)
 	return d
+}
+
+// expectMemoryKept asserts that the checks the daemon ran kept their
+// memory between runs where the default directory rule puts it for them:
+// in memoryDir.
+func (d *daemon) expectMemoryKept(t *testing.T) {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(d.memoryDir, "*.json"))
+	if len(files) == 0 {
+		t.Errorf("the checks %s ran kept no memory in %s: does it pass another environment to plugins now?", d.name, d.memoryDir)
+	}
 }
 
 // running reports whether the daemon's first process is still alive.
@@ -510,9 +534,23 @@ var allLabels = func() []string {
 	return labels
 }()
 
-// noRoundTrip are the labels a check without any reply leaves out: there
-// was no round trip to measure.
+// noRoundTrip are the round trips, which a check without any reply leaves
+// out: there was no round trip to measure.
 var noRoundTrip = []string{"rta", "rtmin", "rtmax"}
+
+// noReply are the labels a check without any reply leaves out: the round
+// trips, the unicast request (sent only to an owner) and the owner's age.
+var noReply = append(slices.Clone(noRoundTrip), "unicast", "owner_age")
+
+// expectedLabels are the performance data labels of a check with counts:
+// all, but those of a reply when none came, and the owner's age when no
+// single MAC owns the address (a split brain: several MACs answer one
+// request).
+func expectedLabels(counts map[string]string) []string {
+	return slices.DeleteFunc(slices.Clone(allLabels), func(l string) bool {
+		return counts["received"] == "0" && slices.Contains(noReply, l) || counts["multi_mac_probes"] != "0" && l == "owner_age"
+	})
+}
 
 // checkPerfdata asserts the plugin's performance data as an engine kept
 // it: every label once, bare (never quoted), units, the thresholds of the
@@ -530,11 +568,8 @@ func checkPerfdata(t *testing.T, engine, text string, counts map[string]string) 
 	if strings.ContainsAny(text, `'"`) {
 		t.Errorf("%s recorded quoted labels: %q", engine, text)
 	}
-	labels := allLabels
+	labels := expectedLabels(counts)
 	replied := counts["received"] != "0"
-	if !replied {
-		labels = slices.DeleteFunc(slices.Clone(allLabels), func(l string) bool { return slices.Contains(noRoundTrip, l) })
-	}
 	items := parsePerfdata(t, text)
 	if len(items) != len(labels) || strings.Count(text, "=") != len(labels) {
 		t.Errorf("%s recorded %d performance data items, want %d: %q", engine, len(items), len(labels), text)
@@ -592,10 +627,10 @@ var (
 	conflictCounts = map[string]string{"sent": "3", "received": "3", "pl": "0", "macs": "1", "unexpected_macs": "1", "multi_mac_probes": "0", "mac_changes": "0", "gratuitous": "0", "spoofed": "0"}
 
 	targets = []target{
-		{"vip-ingress", false, "198.51.100.10", 0, healthySummary("ARP", "198.51.100.10"), healthyCounts},
-		{"vip-api", false, "198.51.100.12", 2, conflictSummary("ARP", "198.51.100.12"), conflictCounts},
-		{"vip-ingress", true, "2001:db8::10", 0, healthySummary("NDP", "2001:db8::10"), healthyCounts},
-		{"vip-api", true, "2001:db8::12", 2, conflictSummary("NDP", "2001:db8::12"), conflictCounts},
+		{"vip-ingress", false, lab.HealthyIP, 0, healthySummary("ARP", lab.HealthyIP), healthyCounts},
+		{"vip-api", false, lab.ConflictIP, 2, conflictSummary("ARP", lab.ConflictIP), conflictCounts},
+		{"vip-ingress", true, lab.HealthyIP6, 0, healthySummary("NDP", lab.HealthyIP6), healthyCounts},
+		{"vip-api", true, lab.ConflictIP6, 2, conflictSummary("NDP", lab.ConflictIP6), conflictCounts},
 	}
 )
 
@@ -609,7 +644,7 @@ var scenarioTargets = []target{
 		map[string]string{"sent": "3", "received": "3", "pl": "0", "macs": "2", "unexpected_macs": "0", "multi_mac_probes": "0", "mac_changes": "1", "gratuitous": "0", "spoofed": "0"}},
 	{"vip-silent", false, lab.SilentIP, 2, "ARP CRITICAL - " + lab.SilentIP + " did not answer on eth0: 0/3 replies in ",
 		map[string]string{"sent": "3", "received": "0", "pl": "100", "macs": "0", "unexpected_macs": "0", "multi_mac_probes": "0", "mac_changes": "0", "gratuitous": "0", "spoofed": "0"}},
-	{"vip-routed", false, lab.OffLinkIP, 3, "ARP UNKNOWN - " + lab.OffLinkIP + " is not on a directly connected network: the route goes via gateway 198.51.100.254 on eth0, and ARP does not cross routers; run check_arp on a host in the target's L2 segment, or name the interface with -I", nil},
+	{"vip-routed", false, lab.OffLinkIP, 3, "ARP UNKNOWN - " + lab.OffLinkIP + " is not on a directly connected network: the route goes via gateway " + lab.GatewayIP + " on eth0, and ARP does not cross routers; run check_arp on a host in the target's L2 segment, or name the interface with -I", nil},
 }
 
 // allowlistArg is the examples' allowlist, as the -e argument of contrib's
@@ -619,8 +654,8 @@ const allowlistArg = "02:00:00:00:00:0a=node-a,02:00:00:00:00:0b=node-b,02:00:00
 // expectLong is the long output of each target address, as a pattern of
 // its whole text; an address not listed has none.
 var expectLong = map[string]*regexp.Regexp{
-	"198.51.100.12": conflictLong,
-	"2001:db8::12":  conflictLong,
+	lab.ConflictIP:  conflictLong,
+	lab.ConflictIP6: conflictLong,
 	lab.FailoverIP: regexp.MustCompile(`^02:00:00:00:00:0a \(node-a\) answered probe 1 with 1 reply, rtt [0-9.]+ms\n` +
 		`02:00:00:00:00:0b \(node-b\) answered probes 2-3 with 2 replies, rtt [0-9.]+(-[0-9.]+)?ms\n` +
 		`allowed: ` + regexp.QuoteMeta(allowedMACs) + `$`),

@@ -173,6 +173,7 @@ func TestNagios4(t *testing.T) {
 		checkText(t, "Nagios 4 ("+service+")", shown, s["plugin_output"], strings.ReplaceAll(s["long_plugin_output"], `\n`, "\n"))
 		checkPerfdata(t, "Nagios 4 ("+service+")", s["performance_data"], tt.counts)
 	}
+	d.expectMemoryKept(t)
 }
 
 // nagiosScenarios are test-only hosts and a service of the states

@@ -4,6 +4,7 @@ package engines
 
 import (
 	"fmt"
+	"os/user"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -62,8 +63,18 @@ func TestNRPE(t *testing.T) {
 		"scenarios.cfg": scenarios.String(),
 	})
 
-	d := startDaemon(t, seg, "nrpe", "sh", "-c", `mount --bind "$1" "$2" && exec nrpe -c "$3" -f`,
-		"sh", pluginDir, debianPluginDir, filepath.Join(dir, "nrpe.cfg"))
+	// NRPE clears the environment of the commands it runs, so the
+	// checks' memory goes to nagios' home from the user database: in the
+	// daemon's own mount namespace a directory of the test's stands in
+	// for that home.
+	nagios, err := user.Lookup("nagios")
+	if err != nil {
+		t.Fatal(err)
+	}
+	home := privateDir(t, "home")
+	d := startDaemon(t, seg, "nrpe", "sh", "-c", `mount --bind "$1" "$2" && mount --bind "$4" "$5" && exec nrpe -c "$3" -f`,
+		"sh", pluginDir, debianPluginDir, filepath.Join(dir, "nrpe.cfg"), home, nagios.HomeDir)
+	d.memoryDir = filepath.Join(home, ".local", "state", "check_arp")
 	nrpe := func(args ...string) (string, int) {
 		return run(t, 60*time.Second, append([]string{"ip", "netns", "exec", seg.Client, checkNRPE, "-H", "127.0.0.1", "-t", "30"}, args...)...)
 	}
@@ -120,6 +131,7 @@ func TestNRPE(t *testing.T) {
 			checkPerfdata(t, "NRPE ("+command+packets+")", perf, tt.counts)
 		}
 	}
+	d.expectMemoryKept(t)
 }
 
 // nrpeCommand names a target's NRPE command, as contrib/nrpe/check_arp.cfg

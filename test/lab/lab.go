@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"os/exec"
 	"regexp"
@@ -127,7 +128,66 @@ func (l *Lab) Plug(ns, ifName, mac string, addrs ...string) error {
 		steps = append(steps, []string{"ip", "-n", ns, "addr", "add", a, "dev", ifName})
 	}
 	steps = append(steps, []string{"ip", "-n", ns, "link", "set", ifName, "up"})
-	return l.runAll(steps)
+	if err := l.runAll(steps); err != nil {
+		return err
+	}
+	var v6 []string
+	for _, a := range addrs {
+		if p, err := netip.ParsePrefix(a); err == nil && p.Addr().Is6() {
+			v6 = append(v6, p.Addr().String())
+		}
+	}
+	return l.WaitSolicitable(ns, ifName, v6...)
+}
+
+// WaitSolicitable waits until the host in ns can be asked for each IPv6
+// address of addrs on ifName: until it has joined the address's
+// solicited-node multicast group, where neighbor solicitations are sent.
+// The kernel joins it from a work queue after "ip addr add" has returned
+// (even with nodad), and until then drops the solicitations, so that a
+// check started at once, on a busy machine, would miss the first replies.
+func (l *Lab) WaitSolicitable(ns, ifName string, addrs ...string) error {
+	if len(addrs) == 0 {
+		return nil
+	}
+	deadline := time.Now().Add(commandTimeout)
+	for {
+		out, err := l.Output(ns, "ip", "-6", "maddr", "show", "dev", ifName)
+		if err != nil {
+			return err
+		}
+		joined := map[netip.Addr]bool{}
+		for _, f := range strings.Fields(out) {
+			if g, err := netip.ParseAddr(f); err == nil {
+				joined[g] = true
+			}
+		}
+		missing := ""
+		for _, a := range addrs {
+			addr, err := netip.ParseAddr(a)
+			if err != nil || !addr.Is6() || addr.Is4In6() {
+				return fmt.Errorf("WaitSolicitable: %q is not an IPv6 address", a)
+			}
+			if g := solicitedNode(addr); !joined[g] {
+				missing = a
+				break
+			}
+		}
+		if missing == "" {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s has not joined the solicited-node group of %s on %s after %s", ns, missing, ifName, commandTimeout)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// solicitedNode is the solicited-node multicast group of an IPv6 address
+// (RFC 4291, 2.7.1): ff02::1:ff and the address's last 24 bits.
+func solicitedNode(a netip.Addr) netip.Addr {
+	b := a.As16()
+	return netip.AddrFrom16([16]byte{0xff, 0x02, 10: 0, 11: 0x01, 12: 0xff, 13: b[13], 14: b[14], 15: b[15]})
 }
 
 // Command returns a command that runs argv inside namespace ns.

@@ -17,36 +17,13 @@ import (
 	"time"
 )
 
-// Addresses of the real-responder scenarios (documentation ranges only).
-const (
-	SpeakerIP   = "198.51.100.60" // a MetalLB-like speaker answers, 5-80ms late
-	SpeakerIP6  = "2001:db8::60"
-	Speaker2IP  = "198.51.100.61" // two MetalLB-like speakers answer (split brain, one late)
-	Speaker2IP6 = "2001:db8::61"
-	ProxiedIP   = "198.51.100.30" // a proxy-ARP router answers after proxy_delay
-	ProxiedIP6  = "2001:db8::30"
-	VRRPIP      = "198.51.100.51" // keepalived VIP, VRID 51 (0x33), use_vmac
-	VRRPIP6     = "2001:db8::51"
-	MacvlanIP   = "198.51.100.81" // a macvlan child of mvhost's eth0
-	MacvlanIP6  = "2001:db8::81"
-
-	SpeakerMAC  = "02:00:00:00:00:60"
-	Speaker2MAC = "02:00:00:00:00:61"
-	RouterMAC   = "02:00:00:00:00:fe"
-	MacvlanMAC  = "02:00:00:00:00:81"
-	// VRRPMAC and VRRPMAC6 are VRID 51's virtual MACs (RFC 5798).
-	VRRPMAC  = "00:00:5e:00:01:33"
-	VRRPMAC6 = "00:00:5e:00:02:33"
-	VRID     = 51
-)
-
 // Speaker describes a MetalLB-like layer-2 speaker.
 type Speaker struct {
 	// Role names the namespace; MAC is its interface's MAC, the one it
-	// answers from; Host is its own address, last octet / last group.
-	Role string
-	MAC  string
-	Host int
+	// answers from; IP and IP6 its own addresses.
+	Role    string
+	MAC     string
+	IP, IP6 string
 	// IPs are the VIPs it answers for.
 	IPs []string
 	// LagMin and LagMax bound the random lag of each reply; replies
@@ -68,7 +45,7 @@ type Speaker struct {
 // solicited advertisements without the Override flag; each reply after a
 // random lag, in turn. It returns the namespace.
 func (s *Segment) AddSpeaker(sp Speaker) (string, error) {
-	ns, err := s.AddHost(sp.Role, sp.MAC, fmt.Sprintf("198.51.100.%d/24", sp.Host), fmt.Sprintf("2001:db8::%d/64", sp.Host))
+	ns, err := s.AddHost(sp.Role, sp.MAC, sp.IP+"/24", sp.IP6+"/64")
 	if err != nil {
 		return "", err
 	}
@@ -104,7 +81,7 @@ func (s *Segment) AddSpeaker(sp Speaker) (string, error) {
 // broadcast or multicast request waits a random 0-0.8 s (requests sent to
 // the router's MAC are answered at once). It returns the namespace.
 func (s *Segment) AddProxyARPRouter(targets ...string) (string, error) {
-	ns, err := s.AddHost("router", RouterMAC, "198.51.100.253/24", "2001:db8::fd/64")
+	ns, err := s.AddHost("router", RouterMAC, RouterIP+"/24", RouterIP6+"/64")
 	if err != nil {
 		return "", err
 	}
@@ -143,8 +120,9 @@ func (s *Segment) AddVRRPSplitBrain() ([2]string, error) {
 	if _, err := exec.LookPath("keepalived"); err != nil {
 		return nss, errors.New("the VRRP scenario needs keepalived (apt-get install keepalived)")
 	}
-	for i, role := range []string{"vrrp-a", "vrrp-b"} {
-		host := 71 + i
+	hosts := [2]struct{ role, ip, ip6, mac string }{{"vrrp-a", VRRPAIP, VRRPAIP6, VRRPAMAC}, {"vrrp-b", VRRPBIP, VRRPBIP6, VRRPBMAC}}
+	for i, h := range hosts {
+		role := h.role
 		ns := s.Name + "-" + role
 		if err := s.addNamespace(ns); err != nil {
 			return nss, err
@@ -158,7 +136,7 @@ func (s *Segment) AddVRRPSplitBrain() ([2]string, error) {
 		}); err != nil {
 			return nss, err
 		}
-		if err := s.Plug(ns, "eth0", fmt.Sprintf("02:00:00:00:00:%d", host), fmt.Sprintf("198.51.100.%d/24", host), fmt.Sprintf("2001:db8::%d/64", host)); err != nil {
+		if err := s.Plug(ns, "eth0", h.mac, h.ip+"/24", h.ip6+"/64"); err != nil {
 			return nss, err
 		}
 		if err := s.runAll([][]string{
@@ -256,7 +234,7 @@ func stopByPIDFile(file string) {
 	}
 }
 
-// AddMacvlanHost adds a host (mvhost: eth0, 198.51.100.80, 2001:db8::80)
+// AddMacvlanHost adds a host (mvhost: eth0, MacvlanParentIP and IP6)
 // whose eth0 is the parent of a macvlan in bridge mode that lives in a
 // second namespace (mvchild: MacvlanMAC, MacvlanIP, MacvlanIP6), as a
 // container on that host. The kernel never delivers frames between a
@@ -269,7 +247,7 @@ func stopByPIDFile(file string) {
 // parent's without CAP_NET_ADMIN there. It returns the parent's and the
 // child's namespaces.
 func (s *Segment) AddMacvlanHost() (parent, child string, err error) {
-	if parent, err = s.AddHost("mvhost", "02:00:00:00:00:80", "198.51.100.80/24", "2001:db8::80/64"); err != nil {
+	if parent, err = s.AddHost("mvhost", MacvlanParentMAC, MacvlanParentIP+"/24", MacvlanParentIP6+"/64"); err != nil {
 		return "", "", err
 	}
 	child = s.Name + "-mvchild"
@@ -287,6 +265,9 @@ func (s *Segment) AddMacvlanHost() (parent, child string, err error) {
 		{"ip", "-n", parent, "link", "add", "mvshim", "link", "eth0", "type", "macvlan", "mode", "bridge"},
 		{"ip", "-n", parent, "link", "set", "mvshim", "up"},
 	})
+	if err == nil {
+		err = s.WaitSolicitable(child, "mv0", MacvlanIP6)
+	}
 	return parent, child, err
 }
 
@@ -295,7 +276,7 @@ func (s *Segment) AddMacvlanHost() (parent, child string, err error) {
 // partition, a proxy-ARP router) and returns their scenarios. A peer that
 // cannot be set up (keepalived missing) is left out, with why in skipped.
 func (s *Segment) PeerScenarios() (scenarios []Scenario, skipped []error) {
-	if _, err := s.AddSpeaker(Speaker{Role: "speaker", MAC: SpeakerMAC, Host: 62,
+	if _, err := s.AddSpeaker(Speaker{Role: "speaker", MAC: SpeakerMAC, IP: SpeakerHostIP, IP6: SpeakerHostIP6,
 		IPs: []string{SpeakerIP, SpeakerIP6}, LagMin: 5 * time.Millisecond, LagMax: 80 * time.Millisecond}); err != nil {
 		skipped = append(skipped, fmt.Errorf("MetalLB-like speaker: %w", err))
 	} else {

@@ -8,45 +8,8 @@ import (
 	"time"
 )
 
-// The standard segment's addresses and MACs. Only documentation ranges
-// (198.51.100.0/24, 203.0.113.0/24) are used.
+// The standard segment's timings; its addresses are in addresses.go.
 const (
-	ClientIP  = "198.51.100.1"
-	ClientMAC = "02:00:00:00:00:01"
-
-	NodeAMAC = "02:00:00:00:00:0a"
-	NodeBMAC = "02:00:00:00:00:0b"
-	NodeCMAC = "02:00:00:00:00:0c"
-	RogueMAC = "02:00:00:00:00:99"
-	SimMAC   = "02:00:00:00:00:5e"
-
-	HealthyIP   = "198.51.100.10" // node-a's kernel answers
-	SilentIP    = "198.51.100.11" // nobody answers
-	ConflictIP  = "198.51.100.12" // a rogue host's kernel answers
-	SplitIP     = "198.51.100.13" // node-a and node-b both answer
-	LossyIP     = "198.51.100.14" // node-c answers, but drops every 3rd request
-	CoinFlipIP  = "198.51.100.15" // node-c answers, but drops each request with probability 1/2
-	FailoverIP  = "198.51.100.20" // node-a answers the 1st request, node-b the rest
-	FlappingIP  = "198.51.100.21" // node-a, node-b, node-a
-	SlowIP      = "198.51.100.22" // node-a answers after 40ms
-	AnnouncedIP = "198.51.100.23" // node-a answers; node-b announces it by gratuitous ARP
-	OffLinkIP   = "203.0.113.5"   // routed via 198.51.100.254: not on the segment
-
-	// The same scenarios over IPv6 (2001:db8::/64), answered by the same
-	// hosts the same way.
-	ClientIP6      = "2001:db8::1"
-	HealthyIP6     = "2001:db8::10"    // node-a's kernel answers
-	SilentIP6      = "2001:db8::11"    // nobody answers
-	ConflictIP6    = "2001:db8::12"    // a rogue host's kernel answers
-	SplitIP6       = "2001:db8::13"    // node-a and node-b both answer
-	LossyIP6       = "2001:db8::14"    // node-c answers, but drops every 3rd solicitation
-	FailoverIP6    = "2001:db8::20"    // node-a answers the 1st solicitation, node-b the rest
-	FlappingIP6    = "2001:db8::21"    // node-a, node-b, node-a
-	SlowIP6        = "2001:db8::22"    // node-a answers after 40ms
-	AnnouncedIP6   = "2001:db8::23"    // node-a answers; node-b sends an unsolicited advertisement
-	OffLinkIP6     = "2001:db8:1::5"   // routed via 2001:db8::fe: not on the segment
-	NodeALinkLocal = "fe80::ff:fe00:a" // node-a's link-local address, from its MAC (EUI-64)
-
 	SlowDelay = "40ms"
 
 	// ResponderReset is how long a scripted responder must see no request
@@ -65,9 +28,8 @@ type Segment struct {
 	*Lab
 	// Client is the namespace to run the check in.
 	Client string
-	// Sim is the namespace of the scripted responders (198.51.100.50,
-	// 02:00:00:00:00:5e), from where tests may start other misbehaving
-	// neighbours.
+	// Sim is the namespace of the scripted responders (SimIP, SimMAC),
+	// from where tests may start other misbehaving neighbours.
 	Sim string
 	// Allowlist is a file listing node-a, node-b and node-c with labels.
 	Allowlist string
@@ -99,8 +61,8 @@ func (s *Segment) build(responder, dir string) error {
 	}
 	c := s.Client
 	if err := s.runAll([][]string{
-		{"ip", "-n", c, "route", "add", "203.0.113.0/24", "via", "198.51.100.254", "dev", "eth0", "onlink"},
-		{"ip", "-n", c, "-6", "route", "add", "2001:db8:1::/64", "via", "2001:db8::fe", "dev", "eth0"},
+		{"ip", "-n", c, "route", "add", OffLinkNet, "via", GatewayIP, "dev", "eth0", "onlink"},
+		{"ip", "-n", c, "-6", "route", "add", OffLinkNet6, "via", GatewayIP6, "dev", "eth0"},
 		{"ip", "-n", c, "link", "add", "down0", "type", "veth", "peer", "name", "down1"},
 		{"ip", "-n", c, "link", "add", "nocarrier0", "type", "veth", "peer", "name", "nocarrier1"},
 		{"ip", "-n", c, "link", "set", "nocarrier0", "up"},
@@ -142,7 +104,7 @@ func (s *Segment) build(responder, dir string) error {
 		return err
 	}
 
-	sim, err := s.AddHost("sim", SimMAC, "198.51.100.50/24", "2001:db8::50/64")
+	sim, err := s.AddHost("sim", SimMAC, SimIP+"/24", SimIP6+"/64")
 	if err != nil {
 		return err
 	}
