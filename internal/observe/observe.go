@@ -153,7 +153,7 @@ func resolveWithin(ctx context.Context, resolve resolver, req netpath.Request) (
 	case r := <-done:
 		return r.path, r.err
 	case <-ctx.Done():
-		return netpath.Path{}, fmt.Errorf("finding the interface towards %s took longer than the timeout; name it with -I, or check the host's routing (ip route get %s)", req.Target, req.Target)
+		return netpath.Path{}, fmt.Errorf("finding the interface towards %s took longer than the timeout, so no request was sent and nothing is known about the target; if this host is busy, raise -t, else name the interface with -I or check the host's routing (ip route get %s)", req.Target, req.Target)
 	}
 }
 

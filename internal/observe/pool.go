@@ -196,7 +196,7 @@ func resolveAll(ctx context.Context, targets []netpath.Request) []pathOrError {
 	}()
 	out := make([]pathOrError, len(targets))
 	for i, t := range targets {
-		out[i].err = fmt.Errorf("finding the interface towards %s took longer than the timeout; name it with -I, or check the host's routing (ip route get %s)", t.Target, t.Target)
+		out[i].err = fmt.Errorf("finding the interface towards %s took longer than the timeout, so no request was sent and nothing is known about the target; if this host is busy, raise -t, else name the interface with -I or check the host's routing (ip route get %s)", t.Target, t.Target)
 	}
 	for range targets {
 		select {
