@@ -61,7 +61,8 @@ func setupPool(t *testing.T) {
 		if _, poolErr = seg.AddHost("pool", poolMAC, addrs...); poolErr != nil {
 			return
 		}
-		dir, err := os.MkdirTemp("", "check_arp-pool-")
+		// In the lab's directory, removed with it.
+		dir, err := os.MkdirTemp(labDir, "pool-")
 		if err != nil {
 			poolErr = err
 			return
