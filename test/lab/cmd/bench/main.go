@@ -101,6 +101,12 @@ func run(o options) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
+	// Every check the bench runs keeps its memory between runs, as the
+	// plugin does by default, but in the bench's own directory: not in the
+	// user's, where it would outlive the lab and steer later runs.
+	if err := os.Setenv("XDG_STATE_HOME", dir); err != nil {
+		return err
+	}
 	script := filepath.Join(dir, "verify_metallb_arp.sh")
 	if err := os.WriteFile(script, classicScript, 0o755); err != nil {
 		return err
