@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"slices"
 	"time"
 
 	"github.com/mdlayher/ethernet"
@@ -19,6 +18,7 @@ import (
 	"github.com/check-arp/check_arp/internal/mac"
 	"github.com/check-arp/check_arp/internal/pace"
 	"github.com/check-arp/check_arp/internal/probe"
+	"github.com/check-arp/check_arp/internal/rangefilter"
 	"github.com/check-arp/check_arp/internal/rawsock"
 )
 
@@ -187,19 +187,16 @@ func (g *Group) Close() error {
 // receive buffer for: the default schedule.
 const expectedRequests = 3
 
-// maxIntervals is how many runs of consecutive addresses the kernel
-// filter lists one by one; a set in more runs is filtered by the range
-// that covers it, and the reader drops the frames about addresses between.
-const maxIntervals = 24
-
 // setFilter returns a classic BPF program like targetFilter's for a set of
 // addresses: ARP frames outside a VLAN whose sender or target protocol
 // address is in the set (or, for a scattered set, in its covering range).
 func setFilter(targets []netip.Addr) ([]bpf.RawInstruction, error) {
-	runs := intervals(targets)
-	if len(runs) > maxIntervals {
-		runs = [][2]uint32{{runs[0][0], runs[len(runs)-1][1]}}
+	words := make([]uint32, 0, len(targets))
+	for _, t := range targets {
+		b := t.As4()
+		words = append(words, binary.BigEndian.Uint32(b[:]))
 	}
+	runs := rangefilter.Runs(words)
 	// Layout: the VLAN and EtherType checks; for each field its load and
 	// two tests per run (below the run: on to the next run, else at most
 	// its end: accept); then drop, then accept.
@@ -215,11 +212,7 @@ func setFilter(targets []netip.Addr) ([]bpf.RawInstruction, error) {
 	}
 	for _, off := range []uint32{offSPA, offTPA} {
 		prog = append(prog, bpf.LoadAbsolute{Off: off, Size: 4})
-		for _, r := range runs {
-			prog = append(prog, bpf.JumpIf{Cond: bpf.JumpLessThan, Val: r[0], SkipTrue: 1})
-			at := len(prog)
-			prog = append(prog, bpf.JumpIf{Cond: bpf.JumpLessOrEqual, Val: r[1], SkipTrue: uint8(accept - at - 1)})
-		}
+		prog = rangefilter.AppendTests(prog, runs, accept)
 	}
 	prog = append(prog, bpf.RetConstant{Val: 0}, bpf.RetConstant{Val: snapLen})
 	raw, err := bpf.Assemble(prog)
@@ -227,25 +220,4 @@ func setFilter(targets []netip.Addr) ([]bpf.RawInstruction, error) {
 		return nil, fmt.Errorf("assembling the socket filter: %w", err)
 	}
 	return raw, nil
-}
-
-// intervals returns the set's addresses as ascending runs of consecutive
-// addresses.
-func intervals(targets []netip.Addr) [][2]uint32 {
-	ips := make([]uint32, 0, len(targets))
-	for _, t := range targets {
-		b := t.As4()
-		ips = append(ips, binary.BigEndian.Uint32(b[:]))
-	}
-	slices.Sort(ips)
-	ips = slices.Compact(ips)
-	var runs [][2]uint32
-	for _, ip := range ips {
-		if n := len(runs); n > 0 && runs[n-1][1]+1 == ip {
-			runs[n-1][1] = ip
-			continue
-		}
-		runs = append(runs, [2]uint32{ip, ip})
-	}
-	return runs
 }

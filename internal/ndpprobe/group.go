@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"slices"
 	"syscall"
 	"time"
 
@@ -20,6 +19,7 @@ import (
 	"github.com/check-arp/check_arp/internal/mac"
 	"github.com/check-arp/check_arp/internal/pace"
 	"github.com/check-arp/check_arp/internal/probe"
+	"github.com/check-arp/check_arp/internal/rangefilter"
 	"github.com/check-arp/check_arp/internal/rawsock"
 )
 
@@ -164,10 +164,6 @@ func (g *Group) Close() error {
 	return err
 }
 
-// maxIntervals is how many runs of consecutive addresses the kernel
-// filter lists one by one (see arpprobe).
-const maxIntervals = 24
-
 // setFilter returns a classic BPF program like targetFilter's for a set of
 // addresses: advertisements whose target is in the set. When the set's
 // addresses share their first 96 bits (any pool within a /96) the filter
@@ -191,19 +187,7 @@ func setFilter(targets []netip.Addr) ([]bpf.RawInstruction, error) {
 		bpf.RetConstant{Val: 0},
 	}
 	if shared {
-		slices.Sort(words)
-		words = slices.Compact(words)
-		var runs [][2]uint32
-		for _, w := range words {
-			if n := len(runs); n > 0 && runs[n-1][1]+1 == w {
-				runs[n-1][1] = w
-				continue
-			}
-			runs = append(runs, [2]uint32{w, w})
-		}
-		if len(runs) > maxIntervals {
-			runs = [][2]uint32{{runs[0][0], runs[len(runs)-1][1]}}
-		}
+		runs := rangefilter.Runs(words)
 		// Three prefix words, each: load, mismatch -> drop; the last
 		// word's runs, each: below -> next run, at most its end ->
 		// accept; then drop, then accept.
@@ -216,11 +200,7 @@ func setFilter(targets []netip.Addr) ([]bpf.RawInstruction, error) {
 			prog = append(prog, bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: w, SkipTrue: uint8(drop - at - 1)})
 		}
 		prog = append(prog, bpf.LoadAbsolute{Off: offTarget + 12, Size: 4})
-		for _, r := range runs {
-			prog = append(prog, bpf.JumpIf{Cond: bpf.JumpLessThan, Val: r[0], SkipTrue: 1})
-			at := len(prog)
-			prog = append(prog, bpf.JumpIf{Cond: bpf.JumpLessOrEqual, Val: r[1], SkipTrue: uint8(accept - at - 1)})
-		}
+		prog = rangefilter.AppendTests(prog, runs, accept)
 		prog = append(prog, bpf.RetConstant{Val: 0})
 	}
 	prog = append(prog, bpf.RetConstant{Val: bufLen})
