@@ -33,8 +33,7 @@ type Group struct {
 	sender  socket
 	dst     net.Addr
 	members map[[4]byte]*member
-	order   []*member
-	done    chan struct{}
+	eps     []*demux.Endpoint // fed by rd
 }
 
 type member struct {
@@ -60,7 +59,6 @@ func OpenGroup(ctx context.Context, ifi *net.Interface, source netip.Addr, targe
 	g := &Group{
 		dst:     &packet.Addr{HardwareAddr: ethernet.Broadcast},
 		members: make(map[[4]byte]*member, len(targets)),
-		done:    make(chan struct{}),
 	}
 	eps := make([]probe.Transport, len(targets))
 	for i, target := range targets {
@@ -74,7 +72,7 @@ func OpenGroup(ctx context.Context, ifi *net.Interface, source netip.Addr, targe
 		m := &member{request: frame, classifier: newClassifier(target, source, local, nonce)}
 		m.ep = demux.NewEndpoint(ctx, gate, true, func() (time.Time, error) { return g.send(m) })
 		g.members[target.As4()] = m
-		g.order = append(g.order, m)
+		g.eps = append(g.eps, m.ep)
 		eps[i] = m.ep
 	}
 	filter, err := setFilter(targets)
@@ -132,18 +130,7 @@ func (g *Group) send(m *member) (time.Time, error) {
 }
 
 // Start reads frames and hands them to the endpoints until Close.
-func (g *Group) Start() {
-	go func() {
-		defer close(g.done)
-		for {
-			d, err := g.rd.Read()
-			if err != nil {
-				return // interrupted, closed, or the socket failed: the runs end by their deadline
-			}
-			g.dispatch(d)
-		}
-	}()
-}
+func (g *Group) Start() { demux.Serve(g.rd, g.dispatch) }
 
 // dispatch hands a frame to the endpoints of its sender and target
 // address, each of which decides what it means, as a lone Transport's
@@ -174,14 +161,7 @@ func (g *Group) dispatch(d rawsock.Datagram) {
 }
 
 // Close stops the reader and closes the sockets.
-func (g *Group) Close() error {
-	g.rd.Interrupt()
-	err := g.rd.Close()
-	for _, m := range g.order {
-		m.ep.Close()
-	}
-	return err
-}
+func (g *Group) Close() error { return demux.Shutdown(g.rd, g.eps) }
 
 // expectedRequests is how many requests per address a group sizes its
 // receive buffer for: the default schedule.

@@ -32,7 +32,7 @@ type Group struct {
 	rd      *rawsock.Reader
 	raw     syscall.RawConn
 	members map[[16]byte]*member
-	order   []*member
+	eps     []*demux.Endpoint // fed by rd
 }
 
 type member struct {
@@ -85,7 +85,7 @@ func OpenGroup(ctx context.Context, ifi *net.Interface, source netip.Addr, targe
 		}
 		m.ep = demux.NewEndpoint(ctx, gate, false, func() (time.Time, error) { return g.send(m) })
 		g.members[target.As16()] = m
-		g.order = append(g.order, m)
+		g.eps = append(g.eps, m.ep)
 		eps[i] = m.ep
 	}
 	prog, err := setFilter(targets)
@@ -126,17 +126,7 @@ func (g *Group) send(m *member) (time.Time, error) {
 }
 
 // Start reads advertisements and hands them to the endpoints until Close.
-func (g *Group) Start() {
-	go func() {
-		for {
-			d, err := g.rd.Read()
-			if err != nil {
-				return // interrupted, closed, or the socket failed: the runs end by their deadline
-			}
-			g.dispatch(d)
-		}
-	}()
-}
+func (g *Group) Start() { demux.Serve(g.rd, g.dispatch) }
 
 // dispatch hands an advertisement to the endpoint of its target address,
 // which decides what it means, as a lone Transport's decode does.
@@ -155,14 +145,7 @@ func (g *Group) dispatch(d rawsock.Datagram) {
 }
 
 // Close stops the reader and closes the socket.
-func (g *Group) Close() error {
-	g.rd.Interrupt()
-	err := g.rd.Close()
-	for _, m := range g.order {
-		m.ep.Close()
-	}
-	return err
-}
+func (g *Group) Close() error { return demux.Shutdown(g.rd, g.eps) }
 
 // setFilter returns a classic BPF program like targetFilter's for a set of
 // addresses: advertisements whose target is in the set. When the set's
