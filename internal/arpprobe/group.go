@@ -48,9 +48,9 @@ type member struct {
 // order given. Requests wait for gate; they stop at ctx's end. Start must
 // be called to start reading.
 func OpenGroup(ctx context.Context, ifi *net.Interface, source netip.Addr, targets []netip.Addr, gate *pace.Gate) (*Group, []probe.Transport, error) {
-	local, ok := mac.FromSlice(ifi.HardwareAddr)
-	if !ok {
-		return nil, nil, fmt.Errorf("%s has no Ethernet address", ifi.Name)
+	local, err := mac.OfInterface(ifi)
+	if err != nil {
+		return nil, nil, err
 	}
 	var nonce [nonceLen]byte
 	if _, err := rand.Read(nonce[:]); err != nil {

@@ -51,9 +51,9 @@ const snapLen = 64
 // lacks CAP_NET_RAW.
 func Open(cfg probe.Link) (*Transport, error) {
 	ifi := cfg.Interface
-	local, ok := mac.FromSlice(ifi.HardwareAddr)
-	if !ok {
-		return nil, fmt.Errorf("%s has no Ethernet address", ifi.Name)
+	local, err := mac.OfInterface(ifi)
+	if err != nil {
+		return nil, err
 	}
 	if !cfg.Target.Is4() || !cfg.Source.Is4() {
 		return nil, fmt.Errorf("ARP needs IPv4 addresses, got target %s and source %s", cfg.Target, cfg.Source)

@@ -49,8 +49,8 @@ type member struct {
 // order given. Requests wait for gate; they stop at ctx's end. Start must
 // be called to start reading.
 func OpenGroup(ctx context.Context, ifi *net.Interface, source netip.Addr, targets []netip.Addr, gate *pace.Gate) (*Group, []probe.Transport, error) {
-	if _, ok := mac.FromSlice(ifi.HardwareAddr); !ok {
-		return nil, nil, fmt.Errorf("%s has no Ethernet address", ifi.Name)
+	if _, err := mac.OfInterface(ifi); err != nil {
+		return nil, nil, err
 	}
 	source = source.WithZone("")
 	if !source.Is6() || source.Is4In6() || source.IsUnspecified() {

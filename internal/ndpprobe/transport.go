@@ -73,8 +73,8 @@ var controlLen = 2*unix.CmsgSpace(unix.SizeofInet6Pktinfo) + unix.CmsgSpace(4)
 // os.ErrPermission) means the check lacks CAP_NET_RAW.
 func Open(cfg probe.Link) (*Transport, error) {
 	ifi := cfg.Interface
-	if _, ok := mac.FromSlice(ifi.HardwareAddr); !ok {
-		return nil, fmt.Errorf("%s has no Ethernet address", ifi.Name)
+	if _, err := mac.OfInterface(ifi); err != nil {
+		return nil, err
 	}
 	target, source := cfg.Target.WithZone(""), cfg.Source.WithZone("")
 	if !target.Is6() || target.Is4In6() || !source.Is6() || source.Is4In6() || source.IsUnspecified() {
