@@ -120,13 +120,9 @@ func requestFrame(hw net.HardwareAddr, source, target netip.Addr, nonce [nonceLe
 
 // send broadcasts m's next request, tagged with its probe index.
 func (g *Group) send(m *member) (time.Time, error) {
-	binary.BigEndian.PutUint16(m.request[offTag+nonceLen:], m.sent)
+	n := m.sent
 	m.sent++
-	at := time.Now()
-	if _, err := g.sender.WriteTo(m.request, g.dst); err != nil {
-		return time.Time{}, err
-	}
-	return at, nil
+	return sendRequest(g.sender, g.dst, m.request, n)
 }
 
 // Start reads frames and hands them to the endpoints until Close.
