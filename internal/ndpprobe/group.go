@@ -3,7 +3,6 @@ package ndpprobe
 import (
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -37,11 +36,8 @@ type Group struct {
 
 type member struct {
 	ep         *demux.Endpoint
-	solicit    []byte
-	group      unix.Sockaddr
+	solicit    *solicitation
 	classifier classifier
-	writeFn    func(fd uintptr) bool
-	werr       error
 }
 
 // OpenGroup opens the socket for targets (IPv6, distinct) on ifi, sending
@@ -75,13 +71,8 @@ func OpenGroup(ctx context.Context, ifi *net.Interface, source netip.Addr, targe
 			return nil, nil, fmt.Errorf("encoding the neighbor solicitation: %w", err)
 		}
 		m := &member{
-			solicit:    solicit,
-			group:      &unix.SockaddrInet6{Addr: groupAddr.As16(), ZoneId: uint32(ifi.Index)},
+			solicit:    newSolicitation(solicit, &unix.SockaddrInet6{Addr: groupAddr.As16(), ZoneId: uint32(ifi.Index)}),
 			classifier: newClassifier(target, source, ifi.Index),
-		}
-		m.writeFn = func(fd uintptr) bool {
-			m.werr = unix.Sendto(int(fd), m.solicit, 0, m.group)
-			return !errors.Is(m.werr, unix.EAGAIN)
 		}
 		m.ep = demux.NewEndpoint(ctx, gate, false, func() (time.Time, error) { return g.send(m) })
 		g.members[target.As16()] = m
@@ -111,19 +102,7 @@ func OpenGroup(ctx context.Context, ifi *net.Interface, source netip.Addr, targe
 }
 
 // send multicasts m's solicitation to its solicited-node group.
-func (g *Group) send(m *member) (time.Time, error) {
-	at := time.Now()
-	if err := g.raw.Write(m.writeFn); err != nil {
-		return time.Time{}, err
-	}
-	if m.werr != nil {
-		if errors.Is(m.werr, unix.EADDRNOTAVAIL) {
-			return time.Time{}, fmt.Errorf("%w (the address is gone or still tentative during duplicate address detection)", ErrSourceUnusable)
-		}
-		return time.Time{}, m.werr
-	}
-	return at, nil
-}
+func (g *Group) send(m *member) (time.Time, error) { return m.solicit.send(g.raw) }
 
 // Start reads advertisements and hands them to the endpoints until Close.
 func (g *Group) Start() { demux.Serve(g.rd, g.dispatch) }

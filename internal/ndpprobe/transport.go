@@ -33,8 +33,7 @@ import (
 type Transport struct {
 	rd         *rawsock.Reader
 	raw        syscall.RawConn // for sending
-	solicit    []byte
-	group      unix.Sockaddr
+	solicit    *solicitation
 	classifier classifier
 	// meta reads the kernel's control messages: parseControl on an ICMPv6
 	// socket; a socketpair in tests carries none, so its tests supply it.
@@ -49,10 +48,6 @@ type Transport struct {
 	// see.
 	unicast     []byte
 	unicastSent int
-
-	// write state, kept here so that the write callback is built once.
-	writeFn func(fd uintptr) bool
-	werr    error
 }
 
 // ErrSourceUnusable is wrapped when the kernel refuses to send from the
@@ -127,12 +122,8 @@ func newTransport(conn rawsock.Conn, solicit []byte, dst unix.Sockaddr, c classi
 	if err != nil {
 		return nil, fmt.Errorf("raw access to the ICMPv6 socket: %w", err)
 	}
-	t := &Transport{rd: rd, raw: raw, solicit: solicit, group: dst, classifier: c, meta: meta}
+	t := &Transport{rd: rd, raw: raw, solicit: newSolicitation(solicit, dst), classifier: c, meta: meta}
 	t.decodeFn = t.decode
-	t.writeFn = func(fd uintptr) bool {
-		t.werr = unix.Sendto(int(fd), t.solicit, 0, t.group)
-		return !errors.Is(t.werr, unix.EAGAIN)
-	}
 	return t, nil
 }
 
@@ -243,20 +234,7 @@ func targetFilter(target netip.Addr) ([]bpf.RawInstruction, error) {
 
 // Send multicasts one Neighbor Solicitation for the target to its
 // solicited-node group and returns when it was handed to the kernel.
-func (t *Transport) Send() (time.Time, error) {
-	// Stamped before the write, as ping does (see arpprobe).
-	at := time.Now()
-	if err := t.raw.Write(t.writeFn); err != nil {
-		return time.Time{}, err
-	}
-	if t.werr != nil {
-		if errors.Is(t.werr, unix.EADDRNOTAVAIL) {
-			return time.Time{}, fmt.Errorf("%w (the address is gone or still tentative during duplicate address detection)", ErrSourceUnusable)
-		}
-		return time.Time{}, t.werr
-	}
-	return at, nil
-}
+func (t *Transport) Send() (time.Time, error) { return t.solicit.send(t.raw) }
 
 // Receive returns the next reply or announcement about the target, skipping
 // invalid and unrelated advertisements, or probe.ErrTimeout at the
