@@ -60,8 +60,7 @@ func OpenGroup(ctx context.Context, ifi *net.Interface, source netip.Addr, targe
 		dst:     &packet.Addr{HardwareAddr: ethernet.Broadcast},
 		members: make(map[[4]byte]*member, len(targets)),
 	}
-	eps := make([]probe.Transport, len(targets))
-	for i, target := range targets {
+	for _, target := range targets {
 		if !target.Is4() || !source.Is4() {
 			return nil, nil, fmt.Errorf("ARP needs IPv4 addresses, got target %s and source %s", target, source)
 		}
@@ -73,7 +72,6 @@ func OpenGroup(ctx context.Context, ifi *net.Interface, source netip.Addr, targe
 		m.ep = demux.NewEndpoint(ctx, gate, true, func() (time.Time, error) { return g.send(m) })
 		g.members[target.As4()] = m
 		g.eps = append(g.eps, m.ep)
-		eps[i] = m.ep
 	}
 	filter, err := setFilter(targets)
 	if err != nil {
@@ -95,7 +93,7 @@ func OpenGroup(ctx context.Context, ifi *net.Interface, source netip.Addr, targe
 		sender.Close()
 		return nil, nil, fmt.Errorf("the ARP socket: %w", err)
 	}
-	return g, eps, nil
+	return g, demux.Transports(g.eps), nil
 }
 
 // requestFrame builds the broadcast request for target, tagged with the

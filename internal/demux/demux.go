@@ -169,3 +169,12 @@ func Shutdown(rd *rawsock.Reader, eps []*Endpoint) error {
 	}
 	return err
 }
+
+// Transports returns eps as the probe runs use them, in the same order.
+func Transports(eps []*Endpoint) []probe.Transport {
+	out := make([]probe.Transport, len(eps))
+	for i, ep := range eps {
+		out[i] = ep
+	}
+	return out
+}

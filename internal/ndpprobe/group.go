@@ -53,8 +53,7 @@ func OpenGroup(ctx context.Context, ifi *net.Interface, source netip.Addr, targe
 		return nil, nil, fmt.Errorf("NDP needs an IPv6 source address, got %s", source)
 	}
 	g := &Group{members: make(map[[16]byte]*member, len(targets))}
-	eps := make([]probe.Transport, len(targets))
-	for i, target := range targets {
+	for _, target := range targets {
 		target = target.WithZone("")
 		if !target.Is6() || target.Is4In6() {
 			return nil, nil, fmt.Errorf("NDP needs IPv6 addresses, got target %s", target)
@@ -77,7 +76,6 @@ func OpenGroup(ctx context.Context, ifi *net.Interface, source netip.Addr, targe
 		m.ep = demux.NewEndpoint(ctx, gate, false, func() (time.Time, error) { return g.send(m) })
 		g.members[target.As16()] = m
 		g.eps = append(g.eps, m.ep)
-		eps[i] = m.ep
 	}
 	prog, err := setFilter(targets)
 	if err != nil {
@@ -98,7 +96,7 @@ func OpenGroup(ctx context.Context, ifi *net.Interface, source netip.Addr, targe
 		file.Close()
 		return nil, nil, fmt.Errorf("the ICMPv6 socket: %w", err)
 	}
-	return g, eps, nil
+	return g, demux.Transports(g.eps), nil
 }
 
 // send multicasts m's solicitation to its solicited-node group.
