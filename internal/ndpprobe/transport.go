@@ -1,6 +1,7 @@
 package ndpprobe
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
@@ -206,31 +207,36 @@ func attachFilter(fd int, prog []bpf.RawInstruction) error {
 // Advertisements for target, up to bufLen bytes. On a raw ICMPv6 socket the
 // program sees the ICMPv6 message, not the IPv6 header.
 func targetFilter(target netip.Addr) ([]bpf.RawInstruction, error) {
-	t := target.As16()
-	word := func(i int) uint32 {
-		return uint32(t[i])<<24 | uint32(t[i+1])<<16 | uint32(t[i+2])<<8 | uint32(t[i+3])
-	}
 	// Each test skips to the final "drop" when it fails.
 	prog := []bpf.Instruction{
 		bpf.LoadAbsolute{Off: offType, Size: 1},
-		bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: icmpTypeNA, SkipTrue: 9},
-		bpf.LoadAbsolute{Off: offTarget, Size: 4},
-		bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: word(0), SkipTrue: 7},
-		bpf.LoadAbsolute{Off: offTarget + 4, Size: 4},
-		bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: word(4), SkipTrue: 5},
-		bpf.LoadAbsolute{Off: offTarget + 8, Size: 4},
-		bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: word(8), SkipTrue: 3},
-		bpf.LoadAbsolute{Off: offTarget + 12, Size: 4},
-		bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: word(12), SkipTrue: 1},
-		bpf.RetConstant{Val: bufLen},
-		bpf.RetConstant{Val: 0},
+		bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: icmpTypeNA, SkipTrue: targetMatchLen - 1},
 	}
+	prog = appendTargetMatch(prog, offTarget, target, bufLen)
 	raw, err := bpf.Assemble(prog)
 	if err != nil {
 		return nil, fmt.Errorf("assembling the socket filter: %w", err)
 	}
 	return raw, nil
 }
+
+// appendTargetMatch appends the tail of a filter: the tests that the
+// 16-byte target address at off is target, then the returns, snap bytes
+// for a match and none (drop) otherwise. Its failing tests skip to the
+// drop, the last instruction; so must those before it, skipping the
+// tail's targetMatchLen instructions.
+func appendTargetMatch(prog []bpf.Instruction, off uint32, target netip.Addr, snap uint32) []bpf.Instruction {
+	t := target.As16()
+	for i := 0; i < 16; i += 4 {
+		prog = append(prog,
+			bpf.LoadAbsolute{Off: off + uint32(i), Size: 4},
+			bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: binary.BigEndian.Uint32(t[i:]), SkipTrue: uint8(targetMatchLen - 3 - i/2)})
+	}
+	return append(prog, bpf.RetConstant{Val: snap}, bpf.RetConstant{Val: 0})
+}
+
+// targetMatchLen is how many instructions appendTargetMatch appends.
+const targetMatchLen = 10
 
 // Send multicasts one Neighbor Solicitation for the target to its
 // solicited-node group and returns when it was handed to the kernel.
