@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"slices"
 	"time"
 
 	"github.com/mdlayher/ethernet"
@@ -19,6 +18,7 @@ import (
 	"github.com/check-arp/check_arp/internal/mac"
 	"github.com/check-arp/check_arp/internal/pace"
 	"github.com/check-arp/check_arp/internal/probe"
+	"github.com/check-arp/check_arp/internal/rangefilter"
 	"github.com/check-arp/check_arp/internal/rawsock"
 )
 
@@ -33,8 +33,7 @@ type Group struct {
 	sender  socket
 	dst     net.Addr
 	members map[[4]byte]*member
-	order   []*member
-	done    chan struct{}
+	eps     []*demux.Endpoint // fed by rd
 }
 
 type member struct {
@@ -49,9 +48,9 @@ type member struct {
 // order given. Requests wait for gate; they stop at ctx's end. Start must
 // be called to start reading.
 func OpenGroup(ctx context.Context, ifi *net.Interface, source netip.Addr, targets []netip.Addr, gate *pace.Gate) (*Group, []probe.Transport, error) {
-	local, ok := mac.FromSlice(ifi.HardwareAddr)
-	if !ok {
-		return nil, nil, fmt.Errorf("%s has no Ethernet address", ifi.Name)
+	local, err := mac.OfInterface(ifi)
+	if err != nil {
+		return nil, nil, err
 	}
 	var nonce [nonceLen]byte
 	if _, err := rand.Read(nonce[:]); err != nil {
@@ -60,10 +59,8 @@ func OpenGroup(ctx context.Context, ifi *net.Interface, source netip.Addr, targe
 	g := &Group{
 		dst:     &packet.Addr{HardwareAddr: ethernet.Broadcast},
 		members: make(map[[4]byte]*member, len(targets)),
-		done:    make(chan struct{}),
 	}
-	eps := make([]probe.Transport, len(targets))
-	for i, target := range targets {
+	for _, target := range targets {
 		if !target.Is4() || !source.Is4() {
 			return nil, nil, fmt.Errorf("ARP needs IPv4 addresses, got target %s and source %s", target, source)
 		}
@@ -74,8 +71,7 @@ func OpenGroup(ctx context.Context, ifi *net.Interface, source netip.Addr, targe
 		m := &member{request: frame, classifier: newClassifier(target, source, local, nonce)}
 		m.ep = demux.NewEndpoint(ctx, gate, true, func() (time.Time, error) { return g.send(m) })
 		g.members[target.As4()] = m
-		g.order = append(g.order, m)
-		eps[i] = m.ep
+		g.eps = append(g.eps, m.ep)
 	}
 	filter, err := setFilter(targets)
 	if err != nil {
@@ -97,7 +93,7 @@ func OpenGroup(ctx context.Context, ifi *net.Interface, source netip.Addr, targe
 		sender.Close()
 		return nil, nil, fmt.Errorf("the ARP socket: %w", err)
 	}
-	return g, eps, nil
+	return g, demux.Transports(g.eps), nil
 }
 
 // requestFrame builds the broadcast request for target, tagged with the
@@ -122,28 +118,13 @@ func requestFrame(hw net.HardwareAddr, source, target netip.Addr, nonce [nonceLe
 
 // send broadcasts m's next request, tagged with its probe index.
 func (g *Group) send(m *member) (time.Time, error) {
-	binary.BigEndian.PutUint16(m.request[offTag+nonceLen:], m.sent)
+	n := m.sent
 	m.sent++
-	at := time.Now()
-	if _, err := g.sender.WriteTo(m.request, g.dst); err != nil {
-		return time.Time{}, err
-	}
-	return at, nil
+	return sendRequest(g.sender, g.dst, m.request, n)
 }
 
 // Start reads frames and hands them to the endpoints until Close.
-func (g *Group) Start() {
-	go func() {
-		defer close(g.done)
-		for {
-			d, err := g.rd.Read()
-			if err != nil {
-				return // interrupted, closed, or the socket failed: the runs end by their deadline
-			}
-			g.dispatch(d)
-		}
-	}()
-}
+func (g *Group) Start() { demux.Serve(g.rd, g.dispatch) }
 
 // dispatch hands a frame to the endpoints of its sender and target
 // address, each of which decides what it means, as a lone Transport's
@@ -174,32 +155,22 @@ func (g *Group) dispatch(d rawsock.Datagram) {
 }
 
 // Close stops the reader and closes the sockets.
-func (g *Group) Close() error {
-	g.rd.Interrupt()
-	err := g.rd.Close()
-	for _, m := range g.order {
-		m.ep.Close()
-	}
-	return err
-}
+func (g *Group) Close() error { return demux.Shutdown(g.rd, g.eps) }
 
 // expectedRequests is how many requests per address a group sizes its
 // receive buffer for: the default schedule.
 const expectedRequests = 3
 
-// maxIntervals is how many runs of consecutive addresses the kernel
-// filter lists one by one; a set in more runs is filtered by the range
-// that covers it, and the reader drops the frames about addresses between.
-const maxIntervals = 24
-
 // setFilter returns a classic BPF program like targetFilter's for a set of
 // addresses: ARP frames outside a VLAN whose sender or target protocol
 // address is in the set (or, for a scattered set, in its covering range).
 func setFilter(targets []netip.Addr) ([]bpf.RawInstruction, error) {
-	runs := intervals(targets)
-	if len(runs) > maxIntervals {
-		runs = [][2]uint32{{runs[0][0], runs[len(runs)-1][1]}}
+	words := make([]uint32, 0, len(targets))
+	for _, t := range targets {
+		b := t.As4()
+		words = append(words, binary.BigEndian.Uint32(b[:]))
 	}
+	runs := rangefilter.Runs(words)
 	// Layout: the VLAN and EtherType checks; for each field its load and
 	// two tests per run (below the run: on to the next run, else at most
 	// its end: accept); then drop, then accept.
@@ -215,11 +186,7 @@ func setFilter(targets []netip.Addr) ([]bpf.RawInstruction, error) {
 	}
 	for _, off := range []uint32{offSPA, offTPA} {
 		prog = append(prog, bpf.LoadAbsolute{Off: off, Size: 4})
-		for _, r := range runs {
-			prog = append(prog, bpf.JumpIf{Cond: bpf.JumpLessThan, Val: r[0], SkipTrue: 1})
-			at := len(prog)
-			prog = append(prog, bpf.JumpIf{Cond: bpf.JumpLessOrEqual, Val: r[1], SkipTrue: uint8(accept - at - 1)})
-		}
+		prog = rangefilter.AppendTests(prog, runs, accept)
 	}
 	prog = append(prog, bpf.RetConstant{Val: 0}, bpf.RetConstant{Val: snapLen})
 	raw, err := bpf.Assemble(prog)
@@ -227,25 +194,4 @@ func setFilter(targets []netip.Addr) ([]bpf.RawInstruction, error) {
 		return nil, fmt.Errorf("assembling the socket filter: %w", err)
 	}
 	return raw, nil
-}
-
-// intervals returns the set's addresses as ascending runs of consecutive
-// addresses.
-func intervals(targets []netip.Addr) [][2]uint32 {
-	ips := make([]uint32, 0, len(targets))
-	for _, t := range targets {
-		b := t.As4()
-		ips = append(ips, binary.BigEndian.Uint32(b[:]))
-	}
-	slices.Sort(ips)
-	ips = slices.Compact(ips)
-	var runs [][2]uint32
-	for _, ip := range ips {
-		if n := len(runs); n > 0 && runs[n-1][1]+1 == ip {
-			runs[n-1][1] = ip
-			continue
-		}
-		runs = append(runs, [2]uint32{ip, ip})
-	}
-	return runs
 }

@@ -7,6 +7,7 @@ import (
 	"golang.org/x/net/bpf"
 
 	"github.com/check-arp/check_arp/internal/mac"
+	"github.com/check-arp/check_arp/internal/rangefilter"
 )
 
 // The set filter passes ARP frames whose sender or target address is in
@@ -22,7 +23,7 @@ func TestSetFilter(t *testing.T) {
 		if scattered {
 			// More runs than the filter lists: the covering range.
 			targets = nil
-			for i := range 2 * maxIntervals {
+			for i := range 2 * rangefilter.MaxRuns {
 				targets = append(targets, netip.AddrFrom4([4]byte{198, 51, 100, byte(2 * i)}))
 			}
 		}

@@ -51,9 +51,9 @@ const snapLen = 64
 // lacks CAP_NET_RAW.
 func Open(cfg probe.Link) (*Transport, error) {
 	ifi := cfg.Interface
-	local, ok := mac.FromSlice(ifi.HardwareAddr)
-	if !ok {
-		return nil, fmt.Errorf("%s has no Ethernet address", ifi.Name)
+	local, err := mac.OfInterface(ifi)
+	if err != nil {
+		return nil, err
 	}
 	if !cfg.Target.Is4() || !cfg.Source.Is4() {
 		return nil, fmt.Errorf("ARP needs IPv4 addresses, got target %s and source %s", cfg.Target, cfg.Source)
@@ -171,14 +171,21 @@ const vlanIDMask = 0x0fff
 // Send broadcasts the next ARP request for the target, tagged with its
 // probe index, and returns when it was handed to the kernel.
 func (t *Transport) Send() (time.Time, error) {
-	if len(t.request) >= offTag+tagLen {
-		binary.BigEndian.PutUint16(t.request[offTag+nonceLen:], t.sent)
-	}
+	n := t.sent
 	t.sent++
-	// Stamped before the write, as ping does, so the round trip includes
-	// the send path rather than being shortened by it.
+	return sendRequest(t.sender, t.broadcast, t.request, n)
+}
+
+// sendRequest writes request to dst through sender, tagged with probe
+// index n where the frame has room for the tag, and returns when it was
+// handed to the kernel: stamped before the write, as ping does, so the
+// round trip includes the send path rather than being shortened by it.
+func sendRequest(sender socket, dst net.Addr, request []byte, n uint16) (time.Time, error) {
+	if len(request) >= offTag+tagLen {
+		binary.BigEndian.PutUint16(request[offTag+nonceLen:], n)
+	}
 	at := time.Now()
-	if _, err := t.sender.WriteTo(t.request, t.broadcast); err != nil {
+	if _, err := sender.WriteTo(request, dst); err != nil {
 		return time.Time{}, err
 	}
 	return at, nil

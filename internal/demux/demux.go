@@ -17,6 +17,7 @@ import (
 
 	"github.com/check-arp/check_arp/internal/pace"
 	"github.com/check-arp/check_arp/internal/probe"
+	"github.com/check-arp/check_arp/internal/rawsock"
 )
 
 // QueueLimit bounds the frames waiting for one endpoint's probe loop.
@@ -141,4 +142,39 @@ func (e *Endpoint) Dropped() int {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.dropped
+}
+
+// Serve reads rd in a goroutine of its own and hands each datagram to
+// dispatch, which finds the endpoints it is about, until rd is
+// interrupted, closed or fails: the probe runs then end by their deadlines.
+func Serve(rd *rawsock.Reader, dispatch func(rawsock.Datagram)) {
+	go func() {
+		for {
+			d, err := rd.Read()
+			if err != nil {
+				return
+			}
+			dispatch(d)
+		}
+	}()
+}
+
+// Shutdown stops Serve's reader, closes rd's socket and ends deliveries to
+// eps, the endpoints fed from it.
+func Shutdown(rd *rawsock.Reader, eps []*Endpoint) error {
+	rd.Interrupt()
+	err := rd.Close()
+	for _, ep := range eps {
+		ep.Close()
+	}
+	return err
+}
+
+// Transports returns eps as the probe runs use them, in the same order.
+func Transports(eps []*Endpoint) []probe.Transport {
+	out := make([]probe.Transport, len(eps))
+	for i, ep := range eps {
+		out[i] = ep
+	}
+	return out
 }

@@ -5,6 +5,7 @@ package mac
 import (
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 )
 
@@ -39,6 +40,17 @@ func FromSlice(b []byte) (a Addr, ok bool) {
 	}
 	copy(a[:], b)
 	return a, true
+}
+
+// OfInterface is ifi's own Ethernet address, which every probe sends from
+// and tells its own frames by; an interface without one (a tunnel, a
+// point-to-point link) cannot be probed at Layer 2.
+func OfInterface(ifi *net.Interface) (Addr, error) {
+	a, ok := FromSlice(ifi.HardwareAddr)
+	if !ok {
+		return Addr{}, fmt.Errorf("%s has no Ethernet address", ifi.Name)
+	}
+	return a, nil
 }
 
 // ErrSyntax is wrapped by every Parse error.

@@ -2,6 +2,7 @@ package mac
 
 import (
 	"errors"
+	"net"
 	"testing"
 )
 
@@ -110,5 +111,16 @@ func TestVRRP(t *testing.T) {
 		if got := a.Kind(); got != tt.kind {
 			t.Errorf("%s.Kind() = %q, want %q", tt.in, got, tt.kind)
 		}
+	}
+}
+
+func TestOfInterface(t *testing.T) {
+	ifi := &net.Interface{Name: "eth0", HardwareAddr: net.HardwareAddr{2, 0, 0, 0, 0, 0x10}}
+	if a, err := OfInterface(ifi); err != nil || a.String() != "02:00:00:00:00:10" {
+		t.Errorf("OfInterface(eth0) = %v, %v; want 02:00:00:00:00:10", a, err)
+	}
+	tun := &net.Interface{Name: "tun0"}
+	if _, err := OfInterface(tun); err == nil || err.Error() != "tun0 has no Ethernet address" {
+		t.Errorf("OfInterface(tun0) error = %v, want \"tun0 has no Ethernet address\"", err)
 	}
 }

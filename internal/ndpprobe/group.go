@@ -3,12 +3,10 @@ package ndpprobe
 import (
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"net"
 	"net/netip"
 	"os"
-	"slices"
 	"syscall"
 	"time"
 
@@ -20,6 +18,7 @@ import (
 	"github.com/check-arp/check_arp/internal/mac"
 	"github.com/check-arp/check_arp/internal/pace"
 	"github.com/check-arp/check_arp/internal/probe"
+	"github.com/check-arp/check_arp/internal/rangefilter"
 	"github.com/check-arp/check_arp/internal/rawsock"
 )
 
@@ -32,16 +31,13 @@ type Group struct {
 	rd      *rawsock.Reader
 	raw     syscall.RawConn
 	members map[[16]byte]*member
-	order   []*member
+	eps     []*demux.Endpoint // fed by rd
 }
 
 type member struct {
 	ep         *demux.Endpoint
-	solicit    []byte
-	group      unix.Sockaddr
+	solicit    *solicitation
 	classifier classifier
-	writeFn    func(fd uintptr) bool
-	werr       error
 }
 
 // OpenGroup opens the socket for targets (IPv6, distinct) on ifi, sending
@@ -49,16 +45,15 @@ type member struct {
 // order given. Requests wait for gate; they stop at ctx's end. Start must
 // be called to start reading.
 func OpenGroup(ctx context.Context, ifi *net.Interface, source netip.Addr, targets []netip.Addr, gate *pace.Gate) (*Group, []probe.Transport, error) {
-	if _, ok := mac.FromSlice(ifi.HardwareAddr); !ok {
-		return nil, nil, fmt.Errorf("%s has no Ethernet address", ifi.Name)
+	if _, err := mac.OfInterface(ifi); err != nil {
+		return nil, nil, err
 	}
 	source = source.WithZone("")
 	if !source.Is6() || source.Is4In6() || source.IsUnspecified() {
 		return nil, nil, fmt.Errorf("NDP needs an IPv6 source address, got %s", source)
 	}
 	g := &Group{members: make(map[[16]byte]*member, len(targets))}
-	eps := make([]probe.Transport, len(targets))
-	for i, target := range targets {
+	for _, target := range targets {
 		target = target.WithZone("")
 		if !target.Is6() || target.Is4In6() {
 			return nil, nil, fmt.Errorf("NDP needs IPv6 addresses, got target %s", target)
@@ -75,18 +70,12 @@ func OpenGroup(ctx context.Context, ifi *net.Interface, source netip.Addr, targe
 			return nil, nil, fmt.Errorf("encoding the neighbor solicitation: %w", err)
 		}
 		m := &member{
-			solicit:    solicit,
-			group:      &unix.SockaddrInet6{Addr: groupAddr.As16(), ZoneId: uint32(ifi.Index)},
+			solicit:    newSolicitation(solicit, &unix.SockaddrInet6{Addr: groupAddr.As16(), ZoneId: uint32(ifi.Index)}),
 			classifier: newClassifier(target, source, ifi.Index),
-		}
-		m.writeFn = func(fd uintptr) bool {
-			m.werr = unix.Sendto(int(fd), m.solicit, 0, m.group)
-			return !errors.Is(m.werr, unix.EAGAIN)
 		}
 		m.ep = demux.NewEndpoint(ctx, gate, false, func() (time.Time, error) { return g.send(m) })
 		g.members[target.As16()] = m
-		g.order = append(g.order, m)
-		eps[i] = m.ep
+		g.eps = append(g.eps, m.ep)
 	}
 	prog, err := setFilter(targets)
 	if err != nil {
@@ -107,36 +96,14 @@ func OpenGroup(ctx context.Context, ifi *net.Interface, source netip.Addr, targe
 		file.Close()
 		return nil, nil, fmt.Errorf("the ICMPv6 socket: %w", err)
 	}
-	return g, eps, nil
+	return g, demux.Transports(g.eps), nil
 }
 
 // send multicasts m's solicitation to its solicited-node group.
-func (g *Group) send(m *member) (time.Time, error) {
-	at := time.Now()
-	if err := g.raw.Write(m.writeFn); err != nil {
-		return time.Time{}, err
-	}
-	if m.werr != nil {
-		if errors.Is(m.werr, unix.EADDRNOTAVAIL) {
-			return time.Time{}, fmt.Errorf("%w (the address is gone or still tentative during duplicate address detection)", ErrSourceUnusable)
-		}
-		return time.Time{}, m.werr
-	}
-	return at, nil
-}
+func (g *Group) send(m *member) (time.Time, error) { return m.solicit.send(g.raw) }
 
 // Start reads advertisements and hands them to the endpoints until Close.
-func (g *Group) Start() {
-	go func() {
-		for {
-			d, err := g.rd.Read()
-			if err != nil {
-				return // interrupted, closed, or the socket failed: the runs end by their deadline
-			}
-			g.dispatch(d)
-		}
-	}()
-}
+func (g *Group) Start() { demux.Serve(g.rd, g.dispatch) }
 
 // dispatch hands an advertisement to the endpoint of its target address,
 // which decides what it means, as a lone Transport's decode does.
@@ -155,18 +122,7 @@ func (g *Group) dispatch(d rawsock.Datagram) {
 }
 
 // Close stops the reader and closes the socket.
-func (g *Group) Close() error {
-	g.rd.Interrupt()
-	err := g.rd.Close()
-	for _, m := range g.order {
-		m.ep.Close()
-	}
-	return err
-}
-
-// maxIntervals is how many runs of consecutive addresses the kernel
-// filter lists one by one (see arpprobe).
-const maxIntervals = 24
+func (g *Group) Close() error { return demux.Shutdown(g.rd, g.eps) }
 
 // setFilter returns a classic BPF program like targetFilter's for a set of
 // addresses: advertisements whose target is in the set. When the set's
@@ -191,19 +147,7 @@ func setFilter(targets []netip.Addr) ([]bpf.RawInstruction, error) {
 		bpf.RetConstant{Val: 0},
 	}
 	if shared {
-		slices.Sort(words)
-		words = slices.Compact(words)
-		var runs [][2]uint32
-		for _, w := range words {
-			if n := len(runs); n > 0 && runs[n-1][1]+1 == w {
-				runs[n-1][1] = w
-				continue
-			}
-			runs = append(runs, [2]uint32{w, w})
-		}
-		if len(runs) > maxIntervals {
-			runs = [][2]uint32{{runs[0][0], runs[len(runs)-1][1]}}
-		}
+		runs := rangefilter.Runs(words)
 		// Three prefix words, each: load, mismatch -> drop; the last
 		// word's runs, each: below -> next run, at most its end ->
 		// accept; then drop, then accept.
@@ -216,11 +160,7 @@ func setFilter(targets []netip.Addr) ([]bpf.RawInstruction, error) {
 			prog = append(prog, bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: w, SkipTrue: uint8(drop - at - 1)})
 		}
 		prog = append(prog, bpf.LoadAbsolute{Off: offTarget + 12, Size: 4})
-		for _, r := range runs {
-			prog = append(prog, bpf.JumpIf{Cond: bpf.JumpLessThan, Val: r[0], SkipTrue: 1})
-			at := len(prog)
-			prog = append(prog, bpf.JumpIf{Cond: bpf.JumpLessOrEqual, Val: r[1], SkipTrue: uint8(accept - at - 1)})
-		}
+		prog = rangefilter.AppendTests(prog, runs, accept)
 		prog = append(prog, bpf.RetConstant{Val: 0})
 	}
 	prog = append(prog, bpf.RetConstant{Val: bufLen})

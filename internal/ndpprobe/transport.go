@@ -1,6 +1,7 @@
 package ndpprobe
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
@@ -33,8 +34,7 @@ import (
 type Transport struct {
 	rd         *rawsock.Reader
 	raw        syscall.RawConn // for sending
-	solicit    []byte
-	group      unix.Sockaddr
+	solicit    *solicitation
 	classifier classifier
 	// meta reads the kernel's control messages: parseControl on an ICMPv6
 	// socket; a socketpair in tests carries none, so its tests supply it.
@@ -49,10 +49,6 @@ type Transport struct {
 	// see.
 	unicast     []byte
 	unicastSent int
-
-	// write state, kept here so that the write callback is built once.
-	writeFn func(fd uintptr) bool
-	werr    error
 }
 
 // ErrSourceUnusable is wrapped when the kernel refuses to send from the
@@ -73,8 +69,8 @@ var controlLen = 2*unix.CmsgSpace(unix.SizeofInet6Pktinfo) + unix.CmsgSpace(4)
 // os.ErrPermission) means the check lacks CAP_NET_RAW.
 func Open(cfg probe.Link) (*Transport, error) {
 	ifi := cfg.Interface
-	if _, ok := mac.FromSlice(ifi.HardwareAddr); !ok {
-		return nil, fmt.Errorf("%s has no Ethernet address", ifi.Name)
+	if _, err := mac.OfInterface(ifi); err != nil {
+		return nil, err
 	}
 	target, source := cfg.Target.WithZone(""), cfg.Source.WithZone("")
 	if !target.Is6() || target.Is4In6() || !source.Is6() || source.Is4In6() || source.IsUnspecified() {
@@ -127,12 +123,8 @@ func newTransport(conn rawsock.Conn, solicit []byte, dst unix.Sockaddr, c classi
 	if err != nil {
 		return nil, fmt.Errorf("raw access to the ICMPv6 socket: %w", err)
 	}
-	t := &Transport{rd: rd, raw: raw, solicit: solicit, group: dst, classifier: c, meta: meta}
+	t := &Transport{rd: rd, raw: raw, solicit: newSolicitation(solicit, dst), classifier: c, meta: meta}
 	t.decodeFn = t.decode
-	t.writeFn = func(fd uintptr) bool {
-		t.werr = unix.Sendto(int(fd), t.solicit, 0, t.group)
-		return !errors.Is(t.werr, unix.EAGAIN)
-	}
 	return t, nil
 }
 
@@ -215,25 +207,12 @@ func attachFilter(fd int, prog []bpf.RawInstruction) error {
 // Advertisements for target, up to bufLen bytes. On a raw ICMPv6 socket the
 // program sees the ICMPv6 message, not the IPv6 header.
 func targetFilter(target netip.Addr) ([]bpf.RawInstruction, error) {
-	t := target.As16()
-	word := func(i int) uint32 {
-		return uint32(t[i])<<24 | uint32(t[i+1])<<16 | uint32(t[i+2])<<8 | uint32(t[i+3])
-	}
 	// Each test skips to the final "drop" when it fails.
 	prog := []bpf.Instruction{
 		bpf.LoadAbsolute{Off: offType, Size: 1},
-		bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: icmpTypeNA, SkipTrue: 9},
-		bpf.LoadAbsolute{Off: offTarget, Size: 4},
-		bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: word(0), SkipTrue: 7},
-		bpf.LoadAbsolute{Off: offTarget + 4, Size: 4},
-		bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: word(4), SkipTrue: 5},
-		bpf.LoadAbsolute{Off: offTarget + 8, Size: 4},
-		bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: word(8), SkipTrue: 3},
-		bpf.LoadAbsolute{Off: offTarget + 12, Size: 4},
-		bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: word(12), SkipTrue: 1},
-		bpf.RetConstant{Val: bufLen},
-		bpf.RetConstant{Val: 0},
+		bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: icmpTypeNA, SkipTrue: targetMatchLen - 1},
 	}
+	prog = appendTargetMatch(prog, offTarget, target, bufLen)
 	raw, err := bpf.Assemble(prog)
 	if err != nil {
 		return nil, fmt.Errorf("assembling the socket filter: %w", err)
@@ -241,22 +220,27 @@ func targetFilter(target netip.Addr) ([]bpf.RawInstruction, error) {
 	return raw, nil
 }
 
+// appendTargetMatch appends the tail of a filter: the tests that the
+// 16-byte target address at off is target, then the returns, snap bytes
+// for a match and none (drop) otherwise. Its failing tests skip to the
+// drop, the last instruction; so must those before it, skipping the
+// tail's targetMatchLen instructions.
+func appendTargetMatch(prog []bpf.Instruction, off uint32, target netip.Addr, snap uint32) []bpf.Instruction {
+	t := target.As16()
+	for i := 0; i < 16; i += 4 {
+		prog = append(prog,
+			bpf.LoadAbsolute{Off: off + uint32(i), Size: 4},
+			bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: binary.BigEndian.Uint32(t[i:]), SkipTrue: uint8(targetMatchLen - 3 - i/2)})
+	}
+	return append(prog, bpf.RetConstant{Val: snap}, bpf.RetConstant{Val: 0})
+}
+
+// targetMatchLen is how many instructions appendTargetMatch appends.
+const targetMatchLen = 10
+
 // Send multicasts one Neighbor Solicitation for the target to its
 // solicited-node group and returns when it was handed to the kernel.
-func (t *Transport) Send() (time.Time, error) {
-	// Stamped before the write, as ping does (see arpprobe).
-	at := time.Now()
-	if err := t.raw.Write(t.writeFn); err != nil {
-		return time.Time{}, err
-	}
-	if t.werr != nil {
-		if errors.Is(t.werr, unix.EADDRNOTAVAIL) {
-			return time.Time{}, fmt.Errorf("%w (the address is gone or still tentative during duplicate address detection)", ErrSourceUnusable)
-		}
-		return time.Time{}, t.werr
-	}
-	return at, nil
-}
+func (t *Transport) Send() (time.Time, error) { return t.solicit.send(t.raw) }
 
 // Receive returns the next reply or announcement about the target, skipping
 // invalid and unrelated advertisements, or probe.ErrTimeout at the

@@ -52,31 +52,18 @@ func openWatch(ifi *net.Interface, target netip.Addr) (*packet.Conn, error) {
 // accepts outgoing IPv6 neighbor solicitations for target (a few bytes of
 // each: they are only counted).
 func watchFilter(target netip.Addr) ([]bpf.RawInstruction, error) {
-	t := target.As16()
-	word := func(i int) uint32 {
-		return uint32(t[i])<<24 | uint32(t[i+1])<<16 | uint32(t[i+2])<<8 | uint32(t[i+3])
-	}
 	// Each test skips to the final "drop" when it fails.
 	prog := []bpf.Instruction{
 		bpf.LoadExtension{Num: bpf.ExtType},
-		bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: unix.PACKET_OUTGOING, SkipTrue: 15},
+		bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: unix.PACKET_OUTGOING, SkipTrue: targetMatchLen + 5},
 		bpf.LoadAbsolute{Off: offEtherType, Size: 2},
-		bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: etherTypeIPv6, SkipTrue: 13},
+		bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: etherTypeIPv6, SkipTrue: targetMatchLen + 3},
 		bpf.LoadAbsolute{Off: offNextHeader, Size: 1},
-		bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: protoICMPv6, SkipTrue: 11},
+		bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: protoICMPv6, SkipTrue: targetMatchLen + 1},
 		bpf.LoadAbsolute{Off: offICMPv6 + offType, Size: 1},
-		bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: icmpTypeNS, SkipTrue: 9},
-		bpf.LoadAbsolute{Off: offICMPv6 + offTarget, Size: 4},
-		bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: word(0), SkipTrue: 7},
-		bpf.LoadAbsolute{Off: offICMPv6 + offTarget + 4, Size: 4},
-		bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: word(4), SkipTrue: 5},
-		bpf.LoadAbsolute{Off: offICMPv6 + offTarget + 8, Size: 4},
-		bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: word(8), SkipTrue: 3},
-		bpf.LoadAbsolute{Off: offICMPv6 + offTarget + 12, Size: 4},
-		bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: word(12), SkipTrue: 1},
-		bpf.RetConstant{Val: ethHeaderLen},
-		bpf.RetConstant{Val: 0},
+		bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: icmpTypeNS, SkipTrue: targetMatchLen - 1},
 	}
+	prog = appendTargetMatch(prog, offICMPv6+offTarget, target, ethHeaderLen)
 	raw, err := bpf.Assemble(prog)
 	if err != nil {
 		return nil, fmt.Errorf("assembling the solicitation filter: %w", err)

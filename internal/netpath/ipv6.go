@@ -51,7 +51,7 @@ func pickSource6(ifName string, req Request, addrs []addr6) (netip.Addr, error) 
 			}
 			return req.Source, nil
 		}
-		return netip.Addr{}, fixable("-S %s is not an address of %s (it has %s); sending with an address this host does not own would poison other hosts' neighbor caches; use one of its addresses or leave -S out", req.Source, ifName, describe6(addrs))
+		return netip.Addr{}, fixable("-S %s is not an address of %s (it has %s); sending with an address this host does not own would poison other hosts' neighbor caches; use one of its addresses or leave -S out", req.Source, ifName, describe(addrs, "no IPv6 address"))
 	}
 	var linkLocal, other netip.Addr
 	tentative := false
@@ -94,15 +94,4 @@ func ipv6Disabled(ifName string) bool {
 func kernelHasIPv6() bool {
 	_, err := os.Stat("/proc/sys/net/ipv6")
 	return err == nil || !errors.Is(err, os.ErrNotExist)
-}
-
-func describe6(addrs []addr6) string {
-	if len(addrs) == 0 {
-		return "no IPv6 address"
-	}
-	s := make([]string, len(addrs))
-	for i, a := range addrs {
-		s[i] = a.Addr().String()
-	}
-	return strings.Join(s, ", ")
 }

@@ -179,7 +179,7 @@ func pickSource(ifName string, req Request, routeSrc netip.Addr, addrs []netip.P
 				return req.Source, nil
 			}
 		}
-		return netip.Addr{}, fixable("-S %s is not an address of %s (it has %s); sending with an address this host does not own would poison other hosts' ARP caches; use one of its addresses or -S 0.0.0.0 for RFC 5227 probes", req.Source, ifName, describe(addrs))
+		return netip.Addr{}, fixable("-S %s is not an address of %s (it has %s); sending with an address this host does not own would poison other hosts' ARP caches; use one of its addresses or -S 0.0.0.0 for RFC 5227 probes", req.Source, ifName, describe(addrs, "no IPv4 address"))
 	}
 	if len(addrs) == 0 {
 		return netip.Addr{}, fixable("%s has no IPv4 address to send from; give it one, or send RFC 5227 probes with -S 0.0.0.0", ifName)
@@ -197,13 +197,16 @@ func pickSource(ifName string, req Request, routeSrc netip.Addr, addrs []netip.P
 	return addrs[0].Addr(), nil
 }
 
-func describe(addrs []netip.Prefix) string {
+// describe lists an interface's addresses of one family, for a message
+// that refuses a source address; none names the family ("no IPv4
+// address").
+func describe[A interface{ Addr() netip.Addr }](addrs []A, none string) string {
 	if len(addrs) == 0 {
-		return "no IPv4 address"
+		return none
 	}
 	s := make([]string, len(addrs))
-	for i, p := range addrs {
-		s[i] = p.Addr().String()
+	for i, a := range addrs {
+		s[i] = a.Addr().String()
 	}
 	return strings.Join(s, ", ")
 }

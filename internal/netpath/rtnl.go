@@ -99,6 +99,49 @@ func (c *rtnl) receive() ([]byte, error) {
 	}
 }
 
+// receiveMessages reads one datagram of answers and splits it.
+func (c *rtnl) receiveMessages() ([]message, error) {
+	b, err := c.receive()
+	if err != nil {
+		return nil, err
+	}
+	return messages(b)
+}
+
+// exchange sends req, one request, and hands each answer to it to f,
+// until f reports that it has read what it asked for, the kernel ends a
+// dump (NLMSG_DONE) or the kernel or f reports an error. Link and address
+// requests all read their answers this way; route lookups, many to a
+// send, read theirs in routes.
+func (c *rtnl) exchange(req []byte, f func(typ uint16, data []byte) (done bool, err error)) error {
+	if err := c.send(req); err != nil {
+		return err
+	}
+	for {
+		ms, err := c.receiveMessages()
+		if err != nil {
+			return err
+		}
+		for _, m := range ms {
+			if m.seq != c.seq {
+				continue
+			}
+			switch m.typ {
+			case unix.NLMSG_DONE:
+				return errno(m.data)
+			case unix.NLMSG_ERROR:
+				if err := errno(m.data); err != nil {
+					return err
+				}
+			default:
+				if done, err := f(m.typ, m.data); done || err != nil {
+					return err
+				}
+			}
+		}
+	}
+}
+
 // message is one netlink message of a datagram.
 type message struct {
 	typ  uint16
@@ -165,6 +208,14 @@ func appendAttr(b []byte, typ uint16, v []byte) []byte {
 	return b
 }
 
+// attrString is a string attribute's value without its NUL terminator.
+func attrString(v []byte) string {
+	if len(v) > 0 && v[len(v)-1] == 0 {
+		v = v[:len(v)-1]
+	}
+	return string(v)
+}
+
 // attrs calls f with each attribute of b.
 func attrs(b []byte, f func(typ uint16, v []byte)) {
 	for len(b) >= rtattrHdrLen {
@@ -210,17 +261,13 @@ func (c *rtnl) routes(targets []netip.Addr) ([]routeReply, error) {
 		answered := 0
 		got := make([]bool, n)
 		for answered < n {
-			b, err := c.receive()
+			ms, err := c.receiveMessages()
 			if errors.Is(err, unix.ENOBUFS) && batch > 1 {
 				// Answers were dropped; the ones kept are still queued
 				// and read on, the lost ones are asked again.
 				batch = 1
 				break
 			}
-			if err != nil {
-				return nil, err
-			}
-			ms, err := messages(b)
 			if err != nil {
 				return nil, err
 			}

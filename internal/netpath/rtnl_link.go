@@ -16,47 +16,42 @@ var errNoSuchInterface = &net.OpError{Op: "route", Net: "ip+net", Err: errors.Ne
 
 // link asks for one interface, by index or (index 0) by name.
 func (c *rtnl) link(index int, name string) (*net.Interface, error) {
-	req, start := c.header(nil, unix.RTM_GETLINK, unix.NLM_F_REQUEST)
+	var ifi *net.Interface
+	err := c.exchange(c.linkRequest(index, name, false), func(typ uint16, data []byte) (bool, error) {
+		if typ != unix.RTM_NEWLINK {
+			return false, nil
+		}
+		var err error
+		ifi, err = parseLink(data)
+		return true, err
+	})
+	if errors.Is(err, unix.ENODEV) {
+		return nil, errNoSuchInterface
+	}
+	if err != nil {
+		return nil, err
+	}
+	return ifi, nil
+}
+
+// linkRequest is an RTM_GETLINK request for the interface with index, or
+// (index 0) name; or, with dump, for all interfaces.
+func (c *rtnl) linkRequest(index int, name string, dump bool) []byte {
+	flags := uint16(unix.NLM_F_REQUEST)
+	if dump {
+		flags |= unix.NLM_F_DUMP
+	}
+	req, start := c.header(nil, unix.RTM_GETLINK, flags)
 	// struct ifinfomsg: family, pad, type, index, flags, change.
 	req = append(req, unix.AF_UNSPEC, 0, 0, 0)
 	req = binary.NativeEndian.AppendUint32(req, uint32(index))
 	req = binary.NativeEndian.AppendUint64(req, 0)
-	if index == 0 {
+	if index == 0 && !dump {
 		req = appendAttr(req, unix.IFLA_IFNAME, append([]byte(name), 0))
 	}
 	// Not its statistics (Linux 5.x; older kernels send them anyway).
 	req = appendAttr(req, unix.IFLA_EXT_MASK, binary.NativeEndian.AppendUint32(nil, rtextFilterSkipStats))
-	req = finish(req, start)
-	if err := c.send(req); err != nil {
-		return nil, err
-	}
-	for {
-		b, err := c.receive()
-		if err != nil {
-			return nil, err
-		}
-		ms, err := messages(b)
-		if err != nil {
-			return nil, err
-		}
-		for _, m := range ms {
-			if m.seq != c.seq {
-				continue
-			}
-			switch m.typ {
-			case unix.NLMSG_ERROR:
-				err := errno(m.data)
-				if errors.Is(err, unix.ENODEV) {
-					return nil, errNoSuchInterface
-				}
-				if err != nil {
-					return nil, err
-				}
-			case unix.RTM_NEWLINK:
-				return parseLink(m.data)
-			}
-		}
-	}
+	return finish(req, start)
 }
 
 // parseLink reads an interface as the standard library describes it.
@@ -71,10 +66,7 @@ func parseLink(data []byte) (*net.Interface, error) {
 	attrs(data[ifinfomsgLen:], func(typ uint16, v []byte) {
 		switch typ {
 		case unix.IFLA_IFNAME:
-			if len(v) > 0 && v[len(v)-1] == 0 {
-				v = v[:len(v)-1]
-			}
-			ifi.Name = string(v)
+			ifi.Name = attrString(v)
 		case unix.IFLA_ADDRESS:
 			// As the standard library: an all-zero address is none.
 			for _, x := range v {
@@ -125,37 +117,19 @@ func (c *rtnl) addrs(index int, family uint8) ([]ifAddr, error) {
 	req = append(req, family, 0, 0, 0)
 	req = binary.NativeEndian.AppendUint32(req, uint32(index))
 	req = finish(req, start)
-	if err := c.send(req); err != nil {
+	var out []ifAddr
+	err := c.exchange(req, func(typ uint16, data []byte) (bool, error) {
+		if typ == unix.RTM_NEWADDR {
+			if a, ok := parseAddr(data, index, family); ok {
+				out = append(out, a)
+			}
+		}
+		return false, nil
+	})
+	if err != nil {
 		return nil, err
 	}
-	var out []ifAddr
-	for {
-		b, err := c.receive()
-		if err != nil {
-			return nil, err
-		}
-		ms, err := messages(b)
-		if err != nil {
-			return nil, err
-		}
-		for _, m := range ms {
-			if m.seq != c.seq {
-				continue
-			}
-			switch m.typ {
-			case unix.NLMSG_DONE:
-				return out, errno(m.data)
-			case unix.NLMSG_ERROR:
-				if err := errno(m.data); err != nil {
-					return nil, err
-				}
-			case unix.RTM_NEWADDR:
-				if a, ok := parseAddr(m.data, index, family); ok {
-					out = append(out, a)
-				}
-			}
-		}
-	}
+	return out, nil
 }
 
 // parseAddr reads an address of the interface with index and family;

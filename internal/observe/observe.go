@@ -45,19 +45,33 @@ func Run(ctx context.Context, req Request) (verdict.Observation, error) {
 // resolver finds the path to the target; tests replace it.
 type resolver func(context.Context, netpath.Request) (netpath.Path, error)
 
+// recoverInternal, deferred, turns a panic into *err: a bug to report,
+// never a crash that leaves the monitoring system without a result.
+func recoverInternal(err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("internal error: %v; please report this with the command line that caused it", r)
+	}
+}
+
+// interruption is the reason ctx was cancelled when the caller gave one
+// (a signal); nil when it was not cancelled, ran out of time or was
+// cancelled without a reason.
+func interruption(ctx context.Context) error {
+	cause := context.Cause(ctx)
+	if cause == nil || errors.Is(cause, context.DeadlineExceeded) || errors.Is(cause, context.Canceled) {
+		return nil
+	}
+	return cause
+}
+
 func run(ctx context.Context, req Request, resolve resolver) (obs verdict.Observation, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("internal error: %v; please report this with the command line that caused it", r)
-		}
-	}()
+	defer recoverInternal(&err)
 	ctx, cancel := context.WithDeadline(ctx, req.Start.Add(req.Timeout))
 	defer cancel()
 	defer func() {
 		// Whatever failed, the reason the caller cancelled is the one to
 		// report.
-		if cause := context.Cause(ctx); err != nil && cause != nil &&
-			!errors.Is(cause, context.DeadlineExceeded) && !errors.Is(cause, context.Canceled) {
+		if cause := interruption(ctx); err != nil && cause != nil {
 			err = cause
 		}
 	}()

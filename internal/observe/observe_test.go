@@ -67,3 +67,34 @@ func TestPanicInTheRouteLookupIsAnError(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// A panic anywhere in a run is an error the user can report, and a signal
+// is reported as itself, not as the deadline or cancel it caused.
+func TestPanicAndInterruption(t *testing.T) {
+	err := func() (err error) {
+		defer recoverInternal(&err)
+		panic("index out of range")
+	}()
+	if err == nil || !strings.HasPrefix(err.Error(), "internal error: index out of range; please report") {
+		t.Errorf("panic became %v", err)
+	}
+
+	signal := errors.New("interrupted by SIGTERM")
+	ctx, cancel := context.WithCancelCause(context.Background())
+	if err := interruption(ctx); err != nil {
+		t.Errorf("running context: interruption = %v, want nil", err)
+	}
+	cancel(signal)
+	if err := interruption(ctx); err != signal {
+		t.Errorf("signalled context: interruption = %v, want %v", err, signal)
+	}
+	plain, stop := context.WithCancel(context.Background())
+	stop()
+	expired, done := context.WithDeadline(context.Background(), time.Now())
+	defer done()
+	for _, c := range []context.Context{plain, expired} {
+		if err := interruption(c); err != nil {
+			t.Errorf("interruption = %v for a context without a cause, want nil", err)
+		}
+	}
+}

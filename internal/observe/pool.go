@@ -48,16 +48,12 @@ type Outcome struct {
 // when ctx was cancelled (a signal): the run as a whole has no verdict.
 func RunPool(ctx context.Context, req PoolRequest) (out []Outcome, err error) {
 	out = make([]Outcome, len(req.Targets))
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("internal error: %v; please report this with the command line that caused it", r)
-		}
-	}()
+	defer recoverInternal(&err)
 	ctx, cancel := context.WithDeadline(ctx, req.Start.Add(req.Timeout))
 	defer cancel()
 	defer func() {
-		if cause := context.Cause(ctx); cause != nil &&
-			!errors.Is(cause, context.DeadlineExceeded) && !errors.Is(cause, context.Canceled) {
+		// An interrupted run has no verdict, even where addresses had one.
+		if cause := interruption(ctx); cause != nil {
 			err = cause
 		}
 	}()

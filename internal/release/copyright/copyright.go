@@ -174,6 +174,21 @@ type group struct {
 	modules []Module
 }
 
+// File is one of the copyright files the packages ship, in packaging/.
+type File struct {
+	Name string
+	// Debian refers to the licences in /usr/share/common-licenses
+	// instead of writing them out (see Write).
+	Debian bool
+}
+
+// Files are the copyright files the packages ship: Debian's copyright,
+// and copyright.full, every licence text written out, the rpm's %license.
+// gencopyright writes them and a test compares them, from this one list.
+func Files() []File {
+	return []File{{Name: "copyright", Debian: true}, {Name: "copyright.full", Debian: false}}
+}
+
 // Write writes the copyright file for check_arp, whose own licence is
 // selfLicence, linking mods, and returns the SPDX expression of the whole
 // binary for the rpm's License tag. With debian set, licences that Debian

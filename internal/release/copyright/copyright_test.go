@@ -77,29 +77,26 @@ func TestCommittedCopyrightIsCurrent(t *testing.T) {
 		t.Fatal(err)
 	}
 	var spdx string
-	for _, f := range []struct {
-		name   string
-		debian bool
-	}{{"copyright", true}, {"copyright.full", false}} {
+	for _, f := range Files() {
 		var b bytes.Buffer
-		if spdx, err = Write(&b, string(self), mods, f.debian); err != nil {
+		if spdx, err = Write(&b, string(self), mods, f.Debian); err != nil {
 			t.Fatal(err)
 		}
-		committed, err := os.ReadFile(filepath.Join(root, "packaging", f.name))
+		committed, err := os.ReadFile(filepath.Join(root, "packaging", f.Name))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !bytes.Equal(committed, b.Bytes()) {
-			t.Errorf("packaging/%s does not match the modules check_arp links (%d modules): run `make copyright` and review the diff", f.name, len(mods))
+			t.Errorf("packaging/%s does not match the modules check_arp links (%d modules): run `make copyright` and review the diff", f.Name, len(mods))
 		}
 		if !strings.Contains(b.String(), " go/*\n") {
-			t.Errorf("packaging/%s: the Go standard library is missing", f.name)
+			t.Errorf("packaging/%s: the Go standard library is missing", f.Name)
 		}
 		// The rpm's file carries the Apache-2.0 text when a bundled
 		// module is under it; Debian's refers to common-licenses.
 		apache := strings.Contains(b.String(), "                                 Apache License")
-		if want := !f.debian && strings.Contains(spdx, "Apache-2.0"); apache != want {
-			t.Errorf("packaging/%s: Apache-2.0 text written out: %v, want %v", f.name, apache, want)
+		if want := !f.Debian && strings.Contains(spdx, "Apache-2.0"); apache != want {
+			t.Errorf("packaging/%s: Apache-2.0 text written out: %v, want %v", f.Name, apache, want)
 		}
 	}
 	nfpm, err := os.ReadFile(filepath.Join(root, "packaging", "nfpm.yaml"))

@@ -39,15 +39,12 @@ func run(dir string) error {
 		return err
 	}
 	var spdx string
-	for _, f := range []struct {
-		name   string
-		debian bool
-	}{{"copyright", true}, {"copyright.full", false}} {
+	for _, f := range copyright.Files() {
 		var b bytes.Buffer
-		if spdx, err = copyright.Write(&b, string(self), mods, f.debian); err != nil {
+		if spdx, err = copyright.Write(&b, string(self), mods, f.Debian); err != nil {
 			return err
 		}
-		out := filepath.Join(dir, f.name)
+		out := filepath.Join(dir, f.Name)
 		if err := os.WriteFile(out, b.Bytes(), 0o644); err != nil {
 			return fmt.Errorf("writing %s: %w", out, err)
 		}

@@ -22,6 +22,8 @@ import (
 	"github.com/mdlayher/ndp"
 	"github.com/mdlayher/packet"
 	"golang.org/x/sys/unix"
+
+	"github.com/check-arp/check_arp/internal/ndppacket"
 )
 
 func main() {
@@ -209,40 +211,6 @@ func advertisement(m net.HardwareAddr, target netip.Addr) ([]byte, error) {
 		return nil, err
 	}
 	// EUI-64 link-local address of m.
-	src := [16]byte{0: 0xfe, 1: 0x80, 8: m[0] ^ 2, 9: m[1], 10: m[2], 11: 0xff, 12: 0xfe, 13: m[3], 14: m[4], 15: m[5]}
-	dst := netip.MustParseAddr("ff02::1").As16()
-	pkt := make([]byte, 40+len(msg))
-	pkt[0] = 6 << 4
-	binary.BigEndian.PutUint16(pkt[4:], uint16(len(msg)))
-	pkt[6], pkt[7] = 58, 255 // ICMPv6, hop limit
-	copy(pkt[8:], src[:])
-	copy(pkt[24:], dst[:])
-	copy(pkt[40:], msg)
-	binary.BigEndian.PutUint16(pkt[42:], icmpv6Checksum(src, dst, msg))
-	return pkt, nil
-}
-
-// icmpv6Checksum is the ICMPv6 checksum of msg (its checksum field zero)
-// with the IPv6 pseudo-header (RFC 4443 2.3).
-func icmpv6Checksum(src, dst [16]byte, msg []byte) uint16 {
-	var sum uint32
-	add := func(b []byte) {
-		for i := 0; i+1 < len(b); i += 2 {
-			sum += uint32(b[i])<<8 | uint32(b[i+1])
-		}
-		if len(b)%2 == 1 {
-			sum += uint32(b[len(b)-1]) << 8
-		}
-	}
-	add(src[:])
-	add(dst[:])
-	var l [8]byte
-	binary.BigEndian.PutUint32(l[:], uint32(len(msg)))
-	l[7] = 58
-	add(l[:])
-	add(msg)
-	for sum>>16 != 0 {
-		sum = sum&0xffff + sum>>16
-	}
-	return ^uint16(sum)
+	src := netip.AddrFrom16([16]byte{0: 0xfe, 1: 0x80, 8: m[0] ^ 2, 9: m[1], 10: m[2], 11: 0xff, 12: 0xfe, 13: m[3], 14: m[4], 15: m[5]})
+	return ndppacket.Append(nil, src, netip.MustParseAddr("ff02::1"), msg), nil
 }
