@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
-	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -21,6 +20,7 @@ import (
 	"github.com/check-arp/check_arp/internal/output"
 	"github.com/check-arp/check_arp/internal/ownership"
 	"github.com/check-arp/check_arp/internal/pace"
+	"github.com/check-arp/check_arp/internal/regularfile"
 	"github.com/check-arp/check_arp/internal/state"
 	"github.com/check-arp/check_arp/internal/targets"
 	"github.com/check-arp/check_arp/internal/threshold"
@@ -526,12 +526,11 @@ func expectOwner(pol *verdict.Policy, name string) error {
 const maxAllowlistFile = 1 << 20
 
 func readAllowlist(list *allowlist.List, path string) error {
-	fh, err := os.Open(path)
+	fh, err := regularfile.Open(path)
+	if errors.Is(err, regularfile.ErrNotRegular) {
+		return usage("--expect-file %s is not a regular file; give a file with one 'MAC [LABEL]' per line", path)
+	}
 	if err != nil {
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
 		return usage("--expect-file %s cannot be read (%s); check the path and that the check's user may read it", path, err)
 	}
 	defer fh.Close()

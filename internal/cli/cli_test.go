@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -289,6 +290,11 @@ func allowed(want map[mac.Addr]string) func(*testing.T, Config) {
 func TestParseErrors(t *testing.T) {
 	dir := t.TempDir()
 	missing := filepath.Join(dir, "missing.txt")
+	// A FIFO with no writer: a plain open would block the check forever.
+	fifo := filepath.Join(dir, "allow.fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	badLine := writeFile(t, "bad.txt", "# allowlist\n02:00:00:00:00:10 node-a\nzz:00:00:00:00:11 node-b\n")
 	threeWords := writeFile(t, "words.txt", "02:00:00:00:00:10 node a\n")
 	conflict := writeFile(t, "conflict.txt", "02:00:00:00:00:10 node-b\n")
@@ -347,6 +353,10 @@ func TestParseErrors(t *testing.T) {
 			[]string{"listed twice"}},
 		{"--expect-file missing", []string{"-H", target, "--expect-file", missing},
 			[]string{"--expect-file " + missing + " cannot be read (no such file or directory)"}},
+		{"--expect-file a FIFO", []string{"-H", target, "--expect-file", fifo},
+			[]string{"--expect-file " + fifo + " is not a regular file"}},
+		{"--expect-file a directory", []string{"-H", target, "--expect-file", dir},
+			[]string{"--expect-file " + dir + " is not a regular file"}},
 		{"--expect-file bad line", []string{"-H", target, "--expect-file", badLine},
 			[]string{"--expect-file: " + badLine + ":3:", "not a MAC address"}},
 		{"--expect-file three words", []string{"-H", target, "--expect-file", threeWords}, []string{threeWords + ":1:", "3 words"}},

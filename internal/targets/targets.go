@@ -26,9 +26,9 @@ import (
 	"io"
 	"math/bits"
 	"net/netip"
-	"os"
 	"strings"
-	"syscall"
+
+	"github.com/check-arp/check_arp/internal/regularfile"
 )
 
 // Limits. One run checks at most MaxAddresses addresses: enough for a
@@ -159,22 +159,14 @@ func (s *Set) AddFlag(value string) error {
 // regular file of at most MaxFileSize bytes; it is opened without blocking,
 // so a FIFO cannot hang the check.
 func (s *Set) ReadFile(path string) error {
-	fh, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	fh, err := regularfile.Open(path)
+	if errors.Is(err, regularfile.ErrNotRegular) {
+		return fail("--hosts-file %s is not a regular file; give a file with one address or range per line", path)
+	}
 	if err != nil {
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
 		return fail("--hosts-file %s cannot be read (%v); check the path and that the check's user may read it", path, err)
 	}
 	defer fh.Close()
-	st, err := fh.Stat()
-	if err != nil {
-		return fail("--hosts-file %s cannot be read (%v); check the path and that the check's user may read it", path, err)
-	}
-	if !st.Mode().IsRegular() {
-		return fail("--hosts-file %s is not a regular file; give a file with one address or range per line", path)
-	}
 	return s.Read(fh, path)
 }
 
