@@ -17,7 +17,7 @@ set -euo pipefail
 # command:package pairs; a package is missing when its command is.
 # Daemons and admin tools by their path: a PATH without sbin must not make
 # them look missing.
-deps=(ip:iproute2 nft:nftables /usr/sbin/setcap:libcap2-bin setpriv:util-linux chrt:util-linux
+deps=(ip:iproute2 /usr/sbin/nft:nftables /usr/sbin/setcap:libcap2-bin setpriv:util-linux chrt:util-linux
   /usr/sbin/keepalived:keepalived strace:strace jq:jq /usr/sbin/icinga2:icinga2
   /usr/sbin/nagios4:nagios4 /usr/sbin/nrpe:nagios-nrpe-server
   /usr/lib/nagios/plugins/check_nrpe:nagios-nrpe-plugin rpm:rpm lintian:lintian
