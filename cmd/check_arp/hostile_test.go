@@ -190,6 +190,12 @@ func randomArgs(rng *rand.Rand) []string {
 		}
 	}
 	for i := range args {
+		// A timeout's value is not mutated: "0.1" can become "081", a
+		// valid 81 s that a silent target really waits out. Its pool
+		// above holds the bad timeouts.
+		if i > 0 && args[i-1] == "-t" {
+			continue
+		}
 		if rng.IntN(12) == 0 {
 			b := []byte(args[i])
 			switch rng.IntN(3) {
