@@ -89,3 +89,28 @@ func TestSignalEndsCheckAsUnknown(t *testing.T) {
 		})
 	}
 }
+
+// A check that ends within a second by itself keeps the signals' default
+// action: catching them would cost it an eighth of its CPU time (see
+// interrupt.Brief), and nobody waits for a verdict from a command they
+// interrupted in its first second.
+func TestSignalEndsBriefCheckAtOnce(t *testing.T) {
+	needLab(t)
+	p := start(invocation{args: []string{"-H", lab.SilentIP}}) // -t 1s
+	if p.startErr != nil {
+		t.Fatal(p.startErr)
+	}
+	exited := make(chan struct{})
+	done := make(chan result, 1)
+	go func() { r := p.wait(); close(exited); done <- r }()
+	if !inProbe(p.pid(), exited) {
+		t.Fatalf("the check ended before it probed: %s", <-done)
+	}
+	if !p.signal(syscall.SIGTERM) {
+		t.Fatal("the check ended before its SIGTERM")
+	}
+	r := <-done
+	if r.code != -1 || r.stdout != "" {
+		t.Fatalf("a -t 1s check printed %q and exited %d after SIGTERM; want it ended by the signal, silently", r.stdout, r.code)
+	}
+}

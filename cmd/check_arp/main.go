@@ -54,7 +54,7 @@ func run(args []string, w io.Writer, start time.Time) int {
 	if len(cfg.Targets) > 1 {
 		return runPool(w, cfg, start)
 	}
-	ctx, stop := interrupt.OnSignal(context.Background())
+	ctx, stop := interrupt.OnSignal(context.Background(), cfg.Timeout)
 	obs, err := observe.Run(ctx, observe.Request{
 		Target:   netpath.Request{Target: cfg.Target, Interface: cfg.Interface, Source: cfg.Source},
 		Schedule: probe.Schedule{Count: cfg.Count, Interval: cfg.Interval, Unicast: cfg.Unicast},
@@ -91,7 +91,7 @@ func runPool(w io.Writer, cfg cli.Config, start time.Time) int {
 	for i, t := range cfg.Targets {
 		reqs[i] = netpath.Request{Target: t.Addr, Interface: t.Interface, Source: cfg.Source}
 	}
-	ctx, stop := interrupt.OnSignal(context.Background())
+	ctx, stop := interrupt.OnSignal(context.Background(), cfg.Timeout)
 	outcomes, err := observe.RunPool(ctx, observe.PoolRequest{
 		Targets:  reqs,
 		Schedule: probe.Schedule{Count: cfg.Count, Interval: cfg.Interval},

@@ -10,7 +10,7 @@ import (
 )
 
 func TestSignalCancelsWithItsName(t *testing.T) {
-	ctx, stop := OnSignal(context.Background())
+	ctx, stop := OnSignal(context.Background(), time.Minute)
 	defer stop()
 	// The handler is installed, so the signal reaches the channel, not the
 	// default action.
@@ -29,7 +29,7 @@ func TestSignalCancelsWithItsName(t *testing.T) {
 }
 
 func TestStopCancelsWithoutACause(t *testing.T) {
-	ctx, stop := OnSignal(context.Background())
+	ctx, stop := OnSignal(context.Background(), time.Minute)
 	stop()
 	if !errors.Is(context.Cause(ctx), context.Canceled) {
 		t.Fatalf("cause %v after stop, want context.Canceled", context.Cause(ctx))

