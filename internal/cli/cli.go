@@ -81,36 +81,67 @@ type Config struct {
 // Protocol is the protocol the check speaks for the target.
 func (c Config) Protocol() string { return verdict.ProtocolOf(c.Target) }
 
-// Flags is the command line as kong reads it.
+// Flags is the command line as kong reads it; the help of each flag is in
+// flagHelp.
 type Flags struct {
-	Host       []string         `name:"hostname" short:"H" aliases:"host" sep:"none" placeholder:"ADDRESS" help:"IPv4 or IPv6 address to check; repeatable and comma-separated, with ranges as MetalLB writes them (198.51.100.10-198.51.100.20, 198.51.100.64/28, 2001:db8::/124). An IPv6 link-local address needs its interface, as a zone (fe80::1%eth0) or with -I. --host is the same option."`
-	Interface  string           `short:"I" placeholder:"NAME" help:"Interface on the target's segment. Default: the interface of the route to the target, which must be directly connected."`
-	Source     string           `short:"S" placeholder:"ADDRESS" help:"Sender address, of the target's family; must belong to the interface. Default: its address in the target's subnet (IPv6: else its link-local address). 0.0.0.0 sends RFC 5227 probes."`
-	Packets    int              `short:"p" aliases:"count" default:"3" placeholder:"N" help:"Number of requests (ARP requests, IPv6 neighbor solicitations) to send (1-${max_packets}; default ${default}). --count is the same option."`
-	Interval   Duration         `short:"i" default:"100ms" placeholder:"DURATION" help:"Time between requests, in seconds (0.5) or with a unit (200ms). Default ${default}."`
-	Timeout    Duration         `short:"t" default:"1s" placeholder:"DURATION" help:"Deadline for the whole check, in seconds (10, 2.5) or with a unit (1500ms). Requests unanswered by then are lost. Default ${default}."`
-	HostsFile  string           `placeholder:"FILE" help:"File of addresses to check: one address or range per line with an optional label (a service name) that the output shows, '#' comments. With -H, both are checked."`
-	Rate       int              `default:"${default_rate}" placeholder:"N" help:"Requests per second at most on each interface when several addresses are checked (1-${max_rate}; default ${default})."`
-	Expect     []string         `short:"e" placeholder:"MAC[=LABEL]" help:"Allowed MAC address with an optional label (a node name); repeatable and comma-separated. Any other answering MAC is CRITICAL."`
-	ExpectFile string           `placeholder:"FILE" help:"File of allowed MACs: one 'MAC [LABEL]' per line, '#' comments."`
-	Warning    string           `short:"w" placeholder:"RTA,PL%" help:"WARNING threshold: round-trip average in ms and packet loss in %, as check_icmp (200,40%); each part may be a range (~:200, @10:20)."`
-	Critical   string           `short:"c" placeholder:"RTA,PL%" help:"CRITICAL threshold, as -w. Without a loss threshold any lost request is WARNING."`
-	NoUnicast  bool             `name:"no-unicast" help:"Skip the unicast request: by default, once every request is answered, one more is sent to the answering MAC alone, as a router refreshing its neighbor entry does, and an owner that answers only broadcast requests is WARNING."`
-	Verbose    int              `short:"v" type:"counter" help:"More long output: -v adds a per-request timeline, -vv the sending side."`
-	Output     string           `enum:"${formats}" default:"nagios" placeholder:"FORMAT" help:"Output format: nagios (the Monitoring Plugins text), checkmk (a Checkmk local check line), json, or openmetrics (Prometheus text for node_exporter's textfile collector). The exit code is the plugin's in every format. Default ${default}."`
-	Write      string           `placeholder:"FILE" help:"Write the json or openmetrics output to FILE instead of standard output, atomically (a temporary file renamed over it); standard output gets the one-line summary. FILE may not be a symbolic link."`
+	Host       []string         `name:"hostname" short:"H" aliases:"host" sep:"none" placeholder:"ADDRESS"`
+	Interface  string           `short:"I" placeholder:"NAME"`
+	Source     string           `short:"S" placeholder:"ADDRESS"`
+	Packets    int              `short:"p" aliases:"count" default:"3" placeholder:"N"`
+	Interval   Duration         `short:"i" default:"100ms" placeholder:"DURATION"`
+	Timeout    Duration         `short:"t" default:"1s" placeholder:"DURATION"`
+	HostsFile  string           `placeholder:"FILE"`
+	Rate       int              `default:"${default_rate}" placeholder:"N"`
+	Expect     []string         `short:"e" placeholder:"MAC[=LABEL]"`
+	ExpectFile string           `placeholder:"FILE"`
+	Warning    string           `short:"w" placeholder:"RTA,PL%"`
+	Critical   string           `short:"c" placeholder:"RTA,PL%"`
+	NoUnicast  bool             `name:"no-unicast"`
+	Verbose    int              `short:"v" type:"counter"`
+	Output     string           `enum:"${formats}" default:"nagios" placeholder:"FORMAT"`
+	Write      string           `placeholder:"FILE"`
 	Memory     MemoryFlags      `embed:""`
-	Version    kong.VersionFlag `short:"V" help:"Print the version and exit."`
+	Version    kong.VersionFlag `short:"V"`
 }
 
 // MemoryFlags are the flags of the memory between runs and of the owner
 // the control plane expects.
 type MemoryFlags struct {
-	ExpectOwner string `placeholder:"LABEL|MAC" help:"The node that should hold the address (the keepalived primary, the node MetalLB's ServiceL2Status names): an allowlist label or a MAC. Another allowed node holding it is WARNING; a MAC outside the allowlist stays CRITICAL."`
-	Moved       string `placeholder:"STATE" default:"warning" help:"State when the owner changed since the last check: ok, warning or critical (default ${default}). With ok an expected failover stays in the text but not in the state."`
-	Flap        string `placeholder:"COUNT/DURATION" default:"3/1h" help:"COUNT changes of owner within DURATION, over many checks, are CRITICAL (flapping), e.g. 5/30m or 10/1d. Default ${default}."`
-	StateDir    string `placeholder:"DIR" help:"Directory of the memory between runs: one small JSON file per target, safe to delete. Created with mode 0700 when missing; refused (a WARNING, the Layer 2 verdict stands) when it is a symbolic link, owned by another user or writable by others. Default: $XDG_STATE_HOME/check_arp, else ~/.local/state/check_arp in a home directory the user running the check owns, else /var/tmp/check_arp-UID."`
-	NoState     bool   `help:"Keep no memory between runs: nothing is read or written, --moved and --flap have no effect and owner_changes and owner_age are U."`
+	ExpectOwner string `placeholder:"LABEL|MAC"`
+	Moved       string `placeholder:"STATE" default:"warning"`
+	Flap        string `placeholder:"COUNT/DURATION" default:"3/1h"`
+	StateDir    string `placeholder:"DIR"`
+	NoState     bool
+}
+
+// flagHelp is the help of each flag, by name, as --help and the man page
+// show it. It is kept out of the struct tags: kong reads every tag
+// character by character when it builds the parser, and the help texts,
+// most of the tags, were a quarter of the time a check spent reading its
+// command line. Only --help and the man page build the parser with them.
+var flagHelp = map[string]string{
+	"hostname":     "IPv4 or IPv6 address to check; repeatable and comma-separated, with ranges as MetalLB writes them (198.51.100.10-198.51.100.20, 198.51.100.64/28, 2001:db8::/124). An IPv6 link-local address needs its interface, as a zone (fe80::1%eth0) or with -I. --host is the same option.",
+	"interface":    "Interface on the target's segment. Default: the interface of the route to the target, which must be directly connected.",
+	"source":       "Sender address, of the target's family; must belong to the interface. Default: its address in the target's subnet (IPv6: else its link-local address). 0.0.0.0 sends RFC 5227 probes.",
+	"packets":      "Number of requests (ARP requests, IPv6 neighbor solicitations) to send (1-${max_packets}; default ${default}). --count is the same option.",
+	"interval":     "Time between requests, in seconds (0.5) or with a unit (200ms). Default ${default}.",
+	"timeout":      "Deadline for the whole check, in seconds (10, 2.5) or with a unit (1500ms). Requests unanswered by then are lost. Default ${default}.",
+	"hosts-file":   "File of addresses to check: one address or range per line with an optional label (a service name) that the output shows, '#' comments. With -H, both are checked.",
+	"rate":         "Requests per second at most on each interface when several addresses are checked (1-${max_rate}; default ${default}).",
+	"expect":       "Allowed MAC address with an optional label (a node name); repeatable and comma-separated. Any other answering MAC is CRITICAL.",
+	"expect-file":  "File of allowed MACs: one 'MAC [LABEL]' per line, '#' comments.",
+	"warning":      "WARNING threshold: round-trip average in ms and packet loss in %, as check_icmp (200,40%); each part may be a range (~:200, @10:20).",
+	"critical":     "CRITICAL threshold, as -w. Without a loss threshold any lost request is WARNING.",
+	"no-unicast":   "Skip the unicast request: by default, once every request is answered, one more is sent to the answering MAC alone, as a router refreshing its neighbor entry does, and an owner that answers only broadcast requests is WARNING.",
+	"verbose":      "More long output: -v adds a per-request timeline, -vv the sending side.",
+	"output":       "Output format: nagios (the Monitoring Plugins text), checkmk (a Checkmk local check line), json, or openmetrics (Prometheus text for node_exporter's textfile collector). The exit code is the plugin's in every format. Default ${default}.",
+	"write":        "Write the json or openmetrics output to FILE instead of standard output, atomically (a temporary file renamed over it); standard output gets the one-line summary. FILE may not be a symbolic link.",
+	"version":      "Print the version and exit.",
+	"expect-owner": "The node that should hold the address (the keepalived primary, the node MetalLB's ServiceL2Status names): an allowlist label or a MAC. Another allowed node holding it is WARNING; a MAC outside the allowlist stays CRITICAL.",
+	"moved":        "State when the owner changed since the last check: ok, warning or critical (default ${default}). With ok an expected failover stays in the text but not in the state.",
+	"flap":         "COUNT changes of owner within DURATION, over many checks, are CRITICAL (flapping), e.g. 5/30m or 10/1d. Default ${default}.",
+	"no-state":     "Keep no memory between runs: nothing is read or written, --moved and --flap have no effect and owner_changes and owner_age are left out of the performance data.",
+	"state-dir":    "Directory of the memory between runs: one small JSON file per target, safe to delete. Created with mode 0700 when missing; refused (a WARNING, the Layer 2 verdict stands) when it is a symbolic link, owned by another user or writable by others. Default: $XDG_STATE_HOME/check_arp, else ~/.local/state/check_arp in a home directory the user running the check owns, else /var/tmp/check_arp-UID.",
 }
 
 // ErrShown is returned by Parse after it printed help or the version. The
@@ -214,11 +245,11 @@ func (f Flags) format() output.Format {
 // newParser builds the kong parser of f. Parse and Model share it, so the
 // generated man page describes exactly the flags --help shows.
 //
-// Without withHelp the parser leaves out the help texts: kong expands the
-// ${...} variables in every text with a regular expression when it builds
-// the parser, which was a fifth of a check's CPU time, and a check that
-// runs only reads its flags. When --help is asked for, the help printer
-// builds the parser with the texts and prints that one's help.
+// Without withHelp the parser has no help texts (see flagHelp): kong also
+// expands the ${...} variables in every text with a regular expression
+// when it builds the parser, which was a fifth of a check's CPU time, and a
+// check that runs only reads its flags. When --help is asked for, the help
+// printer builds the parser with the texts and prints that one's help.
 func newParser(f *Flags, out io.Writer, version string, withHelp bool) (*kong.Kong, error) {
 	vars := kong.Vars{"version": "check_arp " + version, "formats": formatList(), "default_rate": fmt.Sprint(pace.DefaultRate)}
 	options := []kong.Option{
@@ -231,16 +262,20 @@ func newParser(f *Flags, out io.Writer, version string, withHelp bool) (*kong.Ko
 		vars["max_packets"], vars["max_rate"] = fmt.Sprint(MaxPackets), fmt.Sprint(pace.MaxRate)
 		options = append(options,
 			kong.Description("Checks that an IPv4 or IPv6 address is answered at Layer 2 (ARP, or NDP neighbor discovery for IPv6) by the machine(s) that should answer it. Run it on a host in the target's segment. Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN."),
+			kong.PostBuild(func(k *kong.Kong) error {
+				for _, flag := range k.Model.Flags {
+					if help, ok := flagHelp[flag.Name]; ok {
+						flag.Help = help
+					}
+				}
+				return nil
+			}),
 			kong.Help(func(options kong.HelpOptions, ctx *kong.Context) error {
 				fmt.Fprintf(ctx.Stdout, "check_arp %s\n\n%s", version, wrapUsage(Synopsis(ctx.Model), 80))
 				return kong.DefaultHelpPrinter(options, ctx)
 			}))
 	} else {
 		options = append(options,
-			kong.PostBuild(func(k *kong.Kong) error {
-				dropHelp(k.Model.Node)
-				return nil
-			}),
 			kong.Help(func(options kong.HelpOptions, ctx *kong.Context) error {
 				full, err := newParser(&Flags{}, ctx.Stdout, version, true)
 				if err != nil {
@@ -258,21 +293,6 @@ func newParser(f *Flags, out io.Writer, version string, withHelp bool) (*kong.Ko
 		return nil, fmt.Errorf("building the command line parser: %w", err)
 	}
 	return parser, nil
-}
-
-// dropHelp empties the help texts of node, its flags and arguments, and
-// of the nodes below.
-func dropHelp(node *kong.Node) {
-	node.Help, node.Detail = "", ""
-	for _, f := range node.Flags {
-		f.Help = ""
-	}
-	for _, p := range node.Positional {
-		p.Help = ""
-	}
-	for _, c := range node.Children {
-		dropHelp(c)
-	}
 }
 
 // Synopsis is the command line in one line, as --help prints it under the

@@ -519,3 +519,27 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// Every flag --help and the man page show has its help text, and every
+// help text belongs to a flag: the texts live apart from the flags.
+func TestEveryFlagHasItsHelp(t *testing.T) {
+	app, err := Model("test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := make(map[string]bool)
+	for _, f := range app.Flags {
+		seen[f.Name] = true
+		if strings.TrimSpace(f.Help) == "" {
+			t.Errorf("--%s has no help", f.Name)
+		}
+		if strings.Contains(f.Help, "${") {
+			t.Errorf("--%s help keeps a variable: %q", f.Name, f.Help)
+		}
+	}
+	for name := range flagHelp {
+		if !seen[name] {
+			t.Errorf("help for --%s, which is not a flag", name)
+		}
+	}
+}
