@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"runtime"
 	"sync"
 	"time"
 
@@ -254,6 +255,10 @@ func groupTargets(targets []netpath.Request, paths []pathOrError, out []Outcome)
 	return groups
 }
 
+// socketsPerGroup is the most sockets a group holds: ARP's listener and
+// sender; NDP's ICMPv6 socket and its packet socket.
+const socketsPerGroup = 2
+
 // closer is an open group.
 type closer interface {
 	Start()
@@ -298,7 +303,15 @@ func openNDP(ctx context.Context, g *group, gate *pace.Gate) (closer, []probe.Tr
 
 // closeAll closes the groups at once: each close waits for an RCU grace
 // period, and closing them together waits about once.
+//
+// That needs a thread per socket in close(2) at the same time. On one P
+// (package oneproc) the runtime starts the second thread only when its
+// monitor notices the first blocked, and after a busy pool run the monitor
+// sleeps 10 ms between looks: the closes ran one after the other, 25 ms
+// instead of 10. With a P per socket, each close goroutine gets a thread at
+// once.
 func closeAll(open []closer) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(socketsPerGroup * len(open)))
 	var wg sync.WaitGroup
 	for _, c := range open {
 		wg.Add(1)
