@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os/exec"
 	"runtime"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -136,4 +138,33 @@ func (s *spawner) run(ctx context.Context, argv []string) (sample, error) {
 		return sample{}, err
 	}
 	return r.wait()
+}
+
+// pin makes the processes the spawner starts from now on run only on cpus
+// (a list as taskset takes it: "0", "0-1"): a process inherits the CPU
+// affinity of the thread that forks it.
+func (s *spawner) pin(cpus string) error {
+	var set unix.CPUSet
+	lo, hi, found := strings.Cut(cpus, "-")
+	first, err := strconv.Atoi(lo)
+	if err != nil {
+		return fmt.Errorf("CPU list %q: %w", cpus, err)
+	}
+	last := first
+	if found {
+		if last, err = strconv.Atoi(hi); err != nil {
+			return fmt.Errorf("CPU list %q: %w", cpus, err)
+		}
+	}
+	for c := first; c <= last; c++ {
+		set.Set(c)
+	}
+	var serr error
+	done := make(chan error, 1)
+	s.reqs <- spawnReq{fn: func() { serr = unix.SchedSetaffinity(0, &set) }, done: done}
+	<-done
+	if serr != nil {
+		return fmt.Errorf("pinning to CPUs %s: %w", cpus, serr)
+	}
+	return nil
 }
