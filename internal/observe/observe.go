@@ -94,18 +94,6 @@ func run(ctx context.Context, req Request, resolve resolver) (obs verdict.Observ
 		return obs, err
 	}
 
-	// Which macvlans sit on the interface matters only if nothing
-	// answers; it is looked up while the probes run, and left out if
-	// the lookup has not finished by then.
-	children := make(chan []string, 1)
-	go func() {
-		c, err := netpath.MacvlanChildren(ctx, path.Interface.Index)
-		if err != nil {
-			c = nil
-		}
-		children <- c
-	}()
-
 	local, _ := mac.FromSlice(path.Interface.HardwareAddr)
 	obs = verdict.Observation{
 		Protocol:  proto,
@@ -129,11 +117,38 @@ func run(ctx context.Context, req Request, resolve resolver) (obs verdict.Observ
 		return obs, fmt.Errorf("no %s for %s left %s before the deadline: starting the check (opening its sockets) took %s of its %s timeout on this host, so nothing is known about the target; raise -t",
 			requestWord(proto), target, path.Interface.Name, began.Sub(req.Start).Round(time.Millisecond), req.Timeout)
 	}
-	select {
-	case obs.MacvlanChildren = <-children:
-	default:
+	if len(obs.Replies) == 0 {
+		obs.MacvlanChildren = macvlanChildren(ctx, path.Interface.Index)
 	}
 	return obs, nil
+}
+
+// macvlanChildren names the macvlans on the interface with index ifIndex,
+// or none if the lookup fails or outlasts ctx. It matters only when
+// nothing answered (the kernel never delivers frames between a macvlan
+// and its parent), so it is looked up only then: it dumps every interface
+// of the host, hundreds on a Kubernetes node, which a check that got its
+// answer does not need. It runs in the time kept for closing the sockets.
+func macvlanChildren(ctx context.Context, ifIndex int) []string {
+	done := make(chan []string, 1)
+	go func() {
+		defer func() {
+			if recover() != nil {
+				done <- nil
+			}
+		}()
+		c, err := netpath.MacvlanChildren(ctx, ifIndex)
+		if err != nil {
+			c = nil
+		}
+		done <- c
+	}()
+	select {
+	case c := <-done:
+		return c
+	case <-ctx.Done():
+		return nil
+	}
 }
 
 // requestWord names one request of the protocol.
