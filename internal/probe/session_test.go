@@ -539,7 +539,7 @@ type unicastTransport struct {
 	macless bool
 }
 
-func (u unicastTransport) SendUnicast(to mac.Addr) (time.Time, error) {
+func (u unicastTransport) SendUnicast(to mac.Addr, _ time.Time) (time.Time, error) {
 	*u.to = to
 	at := time.Now()
 	if u.answer {
@@ -622,7 +622,7 @@ func TestUnicastRequest(t *testing.T) {
 // one tagged past every probe as arpprobe tags it, and answers each.
 type echoingUnicastTransport struct{ echoingTransport }
 
-func (e echoingUnicastTransport) SendUnicast(to mac.Addr) (time.Time, error) {
+func (e echoingUnicastTransport) SendUnicast(to mac.Addr, _ time.Time) (time.Time, error) {
 	e.mu.Lock()
 	e.queue = append(e.queue, Answer{Kind: OwnRequest, Probe: 0xffff, At: time.Now()})
 	e.mu.Unlock()
