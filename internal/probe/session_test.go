@@ -662,3 +662,41 @@ func TestUnicastAnswerIsNoProbesReply(t *testing.T) {
 		}
 	}
 }
+
+// pacedUnicastTransport is a pool's address whose interface has no free
+// slot for the unicast request in time: it records the latest time Run
+// allows and sends nothing.
+type pacedUnicastTransport struct {
+	*scriptedTransport
+	latest *time.Time
+}
+
+func (p pacedUnicastTransport) SendUnicast(_ mac.Addr, latest time.Time) (time.Time, error) {
+	*p.latest = latest
+	return time.Time{}, ErrTimeout
+}
+
+// A paced transport that finds no slot for the unicast request before the
+// latest time Run gives (the deadline less UnicastMinWait) sends none: the
+// run ends as without it, with no error and no unicast finding.
+func TestUnicastRequestWithoutSlot(t *testing.T) {
+	every := func(int) []scriptedReply { return []scriptedReply{{delay: time.Millisecond, mac: macA}} }
+	var latest time.Time
+	const timeout = time.Second
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	deadline, _ := ctx.Deadline()
+	var obs verdict.Observation
+	if err := Run(ctx, pacedUnicastTransport{newScripted(every), &latest}, Schedule{Count: 3, Interval: 10 * time.Millisecond, Unicast: true}, &obs); err != nil {
+		t.Fatal(err)
+	}
+	if want := deadline.Add(-UnicastMinWait); !latest.Equal(want) {
+		t.Errorf("latest %v, want the deadline less UnicastMinWait (%v)", latest, want)
+	}
+	if obs.Unicast != (verdict.UnicastRequest{}) || len(obs.Replies) != 3 {
+		t.Errorf("unicast %+v, %d replies; want none sent and the 3 replies", obs.Unicast, len(obs.Replies))
+	}
+	if obs.Elapsed >= timeout-50*time.Millisecond {
+		t.Errorf("run took %v of %v; with every probe answered and no unicast request it ends early", obs.Elapsed, timeout)
+	}
+}
