@@ -163,15 +163,19 @@ var ErrNoSpareSlot = errors.New("no free slot on the interface in time")
 
 // WaitSpare is Wait for a request that must not delay the planned ones
 // (the unicast request of a pool's address, sent once its probes are
-// answered): it takes a slot only while the gate is idle, that is when no
-// reserved slot lies ahead, and otherwise waits for the slots reserved so
-// far to pass and looks again. While the plan's requests fill every slot
-// (a pool larger than -i x --rate), it so waits for them to end, and the
-// plan's schedule, on which -t was judged, holds. The slot it takes
-// counts against the rate like any other. It returns ErrNoSpareSlot,
-// having taken nothing, when no slot is free by latest, and ctx's error
-// if ctx ends first. One caller at a time looks; the others queue, so
-// that a pool's many waiting requests do not all wake at every slot.
+// answered): it takes a slot only while the gate is idle, that is while
+// the slots reserved ahead fit into half of the burst the gate lets
+// through (none for a gate without bursts), and otherwise waits for them
+// to pass and looks again. A planned batch arriving then still leaves at
+// once, within the other half. While the plan's requests fill every slot
+// (a pool larger than -i x --rate), a spare request so waits for them to
+// end, and the plan's schedule, on which -t was judged, holds; after them
+// spare requests leave at the gate's pace, half a burst at a time. The
+// slot it takes counts against the rate like any other. It returns
+// ErrNoSpareSlot, having taken nothing, when no slot is free by latest,
+// and ctx's error if ctx ends first. One caller at a time looks; the
+// others queue, so that a pool's many waiting requests do not all wake at
+// every slot.
 func (g *Gate) WaitSpare(ctx context.Context, latest time.Time) error {
 	d := time.Until(latest)
 	if d < 0 {
@@ -192,17 +196,17 @@ func (g *Gate) WaitSpare(ctx context.Context, latest time.Time) error {
 		if now.After(latest) {
 			return ErrNoSpareSlot
 		}
-		busy, ok := g.reserveIdle(now)
+		free, ok := g.reserveIdle(now)
 		if ok {
 			return ctx.Err()
 		}
-		if busy.After(latest) {
+		if free.After(latest) {
 			return ErrNoSpareSlot
 		}
-		// Looking again once per burst window at most: a gap shorter
-		// than that is no loss to a request that waits for the end of
-		// the plan's requests anyway.
-		timer.Reset(max(busy.Sub(now), BurstWindow))
+		// Looking again when enough of the slots reserved so far have
+		// passed: while the plan's requests fill them, once per batch of
+		// them; after them, once per half burst of spare requests.
+		timer.Reset(free.Sub(now))
 		select {
 		case <-timer.C:
 		case <-ctx.Done():
@@ -211,14 +215,20 @@ func (g *Gate) WaitSpare(ctx context.Context, latest time.Time) error {
 	}
 }
 
-// reserveIdle takes the slot at now if no reserved slot lies ahead, else
-// returns when the last reserved one ends.
-func (g *Gate) reserveIdle(now time.Time) (busy time.Time, ok bool) {
+// reserveIdle takes the next slot for a spare request at now if the slots
+// reserved ahead fit into half the gate's burst; the request may then
+// leave at once. Otherwise it returns when they will.
+func (g *Gate) reserveIdle(now time.Time) (free time.Time, ok bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.next.After(now) {
-		return g.next, false
+	slack := g.tolerance / 2
+	if g.next.After(now.Add(slack)) {
+		return g.next.Add(-slack), false
 	}
-	g.next = now.Add(g.slot)
+	at := g.next
+	if at.Before(now) {
+		at = now
+	}
+	g.next = at.Add(g.slot)
 	return time.Time{}, true
 }

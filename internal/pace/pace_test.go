@@ -210,3 +210,24 @@ func TestWaitSpareSpacing(t *testing.T) {
 		t.Errorf("10 spare requests booked %v of the gate; at one per %v they take at least %v", booked, slot, 10*slot)
 	}
 }
+
+// With a plan's gate, spare requests leave half a burst at a time, so a
+// planned batch arriving after them still leaves at once.
+func TestWaitSpareLeavesHalfABurst(t *testing.T) {
+	p := NewPlan(100, 100*time.Millisecond, DefaultRate)
+	g := p.Gate()
+	start := time.Now()
+	for range p.Burst {
+		if err := g.WaitSpare(context.Background(), start.Add(time.Second)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// At most half the burst's depth is booked ahead of now; a batch
+	// of Burst planned requests arriving now leaves at once.
+	now := time.Now()
+	for i := range p.Burst {
+		if at := g.reserve(now); at.After(now) {
+			t.Errorf("planned request %d of a batch after %d spare ones waits %v", i+1, p.Burst, at.Sub(now))
+		}
+	}
+}
