@@ -30,7 +30,9 @@ import (
 const (
 	DefaultRate = 1000
 	MaxRate     = 10000
-	// MaxRequests bounds the requests of one run, all addresses together.
+	// MaxRequests bounds the broadcast requests of one run, all
+	// addresses together; each address adds at most one unicast request,
+	// in a slot they leave free (Gate.WaitSpare).
 	MaxRequests = 16384
 )
 
