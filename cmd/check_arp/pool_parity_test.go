@@ -5,10 +5,13 @@ package main
 // pool's IPv6 address count as they do for a lone check.
 
 import (
+	"fmt"
+	"os"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/check-arp/check_arp/test/lab"
 )
@@ -140,6 +143,80 @@ func TestPoolWhileOthersSolicit(t *testing.T) {
 	}
 	if want := 1 + poolSize6 + poolSize; pool.code != 0 || ok != want {
 		t.Errorf("the pool among them: exit %d, %d of %d addresses OK with 3/3 replies:\n%s", pool.code, ok, want, pool.stdout)
+	}
+	for i := range poolSize6 {
+		if v, _ := checkmkMetric(pool.stdout, "NDP "+poolAddr6(i), "unicast"); v != "1" {
+			t.Errorf("%s, which nobody else asked for: unicast=%q, want 1", poolAddr6(i), v)
+		}
+	}
+}
+
+// TestPoolCountsOthersSolicitations: a lone check of an IPv6 address runs
+// inside a long pool run holding it: the pool counts its solicitations
+// for that address alone. That address's answer to the unicast request
+// may then have been the lone check's, so the pool leaves unicast out for
+// it, as a lone check does while others ask; the pool's other addresses,
+// which nobody else asked for, keep theirs (unicast=1).
+func TestPoolCountsOthersSolicitations(t *testing.T) {
+	setupPool(t)
+	allow := "-e" + poolMAC + "=node-p," + lab.NodeAMAC + "=node-a"
+	// Count the solicitations for HealthyIP6 leaving the client, to see
+	// the pool's first one.
+	table := fmt.Sprintf("parity%d", os.Getpid())
+	for _, rule := range [][]string{
+		{"add", "table", "inet", table},
+		{"add", "chain", "inet", table, "out", "{ type filter hook output priority 0; }"},
+		{"add", "rule", "inet", table, "out", "icmpv6", "type", "nd-neighbor-solicit", "ip6", "daddr", "ff02::1:ff00:10", "counter"},
+	} {
+		if err := seg.Exec(seg.Client, append([]string{"nft"}, rule...)...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() { _ = seg.Exec(seg.Client, "nft", "delete", "table", "inet", table) })
+	if lab.HealthyIP6 != "2001:db8::10" {
+		t.Fatalf("the counter watches 2001:db8::10's solicited-node group, not %s's", lab.HealthyIP6)
+	}
+
+	// 100 requests 50 ms apart: about 5 s.
+	p := start(invocation{args: []string{"-H", lab.HealthyIP6 + "," + poolAddr6(0) + "-" + poolAddr6(poolSize6-1), allow,
+		"-p", "100", "-i", "50ms", "-t", "8", "--output", "checkmk"}})
+	var pool result
+	var poolEnd time.Time
+	done := make(chan struct{})
+	go func() {
+		pool = p.wait()
+		poolEnd = time.Now()
+		close(done)
+	}()
+	counted := regexp.MustCompile(`counter packets ([0-9]+)`)
+	for sent := false; !sent; {
+		select {
+		case <-done:
+			t.Fatalf("the pool ended before its first solicitation was seen: %s", pool)
+		case <-time.After(10 * time.Millisecond):
+		}
+		out, err := seg.Output(seg.Client, "nft", "list", "table", "inet", table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := counted.FindStringSubmatch(out)
+		sent = m != nil && m[1] != "0"
+	}
+	lone := runCheck("-H", lab.HealthyIP6, allow)
+	loneEnd := time.Now()
+	<-done
+	if !poolEnd.After(loneEnd) {
+		t.Fatalf("the pool (%s) ended before the lone check it should hold: the machine stalled it for seconds", pool.wall)
+	}
+	if lone.code != 0 {
+		t.Errorf("the lone check inside the pool: %s", lone)
+	}
+	t.Logf("the pool around a lone check of %s:\n%s", lab.HealthyIP6, pool.stdout)
+	if pool.code != 0 {
+		t.Errorf("the pool: exit %d, want 0:\n%s", pool.code, pool.stdout)
+	}
+	if v, ok := checkmkMetric(pool.stdout, "NDP "+lab.HealthyIP6, "unicast"); !ok || v != "" {
+		t.Errorf("%s, which the lone check asked for too: unicast=%q (line found: %v); want none, as the answer may have been the lone check's", lab.HealthyIP6, v, ok)
 	}
 	for i := range poolSize6 {
 		if v, _ := checkmkMetric(pool.stdout, "NDP "+poolAddr6(i), "unicast"); v != "1" {
