@@ -94,7 +94,7 @@ func runPool(w io.Writer, cfg cli.Config, start time.Time) int {
 	ctx, stop := interrupt.OnSignal(context.Background(), cfg.Timeout)
 	outcomes, err := observe.RunPool(ctx, observe.PoolRequest{
 		Targets:  reqs,
-		Schedule: probe.Schedule{Count: cfg.Count, Interval: cfg.Interval},
+		Schedule: probe.Schedule{Count: cfg.Count, Interval: cfg.Interval, Unicast: cfg.Unicast},
 		Rate:     cfg.Rate,
 		Start:    start,
 		Timeout:  cfg.Timeout,

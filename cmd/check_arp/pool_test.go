@@ -26,6 +26,9 @@ import (
 const (
 	poolMAC  = lab.PoolMAC
 	poolSize = 100
+	// poolSize6 IPv6 addresses the pool host answers too, which the pool
+	// tests check only where they say so.
+	poolSize6 = 4
 )
 
 var (
@@ -34,6 +37,15 @@ var (
 	poolHosts   string // the hosts file
 	poolAllowed string // the allowlist: the pool host and node-a, node-b, node-c
 )
+
+// poolAddr6 returns the i-th of the pool host's IPv6 addresses.
+func poolAddr6(i int) string {
+	a := netip.MustParseAddr(lab.PoolFirst6)
+	for range i {
+		a = a.Next()
+	}
+	return a.String()
+}
 
 // poolAddr returns the i-th kernel-answered pool address.
 func poolAddr(i int) string {
@@ -54,9 +66,12 @@ func setupPool(t *testing.T) {
 			poolErr = fmt.Errorf("the pool's last address %s is not lab.PoolLast %s", last, lab.PoolLast)
 			return
 		}
-		addrs := make([]string, poolSize)
+		addrs := make([]string, poolSize, poolSize+poolSize6)
 		for i := range addrs {
 			addrs[i] = poolAddr(i) + "/24"
+		}
+		for i := range poolSize6 {
+			addrs = append(addrs, poolAddr6(i)+"/64")
 		}
 		if _, poolErr = seg.AddHost("pool", poolMAC, addrs...); poolErr != nil {
 			return

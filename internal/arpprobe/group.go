@@ -69,7 +69,8 @@ func OpenGroup(ctx context.Context, ifi *net.Interface, source netip.Addr, targe
 			return nil, nil, err
 		}
 		m := &member{request: frame, classifier: newClassifier(target, source, local, nonce)}
-		m.ep = demux.NewEndpoint(ctx, gate, true, func() (time.Time, error) { return g.send(m) })
+		m.ep = demux.NewEndpoint(ctx, gate, true, func() (time.Time, error) { return g.send(m) }).
+			WithUnicast(func(to mac.Addr) (time.Time, error) { return g.sendUnicast(m, to) })
 		g.members[target.As4()] = m
 		g.eps = append(g.eps, m.ep)
 	}
@@ -87,7 +88,7 @@ func OpenGroup(ctx context.Context, ifi *net.Interface, source netip.Addr, targe
 		return nil, nil, err
 	}
 	g.sender = sender
-	rawsock.GrowBuffer(conn, rawsock.PoolBuffer(2*len(targets)*expectedRequests))
+	rawsock.GrowBuffer(conn, rawsock.PoolBuffer(2*len(targets)*(expectedRequests+1)))
 	if g.rd, err = rawsock.New(conn, snapLen, 0, sender); err != nil {
 		conn.Close()
 		sender.Close()
@@ -121,6 +122,13 @@ func (g *Group) send(m *member) (time.Time, error) {
 	n := m.sent
 	m.sent++
 	return sendRequest(g.sender, g.dst, m.request, n)
+}
+
+// sendUnicast sends m's unicast request to the MAC to alone, as a lone
+// Transport's SendUnicast does: the reader sees it leave, tagged past
+// every probe.
+func (g *Group) sendUnicast(m *member, to mac.Addr) (time.Time, error) {
+	return sendUnicast(g.sender, m.request, to)
 }
 
 // Start reads frames and hands them to the endpoints until Close.
@@ -157,8 +165,9 @@ func (g *Group) dispatch(d rawsock.Datagram) {
 // Close stops the reader and closes the sockets.
 func (g *Group) Close() error { return demux.Shutdown(g.rd, g.eps) }
 
-// expectedRequests is how many requests per address a group sizes its
-// receive buffer for: the default schedule.
+// expectedRequests is how many broadcast requests per address a group
+// sizes its receive buffer for (the default schedule), besides the
+// unicast one.
 const expectedRequests = 3
 
 // setFilter returns a classic BPF program like targetFilter's for a set of

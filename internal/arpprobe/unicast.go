@@ -19,15 +19,23 @@ const unicastTag = 0xffff
 // as Linux sends it to refresh a neighbor entry (NUD_PROBE): the Ethernet
 // destination is the cached MAC, the target hardware address zeros. A
 // responder that answers only broadcast requests (or a switch that no
-// longer forwards to the cached port) leaves it unanswered.
-func (t *Transport) SendUnicast(to mac.Addr) (time.Time, error) {
-	frame := append([]byte(nil), t.request...)
-	copy(frame[0:6], to[:])
+// longer forwards to the cached port) leaves it unanswered. It leaves at
+// once (Run calls it in time).
+func (t *Transport) SendUnicast(to mac.Addr, _ time.Time) (time.Time, error) {
+	return sendUnicast(t.sender, t.request, to)
+}
+
+// sendUnicast sends request (a broadcast request frame, left unchanged)
+// to the MAC to alone through sender, tagged past every probe, and
+// returns when it was handed to the kernel.
+func sendUnicast(sender socket, request []byte, to mac.Addr) (time.Time, error) {
+	frame := append([]byte(nil), request...)
+	copy(frame[offEthDst:offEthDst+6], to[:])
 	if len(frame) >= offTag+tagLen {
 		binary.BigEndian.PutUint16(frame[offTag+nonceLen:], unicastTag)
 	}
 	at := time.Now()
-	if _, err := t.sender.WriteTo(frame, &packet.Addr{HardwareAddr: to[:]}); err != nil {
+	if _, err := sender.WriteTo(frame, &packet.Addr{HardwareAddr: to[:]}); err != nil {
 		return time.Time{}, fmt.Errorf("sending the unicast ARP request: %w", err)
 	}
 	return at, nil

@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/check-arp/check_arp/internal/mac"
 	"github.com/check-arp/check_arp/internal/pace"
 	"github.com/check-arp/check_arp/internal/probe"
 	"github.com/check-arp/check_arp/internal/rawsock"
@@ -28,6 +29,7 @@ const QueueLimit = 1024
 // Interrupt may be called from any goroutine.
 type Endpoint struct {
 	send      func() (time.Time, error)
+	unicast   func(to mac.Addr) (time.Time, error) // nil: the address sends none
 	gate      *pace.Gate
 	ctx       context.Context
 	wireOrder bool
@@ -48,6 +50,28 @@ type Endpoint struct {
 // for the address leaving this host (probe.WireOrder).
 func NewEndpoint(ctx context.Context, gate *pace.Gate, wireOrder bool, send func() (time.Time, error)) *Endpoint {
 	return &Endpoint{send: send, gate: gate, ctx: ctx, wireOrder: wireOrder, notify: make(chan struct{}, 1)}
+}
+
+// WithUnicast makes e a probe.Unicaster that sends the unicast request
+// with send, and returns e. It is called before the probe loop starts.
+func (e *Endpoint) WithUnicast(send func(to mac.Addr) (time.Time, error)) *Endpoint {
+	e.unicast = send
+	return e
+}
+
+// SendUnicast sends the unicast request to the MAC to once the interface
+// has a slot that its probes leave free (pace.Gate.WaitSpare), so that it
+// counts against the rate without delaying any address's probes. When
+// none is free by latest, at the end of the run, or without a unicast
+// sender, it sends nothing and returns probe.ErrTimeout.
+func (e *Endpoint) SendUnicast(to mac.Addr, latest time.Time) (time.Time, error) {
+	if e.unicast == nil {
+		return time.Time{}, probe.ErrTimeout
+	}
+	if err := e.gate.WaitSpare(e.ctx, latest); err != nil {
+		return time.Time{}, probe.ErrTimeout
+	}
+	return e.unicast(to)
 }
 
 // Deliver queues a frame for the probe loop. After Close, or beyond

@@ -3,14 +3,17 @@ package ndpprobe
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
 	"os"
+	"sync"
 	"syscall"
 	"time"
 
 	"github.com/mdlayher/ndp"
+	"github.com/mdlayher/packet"
 	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
 
@@ -27,18 +30,64 @@ import (
 // the set. A reader goroutine hands each advertisement to the endpoint of
 // the address it is about, which classifies it exactly as a Transport of
 // its own would; each endpoint is the probe.Transport of one address.
+//
+// Besides, as a lone Transport has one for its target, the group has one
+// watch socket for the set (see watch.go): a packet socket whose filter
+// passes the solicitations for the set's addresses leaving the host,
+// drained every watchDrainEvery and counted by target, so that each
+// address knows whether other processes asked for it
+// (probe.RequestCounter). The unicast requests leave through it.
 type Group struct {
 	rd      *rawsock.Reader
 	raw     syscall.RawConn
 	members map[[16]byte]*member
 	eps     []*demux.Endpoint // fed by rd
+
+	watch    *packet.Conn
+	watchRaw syscall.RawConn
+	mu       sync.Mutex // guards the counts, watchBuf and lost
+	watchBuf []byte
+	// lost is set once the watch socket's queue overflowed: the counts
+	// then miss solicitations, and which address they asked for is
+	// unknown.
+	lost      bool
+	stopDrain chan struct{}
+	drained   chan struct{} // closed when the drain goroutine ends; nil before Start
 }
 
 type member struct {
 	ep         *demux.Endpoint
 	solicit    *solicitation
 	classifier classifier
+	// seen counts the solicitations for the address the watch socket
+	// saw leave (under Group.mu); unicast is the unicast solicitation's
+	// frame and unicastSent how many left through the watch socket,
+	// which does not see its own (the probe loop's alone).
+	seen        int
+	unicast     []byte
+	unicastSent int
 }
+
+// endpoint is one address's probe.Transport: its endpoint of the shared
+// socket, and the count of the solicitations for it.
+type endpoint struct {
+	*demux.Endpoint
+	g *Group
+	m *member
+}
+
+// RequestsSeen returns how many solicitations for the address left the
+// host since the group was opened, its own included, as a lone
+// Transport's does (probe.RequestCounter). Its error says that the count
+// is unknown.
+func (e endpoint) RequestsSeen() (int, error) { return e.g.requestsSeen(e.m) }
+
+// watchDrainEvery is how often the group reads its watch socket. At the
+// highest --rate (10000 requests per second) a hundred of the pool's own
+// solicitations queue meanwhile, well within the default receive buffer
+// (about two hundred such frames), and the reads cost a wake-up per
+// drain, not per frame.
+const watchDrainEvery = 10 * time.Millisecond
 
 // OpenGroup opens the socket for targets (IPv6, distinct) on ifi, sending
 // from source, and returns the group and one endpoint per target, in the
@@ -52,7 +101,8 @@ func OpenGroup(ctx context.Context, ifi *net.Interface, source netip.Addr, targe
 	if !source.Is6() || source.Is4In6() || source.IsUnspecified() {
 		return nil, nil, fmt.Errorf("NDP needs an IPv6 source address, got %s", source)
 	}
-	g := &Group{members: make(map[[16]byte]*member, len(targets))}
+	g := &Group{members: make(map[[16]byte]*member, len(targets)), watchBuf: make([]byte, watchSnap), stopDrain: make(chan struct{})}
+	eps := make([]probe.Transport, 0, len(targets))
 	for _, target := range targets {
 		target = target.WithZone("")
 		if !target.Is6() || target.Is4In6() {
@@ -72,12 +122,19 @@ func OpenGroup(ctx context.Context, ifi *net.Interface, source netip.Addr, targe
 		m := &member{
 			solicit:    newSolicitation(solicit, &unix.SockaddrInet6{Addr: groupAddr.As16(), ZoneId: uint32(ifi.Index)}),
 			classifier: newClassifier(target, source, ifi.Index),
+			unicast:    unicastFrame(ifi.HardwareAddr, source, target, solicit),
 		}
-		m.ep = demux.NewEndpoint(ctx, gate, false, func() (time.Time, error) { return g.send(m) })
+		m.ep = demux.NewEndpoint(ctx, gate, false, func() (time.Time, error) { return g.send(m) }).
+			WithUnicast(func(to mac.Addr) (time.Time, error) { return g.sendUnicast(m, to) })
 		g.members[target.As16()] = m
 		g.eps = append(g.eps, m.ep)
+		eps = append(eps, endpoint{Endpoint: m.ep, g: g, m: m})
 	}
 	prog, err := setFilter(targets)
+	if err != nil {
+		return nil, nil, err
+	}
+	watchProg, err := watchSetFilter(targets)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -90,20 +147,102 @@ func OpenGroup(ctx context.Context, ifi *net.Interface, source netip.Addr, targe
 		file.Close()
 		return nil, nil, fmt.Errorf("raw access to the ICMPv6 socket: %w", err)
 	}
-	// An advertisement per request of each address (the default three).
-	rawsock.GrowBuffer(file, rawsock.PoolBuffer(3*len(targets)))
-	if g.rd, err = rawsock.New(file, bufLen, controlLen); err != nil {
+	if g.watch, err = listenWatch(ifi, watchProg); err != nil {
 		file.Close()
+		return nil, nil, err
+	}
+	if g.watchRaw, err = g.watch.SyscallConn(); err != nil {
+		file.Close()
+		g.watch.Close()
+		return nil, nil, fmt.Errorf("raw access to the solicitation watch socket: %w", err)
+	}
+	// An advertisement per request of each address (the default three,
+	// and the unicast one).
+	rawsock.GrowBuffer(file, rawsock.PoolBuffer(4*len(targets)))
+	rawsock.GrowBuffer(g.watch, rawsock.PoolBuffer(4*len(targets)))
+	// The watch socket closes with the ICMPv6 socket, at the same time.
+	if g.rd, err = rawsock.New(file, bufLen, controlLen, g.watch); err != nil {
+		file.Close()
+		g.watch.Close()
 		return nil, nil, fmt.Errorf("the ICMPv6 socket: %w", err)
 	}
-	return g, demux.Transports(g.eps), nil
+	return g, eps, nil
+}
+
+// sendUnicast sends m's unicast solicitation to the MAC to alone, as a
+// lone Transport's SendUnicast does, through the watch socket.
+func (g *Group) sendUnicast(m *member, to mac.Addr) (time.Time, error) {
+	copy(m.unicast[0:6], to[:])
+	at := time.Now()
+	if _, err := g.watch.WriteTo(m.unicast, &packet.Addr{HardwareAddr: to[:]}); err != nil {
+		return time.Time{}, fmt.Errorf("sending the unicast neighbor solicitation: %w", err)
+	}
+	// The socket that sends a frame does not see it leave.
+	m.unicastSent++
+	return at, nil
+}
+
+// requestsSeen is m's count of solicitations (see endpoint.RequestsSeen).
+func (g *Group) requestsSeen(m *member) (int, error) {
+	g.mu.Lock()
+	g.drainLocked()
+	seen, lost := m.seen, g.lost
+	g.mu.Unlock()
+	if lost {
+		return 0, errors.New("the solicitation watch socket's queue overflowed")
+	}
+	return seen + m.unicastSent, nil
+}
+
+// drain reads the watch socket every watchDrainEvery until Close.
+func (g *Group) drain() {
+	defer close(g.drained)
+	t := time.NewTicker(watchDrainEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-g.stopDrain:
+			return
+		case <-t.C:
+			g.mu.Lock()
+			g.drainLocked()
+			g.mu.Unlock()
+		}
+	}
+}
+
+// drainLocked counts the solicitations queued on the watch socket by
+// their target, and notes whether the queue overflowed. g.mu is held.
+func (g *Group) drainLocked() {
+	_ = g.watchRaw.Read(func(fd uintptr) bool {
+		for {
+			n, err := unix.Read(int(fd), g.watchBuf)
+			if err != nil {
+				return true // EAGAIN: nothing more queued
+			}
+			if n < offWatchTarget+16 {
+				continue
+			}
+			if m := g.members[[16]byte(g.watchBuf[offWatchTarget:])]; m != nil {
+				m.seen++
+			}
+		}
+	})
+	if st, err := g.watch.Stats(); err != nil || st.Drops > 0 {
+		g.lost = true
+	}
 }
 
 // send multicasts m's solicitation to its solicited-node group.
 func (g *Group) send(m *member) (time.Time, error) { return m.solicit.send(g.raw) }
 
-// Start reads advertisements and hands them to the endpoints until Close.
-func (g *Group) Start() { demux.Serve(g.rd, g.dispatch) }
+// Start reads advertisements and hands them to the endpoints, and counts
+// the solicitations leaving, until Close.
+func (g *Group) Start() {
+	g.drained = make(chan struct{})
+	go g.drain()
+	demux.Serve(g.rd, g.dispatch)
+}
 
 // dispatch hands an advertisement to the endpoint of its target address,
 // which decides what it means, as a lone Transport's decode does.
@@ -121,8 +260,14 @@ func (g *Group) dispatch(d rawsock.Datagram) {
 	}
 }
 
-// Close stops the reader and closes the socket.
-func (g *Group) Close() error { return demux.Shutdown(g.rd, g.eps) }
+// Close stops the reader and the counting and closes the sockets.
+func (g *Group) Close() error {
+	if g.drained != nil {
+		close(g.stopDrain)
+		<-g.drained
+	}
+	return demux.Shutdown(g.rd, g.eps)
+}
 
 // setFilter returns a classic BPF program like targetFilter's for a set of
 // addresses: advertisements whose target is in the set. When the set's
@@ -131,16 +276,7 @@ func (g *Group) Close() error { return demux.Shutdown(g.rd, g.eps) }
 // covering range); otherwise it passes every advertisement and the reader
 // drops those about other addresses.
 func setFilter(targets []netip.Addr) ([]bpf.RawInstruction, error) {
-	first := targets[0].As16()
-	words := make([]uint32, 0, len(targets))
-	shared := true
-	for _, t := range targets {
-		b := t.As16()
-		if [12]byte(b[:12]) != [12]byte(first[:12]) {
-			shared = false
-		}
-		words = append(words, binary.BigEndian.Uint32(b[12:]))
-	}
+	first, words, shared := setWords(targets)
 	prog := []bpf.Instruction{
 		bpf.LoadAbsolute{Off: offType, Size: 1},
 		bpf.JumpIf{Cond: bpf.JumpEqual, Val: icmpTypeNA, SkipTrue: 1},
@@ -167,6 +303,77 @@ func setFilter(targets []netip.Addr) ([]bpf.RawInstruction, error) {
 	raw, err := bpf.Assemble(prog)
 	if err != nil {
 		return nil, fmt.Errorf("assembling the socket filter: %w", err)
+	}
+	return raw, nil
+}
+
+// setWords returns the first address of targets, the last 32 bits of
+// each, and whether they all share their first 96 bits.
+func setWords(targets []netip.Addr) (first [16]byte, words []uint32, shared bool) {
+	first = targets[0].As16()
+	words = make([]uint32, 0, len(targets))
+	shared = true
+	for _, t := range targets {
+		b := t.As16()
+		if [12]byte(b[:12]) != [12]byte(first[:12]) {
+			shared = false
+		}
+		words = append(words, binary.BigEndian.Uint32(b[12:]))
+	}
+	return first, words, shared
+}
+
+// Where the watch socket finds a solicitation's target, and how much of
+// each frame it keeps: up to the target's end.
+const (
+	offWatchTarget = offICMPv6 + offTarget
+	watchSnap      = offWatchTarget + 16
+)
+
+// watchSetFilter returns a classic BPF program like watchFilter's for a
+// set of addresses: outgoing solicitations whose target is in the set,
+// tested as setFilter tests advertisements (for a set beyond one /96,
+// every outgoing solicitation, which the drain then sorts out).
+func watchSetFilter(targets []netip.Addr) ([]bpf.RawInstruction, error) {
+	first, words, shared := setWords(targets)
+	runs := rangefilter.Runs(words)
+	// Layout: the direction, EtherType, next header and ICMPv6 type
+	// tests, each failing to drop; for a shared /96 the three prefix
+	// words (mismatch: drop) and the runs of the last word (in one:
+	// accept); then drop and accept, or, for any other set, accept and
+	// drop.
+	const header = 8
+	drop, accept := header+1, header
+	if shared {
+		drop = header + 3*2 + 1 + 2*len(runs)
+		accept = drop + 1
+	}
+	skip := func(at, to int) uint8 { return uint8(to - at - 1) }
+	prog := []bpf.Instruction{
+		bpf.LoadExtension{Num: bpf.ExtType},
+		bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: unix.PACKET_OUTGOING, SkipTrue: skip(1, drop)},
+		bpf.LoadAbsolute{Off: offEtherType, Size: 2},
+		bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: etherTypeIPv6, SkipTrue: skip(3, drop)},
+		bpf.LoadAbsolute{Off: offNextHeader, Size: 1},
+		bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: protoICMPv6, SkipTrue: skip(5, drop)},
+		bpf.LoadAbsolute{Off: offICMPv6 + offType, Size: 1},
+		bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: icmpTypeNS, SkipTrue: skip(7, drop)},
+	}
+	if shared {
+		for i := range 3 {
+			prog = append(prog, bpf.LoadAbsolute{Off: offWatchTarget + uint32(4*i), Size: 4})
+			at := len(prog)
+			prog = append(prog, bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: binary.BigEndian.Uint32(first[4*i:]), SkipTrue: skip(at, drop)})
+		}
+		prog = append(prog, bpf.LoadAbsolute{Off: offWatchTarget + 12, Size: 4})
+		prog = rangefilter.AppendTests(prog, runs, accept)
+		prog = append(prog, bpf.RetConstant{Val: 0}, bpf.RetConstant{Val: watchSnap})
+	} else {
+		prog = append(prog, bpf.RetConstant{Val: watchSnap}, bpf.RetConstant{Val: 0})
+	}
+	raw, err := bpf.Assemble(prog)
+	if err != nil {
+		return nil, fmt.Errorf("assembling the solicitation filter: %w", err)
 	}
 	return raw, nil
 }

@@ -326,3 +326,73 @@ func TestUnicastFrame(t *testing.T) {
 		t.Errorf("message % x, want the solicitation", msg)
 	}
 }
+
+// TestWatchSetFilter runs a group's watch filter in the BPF virtual
+// machine, which lacks the packet type extension: the direction test reads
+// a constant instead, outgoing or incoming.
+func TestWatchSetFilter(t *testing.T) {
+	local := net.HardwareAddr{2, 0, 0, 0, 0, 1}
+	frame := func(icmpType byte, target netip.Addr) []byte {
+		msg := []byte{icmpType, 0, 0, 0, 0, 0, 0, 0}
+		b := target.As16()
+		return unicastFrame(local, sourceIP, target, append(msg, b[:]...))
+	}
+	run := func(prog []bpf.RawInstruction, outgoing bool, b []byte) int {
+		t.Helper()
+		insns, ok := bpf.Disassemble(prog)
+		if !ok {
+			t.Fatal("filter does not disassemble")
+		}
+		pktType := uint32(0) // PACKET_HOST
+		if outgoing {
+			pktType = unix.PACKET_OUTGOING
+		}
+		if insns[0] != (bpf.LoadExtension{Num: bpf.ExtType}) {
+			t.Fatalf("the filter starts with %v, not the packet type", insns[0])
+		}
+		insns[0] = bpf.LoadConstant{Dst: bpf.RegA, Val: pktType}
+		vm, err := bpf.NewVM(insns)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := vm.Run(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	addr := netip.MustParseAddr
+	for _, set := range []struct {
+		name    string
+		targets []netip.Addr
+		pass    []netip.Addr // outgoing solicitations for these pass
+		drop    []netip.Addr
+	}{
+		{"one /96, two runs", []netip.Addr{addr("2001:db8::10"), addr("2001:db8::11"), addr("2001:db8::20")},
+			[]netip.Addr{addr("2001:db8::10"), addr("2001:db8::11"), addr("2001:db8::20")},
+			[]netip.Addr{addr("2001:db8::12"), addr("2001:db8::1f"), addr("2001:db9::10"), addr("2001:db8:0:1::10")}},
+		{"beyond one /96: every solicitation", []netip.Addr{addr("2001:db8::10"), addr("2001:db9::10")},
+			[]netip.Addr{addr("2001:db8::10"), addr("2001:db9::10"), addr("2001:db8:1::5")}, nil},
+	} {
+		prog, err := watchSetFilter(set.targets)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range set.pass {
+			if n := run(prog, true, frame(icmpTypeNS, a)); n != watchSnap {
+				t.Errorf("%s: outgoing solicitation for %s: keeps %d bytes, want %d", set.name, a, n, watchSnap)
+			}
+			if n := run(prog, false, frame(icmpTypeNS, a)); n != 0 {
+				t.Errorf("%s: incoming solicitation for %s passes", set.name, a)
+			}
+			if n := run(prog, true, frame(icmpTypeNA, a)); n != 0 {
+				t.Errorf("%s: outgoing advertisement for %s passes", set.name, a)
+			}
+		}
+		for _, a := range set.drop {
+			if n := run(prog, true, frame(icmpTypeNS, a)); n != 0 {
+				t.Errorf("%s: outgoing solicitation for %s, not in the set, passes", set.name, a)
+			}
+		}
+	}
+}

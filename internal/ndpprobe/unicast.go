@@ -36,7 +36,7 @@ func unicastFrame(local net.HardwareAddr, source, target netip.Addr, solicit []b
 // does. MetalLB's speaker never receives these (it listens on the
 // solicited-node group only, metallb#2920), so routers' entries for its
 // IPv6 VIPs go FAILED.
-func (t *Transport) SendUnicast(to mac.Addr) (time.Time, error) {
+func (t *Transport) SendUnicast(to mac.Addr, _ time.Time) (time.Time, error) {
 	if t.watch == nil || t.unicast == nil {
 		return time.Time{}, errors.New("no packet socket to send the unicast solicitation")
 	}

@@ -26,7 +26,9 @@ type PoolRequest struct {
 	// Targets are the addresses to probe and where to find them.
 	Targets []netpath.Request
 	// Schedule is each address's requests: Count of them, at least
-	// Interval apart (more when the interface's share of Rate needs it).
+	// Interval apart (more when the interface's share of Rate needs it),
+	// and the unicast request if Unicast, in a slot the others leave
+	// free (see demux.Endpoint.SendUnicast).
 	Schedule probe.Schedule
 	// Rate bounds the requests per second on each interface.
 	Rate int
@@ -125,7 +127,7 @@ func RunPool(ctx context.Context, req PoolRequest) (out []Outcome, err error) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				o.Err = runStaggered(probeCtx, begin.Add(offset), ep, probe.Schedule{Count: req.Schedule.Count, Interval: plan.Interval}, &o.Obs)
+				o.Err = runStaggered(probeCtx, begin.Add(offset), ep, probe.Schedule{Count: req.Schedule.Count, Interval: plan.Interval, Unicast: req.Schedule.Unicast}, &o.Obs)
 			}()
 		}
 	}

@@ -19,6 +19,7 @@ package pace
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 )
@@ -29,7 +30,9 @@ import (
 const (
 	DefaultRate = 1000
 	MaxRate     = 10000
-	// MaxRequests bounds the requests of one run, all addresses together.
+	// MaxRequests bounds the broadcast requests of one run, all
+	// addresses together; each address adds at most one unicast request,
+	// in a slot they leave free (Gate.WaitSpare).
 	MaxRequests = 16384
 )
 
@@ -94,7 +97,7 @@ func (p Plan) Offset(i int) time.Duration {
 
 // Gate returns the gate that paces the plan's requests on the wire.
 func (p Plan) Gate() *Gate {
-	return &Gate{slot: p.Slot, tolerance: time.Duration(depth(p.Burst)-1) * p.Slot}
+	return &Gate{slot: p.Slot, tolerance: time.Duration(depth(p.Burst)-1) * p.Slot, spare: make(chan struct{}, 1)}
 }
 
 // Span is how long sending takes: from the run's start to the last request
@@ -114,11 +117,14 @@ type Gate struct {
 	tolerance time.Duration // how far ahead of its slot a request may leave: depth-1 slots
 	mu        sync.Mutex
 	next      time.Time // the slot of the next request
+	// spare is held by the one WaitSpare looking for a free slot; the
+	// others queue for it.
+	spare chan struct{}
 }
 
 // NewGate returns a gate that lets one request through per slot, none
 // ahead of its slot.
-func NewGate(slot time.Duration) *Gate { return &Gate{slot: slot} }
+func NewGate(slot time.Duration) *Gate { return &Gate{slot: slot, spare: make(chan struct{}, 1)} }
 
 // Wait reserves the next free slot and blocks until the request may leave;
 // it returns ctx's error if ctx ends first. A request that is late (its
@@ -151,4 +157,80 @@ func (g *Gate) reserve(now time.Time) time.Time {
 	}
 	g.next = at.Add(g.slot)
 	return at.Add(-g.tolerance)
+}
+
+// ErrNoSpareSlot is WaitSpare's answer when the interface has no free
+// slot by the latest time given.
+var ErrNoSpareSlot = errors.New("no free slot on the interface in time")
+
+// WaitSpare is Wait for a request that must not delay the planned ones
+// (the unicast request of a pool's address, sent once its probes are
+// answered): it takes a slot only while the gate is idle, that is while
+// the slots reserved ahead fit into half of the burst the gate lets
+// through (none for a gate without bursts), and otherwise waits for them
+// to pass and looks again. A planned batch arriving then still leaves at
+// once, within the other half. While the plan's requests fill every slot
+// (a pool larger than -i x --rate), a spare request so waits for them to
+// end, and the plan's schedule, on which -t was judged, holds; after them
+// spare requests leave at the gate's pace, half a burst at a time. The
+// slot it takes counts against the rate like any other. It returns
+// ErrNoSpareSlot, having taken nothing, when no slot is free by latest,
+// and ctx's error if ctx ends first. One caller at a time looks; the
+// others queue, so that a pool's many waiting requests do not all wake at
+// every slot.
+func (g *Gate) WaitSpare(ctx context.Context, latest time.Time) error {
+	d := time.Until(latest)
+	if d < 0 {
+		return ErrNoSpareSlot
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case g.spare <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return ErrNoSpareSlot
+	}
+	defer func() { <-g.spare }()
+	for {
+		now := time.Now()
+		if now.After(latest) {
+			return ErrNoSpareSlot
+		}
+		free, ok := g.reserveIdle(now)
+		if ok {
+			return ctx.Err()
+		}
+		if free.After(latest) {
+			return ErrNoSpareSlot
+		}
+		// Looking again when enough of the slots reserved so far have
+		// passed: while the plan's requests fill them, once per batch of
+		// them; after them, once per half burst of spare requests.
+		timer.Reset(free.Sub(now))
+		select {
+		case <-timer.C:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// reserveIdle takes the next slot for a spare request at now if the slots
+// reserved ahead fit into half the gate's burst; the request may then
+// leave at once. Otherwise it returns when they will.
+func (g *Gate) reserveIdle(now time.Time) (free time.Time, ok bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	slack := g.tolerance / 2
+	if g.next.After(now.Add(slack)) {
+		return g.next.Add(-slack), false
+	}
+	at := g.next
+	if at.Before(now) {
+		at = now
+	}
+	g.next = at.Add(g.slot)
+	return time.Time{}, true
 }

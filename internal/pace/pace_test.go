@@ -2,6 +2,7 @@ package pace
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"sync"
 	"testing"
@@ -134,5 +135,99 @@ func TestGateStopsAtContextEnd(t *testing.T) {
 	cancel()
 	if err := g.Wait(ctx); err == nil {
 		t.Error("Wait for a slot an hour away returned nil after the context ended")
+	}
+}
+
+// A spare request takes a slot only while none is reserved ahead: with
+// planned requests booked, it waits until their slots have passed, and the
+// slot it then takes delays the next planned request as any request does.
+func TestWaitSpareYieldsToReservedSlots(t *testing.T) {
+	const slot = 10 * time.Millisecond
+	g := NewGate(slot)
+	start := time.Now()
+	for range 5 {
+		g.reserve(start) // five planned requests: slots until start+50ms
+	}
+	if err := g.WaitSpare(context.Background(), start.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took < 5*slot {
+		t.Errorf("the spare request left after %v, inside the %v the planned requests reserved", took, 5*slot)
+	}
+	// It took the sixth slot: the next request waits for the seventh.
+	if booked := g.next.Sub(start); booked < 6*slot {
+		t.Errorf("the gate is booked %v after the start, want at least %v: the spare request took no slot", booked, 6*slot)
+	}
+}
+
+// No free slot by the latest time: the spare request takes none, and the
+// planned requests keep their slots.
+func TestWaitSpareGivesUp(t *testing.T) {
+	const slot = 50 * time.Millisecond
+	g := NewGate(slot)
+	start := time.Now()
+	for range 4 {
+		g.reserve(start)
+	}
+	next := g.next
+	if err := g.WaitSpare(context.Background(), start.Add(slot)); !errors.Is(err, ErrNoSpareSlot) {
+		t.Errorf("slots reserved past the latest time: %v, want ErrNoSpareSlot", err)
+	}
+	if !g.next.Equal(next) {
+		t.Errorf("the gate's next slot moved by %v for a request that was not sent", g.next.Sub(next))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := g.WaitSpare(ctx, time.Now().Add(time.Hour)); err == nil {
+		t.Error("WaitSpare with slots reserved for a while returned nil after the context ended")
+	}
+}
+
+// Spare requests among themselves keep the gate's spacing.
+func TestWaitSpareSpacing(t *testing.T) {
+	const slot = 2 * time.Millisecond
+	g := NewGate(slot)
+	var mu sync.Mutex
+	var times []time.Time
+	var wg sync.WaitGroup
+	for range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			before := time.Now()
+			if err := g.WaitSpare(context.Background(), time.Now().Add(10*time.Second)); err != nil {
+				t.Error(err)
+			}
+			mu.Lock()
+			times = append(times, before)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	// Each took a slot of its own: the gate is booked 10 slots from the
+	// first one's start.
+	if booked := g.next.Sub(slices.MinFunc(times, time.Time.Compare)); booked < 10*slot {
+		t.Errorf("10 spare requests booked %v of the gate; at one per %v they take at least %v", booked, slot, 10*slot)
+	}
+}
+
+// With a plan's gate, spare requests leave half a burst at a time, so a
+// planned batch arriving after them still leaves at once.
+func TestWaitSpareLeavesHalfABurst(t *testing.T) {
+	p := NewPlan(100, 100*time.Millisecond, DefaultRate)
+	g := p.Gate()
+	start := time.Now()
+	for range p.Burst {
+		if err := g.WaitSpare(context.Background(), start.Add(time.Second)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// At most half the burst's depth is booked ahead of now; a batch
+	// of Burst planned requests arriving now leaves at once.
+	now := time.Now()
+	for i := range p.Burst {
+		if at := g.reserve(now); at.After(now) {
+			t.Errorf("planned request %d of a batch after %d spare ones waits %v", i+1, p.Burst, at.Sub(now))
+		}
 	}
 }

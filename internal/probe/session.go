@@ -88,8 +88,12 @@ type RequestCounter interface {
 // cached when it refreshes its neighbor entry.
 type Unicaster interface {
 	// SendUnicast sends one request for the target to the MAC to alone
-	// and returns when it left.
-	SendUnicast(to mac.Addr) (time.Time, error)
+	// and returns when it left. A paced transport (a pool's address)
+	// waits for a slot its interface has free; when none is free by
+	// latest it sends nothing and returns ErrTimeout, since an answer
+	// could no longer be told from none. Run calls it only while latest
+	// has not passed.
+	SendUnicast(to mac.Addr, latest time.Time) (time.Time, error)
 }
 
 // Schedule is when to send probes.
@@ -150,8 +154,9 @@ const FairWindow = 150 * time.Millisecond
 // With Schedule.Unicast, once every probe is answered and the settle time
 // has passed, Run sends one more request, to the MAC that answered the
 // last probe alone, if at least UnicastMinWait (or the slowest reply's
-// round trip, if longer) is left before the deadline; it then waits until that MAC answers
-// it or the deadline passes. Its answer is recorded in obs.Unicast only.
+// round trip, if longer) is left before the deadline (a paced transport
+// may send it later, but not past that); it then waits until that MAC
+// answers it or the deadline passes. Its answer is recorded in obs.Unicast only.
 const maxEarlyStopWork = 256
 
 // Run sends the probes on schedule until ctx's deadline and records what
@@ -263,8 +268,13 @@ func Run(ctx context.Context, t Transport, s Schedule, obs *verdict.Observation)
 			if !unicastDecided {
 				unicastDecided = true
 				owner, ok := w.lastAnswerer()
-				if s.Unicast && unicaster != nil && ok && deadline.Sub(now) >= max(UnicastMinWait, w.slowest()) {
-					at, err := unicaster.SendUnicast(owner)
+				latest := deadline.Add(-max(UnicastMinWait, w.slowest()))
+				if s.Unicast && unicaster != nil && ok && !now.After(latest) {
+					at, err := unicaster.SendUnicast(owner, latest)
+					if errors.Is(err, ErrTimeout) {
+						// Paced: the interface had no slot in time.
+						continue
+					}
 					if err != nil {
 						finish()
 						return fmt.Errorf("sending the unicast request to %s: %w", owner, err)

@@ -539,7 +539,7 @@ type unicastTransport struct {
 	macless bool
 }
 
-func (u unicastTransport) SendUnicast(to mac.Addr) (time.Time, error) {
+func (u unicastTransport) SendUnicast(to mac.Addr, _ time.Time) (time.Time, error) {
 	*u.to = to
 	at := time.Now()
 	if u.answer {
@@ -622,7 +622,7 @@ func TestUnicastRequest(t *testing.T) {
 // one tagged past every probe as arpprobe tags it, and answers each.
 type echoingUnicastTransport struct{ echoingTransport }
 
-func (e echoingUnicastTransport) SendUnicast(to mac.Addr) (time.Time, error) {
+func (e echoingUnicastTransport) SendUnicast(to mac.Addr, _ time.Time) (time.Time, error) {
 	e.mu.Lock()
 	e.queue = append(e.queue, Answer{Kind: OwnRequest, Probe: 0xffff, At: time.Now()})
 	e.mu.Unlock()
@@ -660,5 +660,43 @@ func TestUnicastAnswerIsNoProbesReply(t *testing.T) {
 		if len(obs.Replies) != 3 || perProbe[0] != 1 || perProbe[1] != 1 || perProbe[2] != 1 {
 			t.Errorf("%s: replies %+v; want one per probe, the unicast answer credited to none", name, obs.Replies)
 		}
+	}
+}
+
+// pacedUnicastTransport is a pool's address whose interface has no free
+// slot for the unicast request in time: it records the latest time Run
+// allows and sends nothing.
+type pacedUnicastTransport struct {
+	*scriptedTransport
+	latest *time.Time
+}
+
+func (p pacedUnicastTransport) SendUnicast(_ mac.Addr, latest time.Time) (time.Time, error) {
+	*p.latest = latest
+	return time.Time{}, ErrTimeout
+}
+
+// A paced transport that finds no slot for the unicast request before the
+// latest time Run gives (the deadline less UnicastMinWait) sends none: the
+// run ends as without it, with no error and no unicast finding.
+func TestUnicastRequestWithoutSlot(t *testing.T) {
+	every := func(int) []scriptedReply { return []scriptedReply{{delay: time.Millisecond, mac: macA}} }
+	var latest time.Time
+	const timeout = time.Second
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	deadline, _ := ctx.Deadline()
+	var obs verdict.Observation
+	if err := Run(ctx, pacedUnicastTransport{newScripted(every), &latest}, Schedule{Count: 3, Interval: 10 * time.Millisecond, Unicast: true}, &obs); err != nil {
+		t.Fatal(err)
+	}
+	if want := deadline.Add(-UnicastMinWait); !latest.Equal(want) {
+		t.Errorf("latest %v, want the deadline less UnicastMinWait (%v)", latest, want)
+	}
+	if obs.Unicast != (verdict.UnicastRequest{}) || len(obs.Replies) != 3 {
+		t.Errorf("unicast %+v, %d replies; want none sent and the 3 replies", obs.Unicast, len(obs.Replies))
+	}
+	if obs.Elapsed >= timeout-50*time.Millisecond {
+		t.Errorf("run took %v of %v; with every probe answered and no unicast request it ends early", obs.Elapsed, timeout)
 	}
 }
