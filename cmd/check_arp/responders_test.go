@@ -262,6 +262,30 @@ func TestMacvlanParent(t *testing.T) {
 			t.Errorf("%s from the parent: %s; want the macvlan note", ip, o.summary)
 		}
 	}
+	// Checked together in one pool run, each address gets the lone
+	// check's verdict, the note included.
+	o := runFrom(t, peers.mvParent, nil, "-H", lab.MacvlanIP+","+lab.MacvlanIP6, "-e", lab.MacvlanMAC)
+	t.Logf("the pool from the parent: %s", o.stdout)
+	if o.code != 2 {
+		t.Fatalf("the pool from the parent: exit %d: %s; want CRITICAL", o.code, o.stdout)
+	}
+	for _, ip := range []string{lab.MacvlanIP, lab.MacvlanIP6} {
+		line := lineAbout(o.stdout, ip)
+		if !strings.Contains(line, "did not answer; may be on a macvlan of eth0") {
+			t.Errorf("the pool's line for %s: %q; want the macvlan note", ip, line)
+		}
+	}
+}
+
+// lineAbout is the long-output line of a pool run whose verdict is about
+// ip (it starts "ARP STATE - ip " or "NDP STATE - ip "), "" if none.
+func lineAbout(stdout, ip string) string {
+	for _, l := range strings.Split(stdout, "\n") {
+		if _, rest, ok := strings.Cut(l, " - "); ok && strings.HasPrefix(rest, ip+" ") {
+			return l
+		}
+	}
+	return ""
 }
 
 // TestStalledStart: the host stalls the check longer than -t while it

@@ -132,7 +132,29 @@ func RunPool(ctx context.Context, req PoolRequest) (out []Outcome, err error) {
 		}
 	}
 	wg.Wait()
+	addMacvlanChildren(ctx, groups, out)
 	return out, nil
+}
+
+// addMacvlanChildren names, for each address that got no reply, the
+// macvlans of its interface, as a lone check does (see macvlanChildren):
+// one lookup per interface, only when one of its addresses was silent.
+func addMacvlanChildren(ctx context.Context, groups []*group, out []Outcome) {
+	children := make(map[int][]string)
+	for _, g := range groups {
+		for _, m := range g.members {
+			o := &out[m]
+			if o.Err != nil || len(o.Obs.ProbesSent) == 0 || len(o.Obs.Replies) > 0 {
+				continue
+			}
+			c, ok := children[g.ifi.Index]
+			if !ok {
+				c = macvlanChildren(ctx, g.ifi.Index)
+				children[g.ifi.Index] = c
+			}
+			o.Obs.MacvlanChildren = c
+		}
+	}
 }
 
 // runStaggered waits until at, then runs the probe schedule on t.
