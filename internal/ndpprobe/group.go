@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"os"
-	"syscall"
 	"time"
 
 	"github.com/mdlayher/ndp"
@@ -20,6 +18,7 @@ import (
 	"github.com/check-arp/check_arp/internal/probe"
 	"github.com/check-arp/check_arp/internal/rangefilter"
 	"github.com/check-arp/check_arp/internal/rawsock"
+	"github.com/check-arp/check_arp/internal/tick"
 )
 
 // Group probes many IPv6 addresses on one interface from one source through
@@ -28,10 +27,10 @@ import (
 // the address it is about, which classifies it exactly as a Transport of
 // its own would; each endpoint is the probe.Transport of one address.
 type Group struct {
-	rd      *rawsock.Reader
-	raw     syscall.RawConn
+	rd      *rawsock.Batch // the socket, sent on and read by feed
+	feed    *demux.Feed
 	members map[[16]byte]*member
-	eps     []*demux.Endpoint // fed by rd
+	eps     []*demux.Endpoint // fed by feed
 }
 
 type member struct {
@@ -85,25 +84,37 @@ func OpenGroup(ctx context.Context, ifi *net.Interface, source netip.Addr, targe
 	if err != nil {
 		return nil, nil, err
 	}
-	file := os.NewFile(uintptr(fd), "ndp")
-	if g.raw, err = file.SyscallConn(); err != nil {
-		file.Close()
-		return nil, nil, fmt.Errorf("raw access to the ICMPv6 socket: %w", err)
-	}
-	// An advertisement per request of each address (the default three).
-	rawsock.GrowBuffer(file, rawsock.PoolBuffer(3*len(targets)))
-	if g.rd, err = rawsock.New(file, bufLen, controlLen); err != nil {
-		file.Close()
+	// The Feed reads it without waiting; a send waits for room in the
+	// socket's buffer, as the lone Transport's does.
+	if err := unix.SetNonblock(fd, false); err != nil {
+		unix.Close(fd)
 		return nil, nil, fmt.Errorf("the ICMPv6 socket: %w", err)
 	}
+	if g.rd, err = rawsock.NewBatch(fd, bufLen, controlLen); err != nil {
+		unix.Close(fd)
+		return nil, nil, fmt.Errorf("the ICMPv6 socket: %w", err)
+	}
+	// An advertisement per request of each address (the default three).
+	g.rd.SetBuffer(rawsock.PoolBuffer(3 * len(targets)))
+	g.feed = demux.NewFeed(g.eps, demux.Source{Socket: g.rd, Dispatch: g.dispatch})
 	return g, demux.Transports(g.eps), nil
 }
 
 // send multicasts m's solicitation to its solicited-node group.
-func (g *Group) send(m *member) (time.Time, error) { return m.solicit.send(g.raw) }
+func (g *Group) send(m *member) (time.Time, error) {
+	var (
+		at  time.Time
+		err error
+	)
+	if cerr := g.rd.Control(func(fd int) { at, err = m.solicit.sendOn(fd) }); cerr != nil {
+		return time.Time{}, fmt.Errorf("sending on the ICMPv6 socket: %w", cerr)
+	}
+	return at, err
+}
 
-// Start reads advertisements and hands them to the endpoints until Close.
-func (g *Group) Start() { demux.Serve(g.rd, g.dispatch) }
+// Start reads advertisements on clock's ticks and hands them to the
+// endpoints until Close.
+func (g *Group) Start(clock *tick.Clock) { g.feed.Start(clock) }
 
 // dispatch hands an advertisement to the endpoint of its target address,
 // which decides what it means, as a lone Transport's decode does.
@@ -122,7 +133,7 @@ func (g *Group) dispatch(d rawsock.Datagram) {
 }
 
 // Close stops the reader and closes the socket.
-func (g *Group) Close() error { return demux.Shutdown(g.rd, g.eps) }
+func (g *Group) Close() error { return g.feed.Close() }
 
 // setFilter returns a classic BPF program like targetFilter's for a set of
 // addresses: advertisements whose target is in the set. When the set's
