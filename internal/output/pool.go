@@ -204,15 +204,27 @@ func PoolPerfdata(entries []Entry) []Metric {
 		{Label: "critical", Value: strconv.Itoa(counts[verdict.Critical]), Min: "0", Max: strconv.Itoa(len(entries))},
 		{Label: "unknown", Value: strconv.Itoa(counts[verdict.Unknown]), Min: "0", Max: strconv.Itoa(len(entries))},
 	}
-	for _, e := range entries {
+	// The metrics of PerfTable that a pool reports, computed for those
+	// only: a pool has thousands of addresses.
+	var table []PerfMetric
+	for _, pm := range PerfTable {
+		if slices.Contains(PoolPerfMetrics, pm.Label) {
+			table = append(table, pm)
+		}
+	}
+	out = slices.Grow(out, len(table)*len(entries))
+	for i := range entries {
+		e := &entries[i]
 		if e.Failed() {
 			continue
 		}
-		for _, m := range Perfdata(e.Result) {
-			if slices.Contains(PoolPerfMetrics, m.Label) {
-				m.Label += "_" + e.address()
-				out = append(out, m)
+		for _, pm := range table {
+			m := pm.value(&e.Result.Facts)
+			if m.Value == "" {
+				continue
 			}
+			m.Label = pm.Label + "_" + e.address()
+			out = append(out, m)
 		}
 	}
 	return out
