@@ -276,8 +276,11 @@ func (f *Feed) tick(time.Time) {
 	if f.stopped.Load() {
 		return
 	}
-	// What arrived by now is read below (the kernel stamps a datagram
-	// before it queues it).
+	// Every datagram queued by now is read below, so every one that
+	// arrived by now, but for one the kernel stamped a moment before it
+	// queued it (behind a receive queue on another CPU): that one comes
+	// with the next tick, as a lone check's socket read at its deadline
+	// would miss it too.
 	began := time.Now()
 	for _, src := range f.sources {
 		if src.Socket.Drain(src.Dispatch) != nil {
