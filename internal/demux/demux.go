@@ -260,7 +260,7 @@ func (f *Feed) drainedTo() int64 {
 }
 
 // Start reads the sockets on clock's ticks until Close or a socket error.
-// The clock must tick at the endpoints' deadline (tick.Start's end), so
+// The clock must tick at the endpoints' deadline (tick.New's end), so
 // that what arrived until then is read.
 func (f *Feed) Start(clock *tick.Clock) {
 	f.started.Store(true)

@@ -106,7 +106,8 @@ func fed(t *testing.T, ctx context.Context, period time.Duration) (*Endpoint, *o
 		e.Deliver(probe.Answer{Kind: probe.Reply, Probe: int(d.Data[0]), At: d.At})
 	}})
 	end, _ := ctx.Deadline()
-	clock := tick.Start(tick.Grid{Origin: time.Now(), Period: period}, end)
+	clock := tick.New(period, end)
+	clock.Start(time.Now())
 	f.Start(clock)
 	stop := context.AfterFunc(ctx, e.Interrupt)
 	t.Cleanup(func() {

@@ -78,9 +78,8 @@ func RunPool(ctx context.Context, req PoolRequest) (out []Outcome, err error) {
 	// sockets are read and the waits end on its ticks.
 	// It ticks at the probes' deadline too, so that what arrived until
 	// then is read.
-	grid := tick.Grid{Origin: req.Start, Period: pace.NewPlan(1, req.Schedule.Interval, req.Rate).Tick()}
 	probeEnd, _ := probeCtx.Deadline()
-	clock := tick.Start(grid, probeEnd)
+	clock := tick.New(pace.NewPlan(1, req.Schedule.Interval, req.Rate).Tick(), probeEnd)
 	defer clock.Stop()
 	plans := make(map[int]pace.Plan, len(perIf))
 	gates := make(map[int]*pace.Gate, len(perIf))
@@ -106,12 +105,12 @@ func RunPool(ctx context.Context, req PoolRequest) (out []Outcome, err error) {
 	if err := privilege.DropAll(); err != nil && !errors.Is(err, privilege.ErrUnsupported) {
 		return out, err
 	}
+	// The first batch leaves now, the others on the clock's ticks.
+	begin := time.Now()
+	clock.Start(begin)
 	for _, c := range open {
 		c.Start(clock)
 	}
-
-	// The batches start on ticks.
-	begin := grid.Up(time.Now())
 	slot := make(map[int]int) // the next slot index on each interface
 	var wg sync.WaitGroup
 	for _, g := range groups {
@@ -135,7 +134,7 @@ func RunPool(ctx context.Context, req PoolRequest) (out []Outcome, err error) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				o.Err = runStaggered(probeCtx, clock, grid.Up(begin.Add(offset)), ep, probe.Schedule{Count: req.Schedule.Count, Interval: plan.Interval}, &o.Obs)
+				o.Err = runStaggered(probeCtx, clock, clock.Grid().Up(begin.Add(offset)), ep, probe.Schedule{Count: req.Schedule.Count, Interval: plan.Interval}, &o.Obs)
 			}()
 		}
 	}

@@ -149,7 +149,8 @@ func TestPlanThroughGateOnClock(t *testing.T) {
 			p := NewPlan(n, 100*time.Millisecond, rate)
 			origin := time.Unix(1000, 0)
 			grid := tick.Grid{Origin: origin, Period: p.Tick()}
-			clock := tick.Start(grid, time.Time{})
+			clock := tick.New(grid.Period, time.Time{})
+			clock.Start(origin)
 			g := p.GateOn(clock)
 			g.next = origin
 			var due []time.Time

@@ -65,19 +65,31 @@ type Clock struct {
 	done chan struct{}
 }
 
-// Start starts a Clock on grid's ticks and at end, in a goroutine of its
-// own, until Stop.
-func Start(grid Grid, end time.Time) *Clock {
-	c := &Clock{grid: grid, end: end, done: make(chan struct{})}
+// New returns a Clock that will tick every period, and at end if that is
+// not a tick (the zero Time: no end); Start starts it.
+func New(period time.Duration, end time.Time) *Clock {
+	return &Clock{grid: Grid{Period: period}, end: end, done: make(chan struct{})}
+}
+
+// Start starts the clock, its ticks counted from origin, in a goroutine of
+// its own until Stop. It is called once, before the clock is used from
+// other goroutines: a run starts it when it starts probing, so that the
+// first batch leaves at once and the others on ticks.
+func (c *Clock) Start(origin time.Time) {
+	c.grid.Origin = origin
 	if err := c.useTimerFD(); err != nil {
 		c.useTimer()
 	}
 	go c.run()
-	return c
 }
 
-// Grid returns the clock's grid.
-func (c *Clock) Grid() Grid { return c.grid }
+// Grid returns the clock's grid; before Start it has no ticks.
+func (c *Clock) Grid() Grid {
+	if c.grid.Origin.IsZero() {
+		return Grid{}
+	}
+	return c.grid
+}
 
 // OnTick adds fn to the functions called at each tick, from the clock's
 // goroutine, before the Sleeps whose instant has come end.
@@ -127,6 +139,9 @@ func (c *Clock) Stop() {
 	}
 	c.stopped = true
 	c.mu.Unlock()
+	if c.stop == nil {
+		return // never started
+	}
 	c.stop()
 	<-c.done
 }

@@ -34,7 +34,8 @@ func TestGridUp(t *testing.T) {
 func TestSleepEndsOnTheTickAfterItsInstant(t *testing.T) {
 	const period = 20 * time.Millisecond
 	start := time.Now()
-	c := Start(Grid{Origin: start, Period: period}, time.Time{})
+	c := New(period, time.Time{})
+	c.Start(start)
 	defer c.Stop()
 	var mu sync.Mutex
 	var ticks []time.Time
@@ -86,7 +87,8 @@ func TestSleepEndsOnTheTickAfterItsInstant(t *testing.T) {
 func TestClockTicksAtTheEnd(t *testing.T) {
 	start := time.Now()
 	end := start.Add(30 * time.Millisecond)
-	c := Start(Grid{Origin: start, Period: time.Hour}, end)
+	c := New(time.Hour, end)
+	c.Start(start)
 	defer c.Stop()
 	ticked := make(chan time.Time, 10)
 	c.OnTick(func(now time.Time) { ticked <- now })
@@ -105,7 +107,8 @@ func TestClockTicksAtTheEnd(t *testing.T) {
 }
 
 func TestSleepStopsAtContextEndAndStop(t *testing.T) {
-	c := Start(Grid{Origin: time.Now(), Period: time.Millisecond}, time.Time{})
+	c := New(time.Millisecond, time.Time{})
+	c.Start(time.Now())
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if err := c.Sleep(ctx, time.Now().Add(time.Hour)); err == nil {
