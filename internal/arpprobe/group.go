@@ -4,10 +4,13 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
+	"syscall"
 	"time"
+	"unsafe"
 
 	"github.com/mdlayher/ethernet"
 	"github.com/mdlayher/packet"
@@ -20,6 +23,7 @@ import (
 	"github.com/check-arp/check_arp/internal/probe"
 	"github.com/check-arp/check_arp/internal/rangefilter"
 	"github.com/check-arp/check_arp/internal/rawsock"
+	"github.com/check-arp/check_arp/internal/tick"
 )
 
 // Group probes many IPv4 addresses on one interface from one source through
@@ -29,11 +33,13 @@ import (
 // its target address), which classifies it exactly as a Transport of its
 // own would; each endpoint is the probe.Transport of one address.
 type Group struct {
-	rd      *rawsock.Reader
+	feed    *demux.Feed
 	sender  socket
+	raw     syscall.RawConn           // sender's, to send without waiting
+	rawDst  unix.RawSockaddrLinklayer // dst for rawsock.SendTo
 	dst     net.Addr
 	members map[[4]byte]*member
-	eps     []*demux.Endpoint // fed by rd
+	eps     []*demux.Endpoint // fed by feed
 }
 
 type member struct {
@@ -78,22 +84,31 @@ func OpenGroup(ctx context.Context, ifi *net.Interface, source netip.Addr, targe
 	if err != nil {
 		return nil, nil, err
 	}
-	conn, err := listen(ifi, unix.ETH_P_ALL, filter)
+	fd, err := rawsock.ListenPacket(ifi, unix.ETH_P_ALL, filter)
 	if err != nil {
 		return nil, nil, err
 	}
 	sender, err := listen(ifi, unix.ETH_P_ARP, []bpf.RawInstruction{{Op: bpfRet, K: 0}})
 	if err != nil {
-		conn.Close()
+		unix.Close(fd)
 		return nil, nil, err
 	}
 	g.sender = sender
-	rawsock.GrowBuffer(conn, rawsock.PoolBuffer(2*len(targets)*(expectedRequests+1)))
-	if g.rd, err = rawsock.New(conn, snapLen, 0, sender); err != nil {
-		conn.Close()
+	if g.raw, err = sender.SyscallConn(); err != nil {
+		unix.Close(fd)
+		sender.Close()
+		return nil, nil, fmt.Errorf("raw access to the ARP socket: %w", err)
+	}
+	g.rawDst = unix.RawSockaddrLinklayer{Family: unix.AF_PACKET, Protocol: rawsock.Htons(unix.ETH_P_ARP), Ifindex: int32(ifi.Index), Halen: 6}
+	copy(g.rawDst.Addr[:], ethernet.Broadcast)
+	rd, err := rawsock.NewBatch(fd, snapLen, 0, sender)
+	if err != nil {
+		unix.Close(fd)
 		sender.Close()
 		return nil, nil, fmt.Errorf("the ARP socket: %w", err)
 	}
+	rd.SetBuffer(rawsock.PoolBuffer(2 * len(targets) * (expectedRequests + 1)))
+	g.feed = demux.NewFeed(g.eps, demux.Source{Socket: rd, Dispatch: g.dispatch})
 	return g, demux.Transports(g.eps), nil
 }
 
@@ -117,11 +132,29 @@ func requestFrame(hw net.HardwareAddr, source, target netip.Addr, nonce [nonceLe
 	return f, nil
 }
 
-// send broadcasts m's next request, tagged with its probe index.
+// send broadcasts m's next request, tagged with its probe index: without
+// waiting if it can (see rawsock.SendTo), else as a lone Transport does.
 func (g *Group) send(m *member) (time.Time, error) {
 	n := m.sent
 	m.sent++
-	return sendRequest(g.sender, g.dst, m.request, n)
+	binary.BigEndian.PutUint16(m.request[offTag+nonceLen:], n)
+	var (
+		at  time.Time
+		err error
+	)
+	if cerr := g.raw.Control(func(fd uintptr) {
+		at = time.Now()
+		err = rawsock.SendTo(fd, m.request, unsafe.Pointer(&g.rawDst), unix.SizeofSockaddrLinklayer)
+	}); cerr != nil {
+		return time.Time{}, fmt.Errorf("sending on the ARP socket: %w", cerr)
+	}
+	if errors.Is(err, unix.EAGAIN) {
+		return sendRequest(g.sender, g.dst, m.request, n)
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("sending an ARP request: %w", err)
+	}
+	return at, nil
 }
 
 // sendUnicast sends m's unicast request to the MAC to alone, as a lone
@@ -131,8 +164,9 @@ func (g *Group) sendUnicast(m *member, to mac.Addr) (time.Time, error) {
 	return sendUnicast(g.sender, m.request, to)
 }
 
-// Start reads frames and hands them to the endpoints until Close.
-func (g *Group) Start() { demux.Serve(g.rd, g.dispatch) }
+// Start reads frames on clock's ticks and hands them to the endpoints until
+// Close.
+func (g *Group) Start(clock *tick.Clock) { g.feed.Start(clock) }
 
 // dispatch hands a frame to the endpoints of its sender and target
 // address, each of which decides what it means, as a lone Transport's
@@ -163,7 +197,7 @@ func (g *Group) dispatch(d rawsock.Datagram) {
 }
 
 // Close stops the reader and closes the sockets.
-func (g *Group) Close() error { return demux.Shutdown(g.rd, g.eps) }
+func (g *Group) Close() error { return g.feed.Close() }
 
 // expectedRequests is how many broadcast requests per address a group
 // sizes its receive buffer for (the default schedule), besides the

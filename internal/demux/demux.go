@@ -7,10 +7,19 @@
 // a flood of frames about one address costs bounded memory; frames beyond
 // it are counted (Dropped) as the probe loop counts frames beyond its
 // recording limit.
+//
+// The reader runs on a clock (a Feed): at each tick of the pool's grid it
+// reads every frame queued on the socket, then ends the waits of the
+// endpoints whose deadline the tick has reached. So the process wakes once
+// per tick, not once per frame and per deadline of each address, and an
+// endpoint's wait ends only after every frame that arrived before its
+// deadline was handed to it, as a socket read with that deadline would.
 package demux
 
 import (
 	"context"
+	"errors"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -19,6 +28,7 @@ import (
 	"github.com/check-arp/check_arp/internal/pace"
 	"github.com/check-arp/check_arp/internal/probe"
 	"github.com/check-arp/check_arp/internal/rawsock"
+	"github.com/check-arp/check_arp/internal/tick"
 )
 
 // QueueLimit bounds the frames waiting for one endpoint's probe loop.
@@ -40,16 +50,25 @@ type Endpoint struct {
 	dropped int
 	closed  bool
 
-	notify      chan struct{} // a frame was queued, or Interrupt was called
+	notify      chan struct{} // a frame was queued, a wait ended, or Interrupt was called
 	interrupted atomic.Bool
-	timer       *time.Timer
+	timer       *time.Timer // for waits without a live Feed
+
+	feed    *Feed        // the reader that feeds it and ends its waits; nil: none
+	waiting atomic.Int64 // the deadline Receive waits for (Feed.offset), noWait when none
 }
+
+// noWait is Endpoint.waiting while Receive does not wait.
+const noWait = math.MaxInt64
 
 // NewEndpoint returns an endpoint that sends with send once gate lets it,
 // until ctx ends. wireOrder says whether the reader delivers every request
-// for the address leaving this host (probe.WireOrder).
+// for the address leaving this host (probe.WireOrder). Until a Feed serves
+// it, its waits end by timers of their own.
 func NewEndpoint(ctx context.Context, gate *pace.Gate, wireOrder bool, send func() (time.Time, error)) *Endpoint {
-	return &Endpoint{send: send, gate: gate, ctx: ctx, wireOrder: wireOrder, notify: make(chan struct{}, 1)}
+	e := &Endpoint{send: send, gate: gate, ctx: ctx, wireOrder: wireOrder, notify: make(chan struct{}, 1)}
+	e.waiting.Store(noWait)
+	return e
 }
 
 // WithUnicast makes e a probe.Unicaster that sends the unicast request
@@ -109,41 +128,83 @@ func (e *Endpoint) Send() (time.Time, error) {
 	return e.send()
 }
 
-// Receive returns the next queued frame, waiting until the deadline
-// (probe.ErrTimeout) or Interrupt.
+// Receive returns the next queued frame that arrived by the deadline,
+// waiting until the deadline (probe.ErrTimeout) or Interrupt. Served by a
+// live Feed it waits until the Feed has read the socket past the deadline,
+// so that a frame that arrived before the deadline is never missed, and
+// at the end of the run (ctx's deadline, which interrupts the probe loop)
+// likewise; a frame that arrived after the deadline stays queued for the
+// next call, as it would in the socket.
 func (e *Endpoint) Receive(deadline time.Time) (probe.Answer, error) {
+	f := e.feed
 	for {
+		live := f.live()
 		if e.interrupted.Load() {
-			return probe.Answer{}, probe.ErrTimeout
+			if !live || !errors.Is(e.ctx.Err(), context.DeadlineExceeded) {
+				return probe.Answer{}, probe.ErrTimeout
+			}
+			// The run's end: what arrived until then still counts.
+			if !f.end.IsZero() && f.end.Before(deadline) {
+				deadline = f.end
+			}
 		}
+		// Read before looking at the queue: every frame that arrived by
+		// then is already in it.
+		drained := f.drainedTo()
 		e.mu.Lock()
 		if e.head < len(e.queue) {
 			a := e.queue[e.head]
+			if a.At.After(deadline) {
+				e.mu.Unlock()
+				return probe.Answer{}, probe.ErrTimeout
+			}
 			e.head++
 			e.mu.Unlock()
 			return a, nil
 		}
 		e.mu.Unlock()
-		d := time.Until(deadline)
-		if d <= 0 {
+		if !live {
+			if !e.sleep(deadline) {
+				return probe.Answer{}, probe.ErrTimeout
+			}
+			continue
+		}
+		d := f.offset(deadline)
+		if drained >= d {
 			return probe.Answer{}, probe.ErrTimeout
 		}
-		if e.timer == nil {
-			e.timer = time.NewTimer(d)
-		} else {
-			e.timer.Reset(d)
+		e.waiting.Store(d)
+		if f.drainedTo() < d && f.live() {
+			<-e.notify
 		}
-		select {
-		case <-e.notify:
-			e.timer.Stop()
-		case <-e.timer.C:
-			return probe.Answer{}, probe.ErrTimeout
-		}
+		e.waiting.Store(noWait)
+	}
+}
+
+// sleep waits for a frame or Interrupt until the deadline by a timer of
+// its own, and reports false at the deadline.
+func (e *Endpoint) sleep(deadline time.Time) bool {
+	d := time.Until(deadline)
+	if d <= 0 {
+		return false
+	}
+	if e.timer == nil {
+		e.timer = time.NewTimer(d)
+	} else {
+		e.timer.Reset(d)
+	}
+	select {
+	case <-e.notify:
+		e.timer.Stop()
+		return true
+	case <-e.timer.C:
+		return false
 	}
 }
 
 // Interrupt makes a blocked Receive, and every later one, return
-// probe.ErrTimeout at once.
+// probe.ErrTimeout at once; at the end of the run (ctx's deadline) a live
+// Feed's Receive returns first the frames that arrived by its deadline.
 func (e *Endpoint) Interrupt() {
 	e.interrupted.Store(true)
 	e.wake()
@@ -168,28 +229,125 @@ func (e *Endpoint) Dropped() int {
 	return e.dropped
 }
 
-// Serve reads rd in a goroutine of its own and hands each datagram to
-// dispatch, which finds the endpoints it is about, until rd is
-// interrupted, closed or fails: the probe runs then end by their deadlines.
-func Serve(rd *rawsock.Reader, dispatch func(rawsock.Datagram)) {
-	go func() {
-		for {
-			d, err := rd.Read()
-			if err != nil {
-				return
-			}
-			dispatch(d)
-		}
-	}()
+// Feed reads the sockets of a set of endpoints on a clock: at each tick
+// (the grid's, and the end of the endpoints' run, their context's
+// deadline) it hands every datagram queued to its source's dispatch, which
+// finds the endpoints it is about, and then ends the waits of the
+// endpoints whose deadline has passed. A Feed that stops (Close, a socket
+// error) ends every wait, and the endpoints wait by their own timers from
+// then on.
+type Feed struct {
+	sources []Source
+	eps     []*Endpoint
+	base    time.Time // the zero of offset
+	end     time.Time // the endpoints' deadline; zero if none
+
+	started atomic.Bool
+	stopped atomic.Bool
+	drained atomic.Int64 // every datagram that arrived by this offset was dispatched
+	mu      sync.Mutex   // held by a tick and by Close
 }
 
-// Shutdown stops Serve's reader, closes rd's socket and ends deliveries to
-// eps, the endpoints fed from it.
-func Shutdown(rd *rawsock.Reader, eps []*Endpoint) error {
-	rd.Interrupt()
-	err := rd.Close()
+// Source is a socket a Feed reads and what to do with each datagram; the
+// Feed calls Dispatch from its clock's goroutine only.
+type Source struct {
+	Socket   *rawsock.Batch
+	Dispatch func(rawsock.Datagram)
+}
+
+// NewFeed returns the Feed of eps from sources; Start starts it. The Feed
+// owns the sockets: Close closes them.
+func NewFeed(eps []*Endpoint, sources ...Source) *Feed {
+	f := &Feed{sources: sources, eps: eps, base: time.Now()}
+	f.drained.Store(math.MinInt64)
 	for _, ep := range eps {
+		if end, ok := ep.ctx.Deadline(); ok && (f.end.IsZero() || end.Before(f.end)) {
+			f.end = end
+		}
+		ep.feed = f
+	}
+	return f
+}
+
+// offset is t as the Feed counts time: nanoseconds after its base, on the
+// monotonic clock.
+func (f *Feed) offset(t time.Time) int64 { return int64(t.Sub(f.base)) }
+
+// live reports whether the Feed runs and ends its endpoints' waits.
+func (f *Feed) live() bool { return f != nil && f.started.Load() && !f.stopped.Load() }
+
+func (f *Feed) drainedTo() int64 {
+	if f == nil {
+		return math.MinInt64
+	}
+	return f.drained.Load()
+}
+
+// Start reads the sockets on clock's ticks until Close or a socket error.
+// The clock must tick at the endpoints' deadline (tick.New's end), so
+// that what arrived until then is read.
+func (f *Feed) Start(clock *tick.Clock) {
+	f.started.Store(true)
+	clock.OnTick(f.tick)
+}
+
+// tick reads every datagram queued, then ends the waits that the
+// datagrams read settle: those whose deadline was at most the tick's
+// instant.
+func (f *Feed) tick(time.Time) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.stopped.Load() {
+		return
+	}
+	// Every datagram queued by now is read below, so every one that
+	// arrived by now, but for one the kernel stamped a moment before it
+	// queued it (behind a receive queue on another CPU): that one comes
+	// with the next tick, as a lone check's socket read at its deadline
+	// would miss it too.
+	began := time.Now()
+	for _, src := range f.sources {
+		if src.Socket.Drain(src.Dispatch) != nil {
+			f.halt() // a socket failed: the waits end by their timers
+			return
+		}
+	}
+	drained := f.offset(began)
+	f.drained.Store(drained)
+	for _, ep := range f.eps {
+		if ep.waiting.Load() <= drained {
+			ep.wake()
+		}
+	}
+}
+
+// halt marks the Feed stopped and ends every wait: the endpoints wait by
+// timers of their own from then on.
+func (f *Feed) halt() {
+	f.stopped.Store(true)
+	for _, ep := range f.eps {
+		ep.wake()
+	}
+}
+
+// Close stops reading, closes the Feed's sockets (at the same time: see
+// rawsock.Reader.Close) and ends deliveries to its endpoints.
+func (f *Feed) Close() error {
+	f.mu.Lock()
+	if !f.stopped.Load() {
+		f.halt()
+	}
+	f.mu.Unlock()
+	for _, ep := range f.eps {
 		ep.Close()
+	}
+	errs := make(chan error, len(f.sources))
+	for _, src := range f.sources {
+		go func() { errs <- src.Socket.Close() }()
+	}
+	var err error
+	for range f.sources {
+		err = errors.Join(err, <-errs)
 	}
 	return err
 }

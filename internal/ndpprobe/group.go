@@ -7,13 +7,11 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"os"
 	"sync"
-	"syscall"
 	"time"
+	"unsafe"
 
 	"github.com/mdlayher/ndp"
-	"github.com/mdlayher/packet"
 	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
 
@@ -23,36 +21,35 @@ import (
 	"github.com/check-arp/check_arp/internal/probe"
 	"github.com/check-arp/check_arp/internal/rangefilter"
 	"github.com/check-arp/check_arp/internal/rawsock"
+	"github.com/check-arp/check_arp/internal/tick"
 )
 
 // Group probes many IPv6 addresses on one interface from one source through
 // one raw ICMPv6 socket, whose kernel filters pass the advertisements about
-// the set. A reader goroutine hands each advertisement to the endpoint of
-// the address it is about, which classifies it exactly as a Transport of
-// its own would; each endpoint is the probe.Transport of one address.
+// the set. On each tick of the run's clock a Feed hands each advertisement
+// to the endpoint of the address it is about, which classifies it exactly
+// as a Transport of its own would; each endpoint is the probe.Transport of
+// one address.
 //
 // Besides, as a lone Transport has one for its target, the group has one
 // watch socket for the set (see watch.go): a packet socket whose filter
-// passes the solicitations for the set's addresses leaving the host,
-// drained every watchDrainEvery and counted by target, so that each
-// address knows whether other processes asked for it
-// (probe.RequestCounter). The unicast requests leave through it.
+// passes the solicitations for the set's addresses leaving the host, read
+// on the same ticks and counted by target, so that each address knows
+// whether other processes asked for it (probe.RequestCounter). The unicast
+// requests leave through it.
 type Group struct {
-	rd      *rawsock.Reader
-	raw     syscall.RawConn
+	rd      *rawsock.Batch // the socket, sent on and read by feed
+	feed    *demux.Feed
 	members map[[16]byte]*member
-	eps     []*demux.Endpoint // fed by rd
+	eps     []*demux.Endpoint // fed by feed
 
-	watch    *packet.Conn
-	watchRaw syscall.RawConn
-	mu       sync.Mutex // guards the counts, watchBuf and lost
-	watchBuf []byte
+	watch   *rawsock.Batch // closed with rd
+	ifIndex int
+	mu      sync.Mutex // guards the counts and lost, and serializes the watch's reads
 	// lost is set once the watch socket's queue overflowed: the counts
 	// then miss solicitations, and which address they asked for is
 	// unknown.
-	lost      bool
-	stopDrain chan struct{}
-	drained   chan struct{} // closed when the drain goroutine ends; nil before Start
+	lost bool
 }
 
 type member struct {
@@ -82,13 +79,6 @@ type endpoint struct {
 // is unknown.
 func (e endpoint) RequestsSeen() (int, error) { return e.g.requestsSeen(e.m) }
 
-// watchDrainEvery is how often the group reads its watch socket. At the
-// highest --rate (10000 requests per second) a hundred of the pool's own
-// solicitations queue meanwhile, well within the default receive buffer
-// (about two hundred such frames), and the reads cost a wake-up per
-// drain, not per frame.
-const watchDrainEvery = 10 * time.Millisecond
-
 // OpenGroup opens the socket for targets (IPv6, distinct) on ifi, sending
 // from source, and returns the group and one endpoint per target, in the
 // order given. Requests wait for gate; they stop at ctx's end. Start must
@@ -101,7 +91,7 @@ func OpenGroup(ctx context.Context, ifi *net.Interface, source netip.Addr, targe
 	if !source.Is6() || source.Is4In6() || source.IsUnspecified() {
 		return nil, nil, fmt.Errorf("NDP needs an IPv6 source address, got %s", source)
 	}
-	g := &Group{members: make(map[[16]byte]*member, len(targets)), watchBuf: make([]byte, watchSnap), stopDrain: make(chan struct{})}
+	g := &Group{members: make(map[[16]byte]*member, len(targets)), ifIndex: ifi.Index}
 	eps := make([]probe.Transport, 0, len(targets))
 	for _, target := range targets {
 		target = target.WithZone("")
@@ -138,34 +128,39 @@ func OpenGroup(ctx context.Context, ifi *net.Interface, source netip.Addr, targe
 	if err != nil {
 		return nil, nil, err
 	}
+	watchFD, err := rawsock.ListenPacket(ifi, unix.ETH_P_ALL, watchProg)
+	if err != nil {
+		// errors.Is(err, os.ErrPermission) still tells a missing
+		// CAP_NET_RAW, as for the ICMPv6 socket.
+		return nil, nil, err
+	}
+	if g.watch, err = rawsock.NewBatch(watchFD, watchSnap, 0); err != nil {
+		unix.Close(watchFD)
+		return nil, nil, fmt.Errorf("the solicitation watch socket: %w", err)
+	}
 	fd, err := openSocketFiltered(ifi, source, prog)
 	if err != nil {
-		return nil, nil, err
-	}
-	file := os.NewFile(uintptr(fd), "ndp")
-	if g.raw, err = file.SyscallConn(); err != nil {
-		file.Close()
-		return nil, nil, fmt.Errorf("raw access to the ICMPv6 socket: %w", err)
-	}
-	if g.watch, err = listenWatch(ifi, watchProg); err != nil {
-		file.Close()
-		return nil, nil, err
-	}
-	if g.watchRaw, err = g.watch.SyscallConn(); err != nil {
-		file.Close()
 		g.watch.Close()
-		return nil, nil, fmt.Errorf("raw access to the solicitation watch socket: %w", err)
+		return nil, nil, err
 	}
-	// An advertisement per request of each address (the default three,
-	// and the unicast one).
-	rawsock.GrowBuffer(file, rawsock.PoolBuffer(4*len(targets)))
-	rawsock.GrowBuffer(g.watch, rawsock.PoolBuffer(4*len(targets)))
-	// The watch socket closes with the ICMPv6 socket, at the same time.
-	if g.rd, err = rawsock.New(file, bufLen, controlLen, g.watch); err != nil {
-		file.Close()
+	// The Feed reads it without waiting; a send waits for room in the
+	// socket's buffer, as the lone Transport's does.
+	if err := unix.SetNonblock(fd, false); err != nil {
+		unix.Close(fd)
 		g.watch.Close()
 		return nil, nil, fmt.Errorf("the ICMPv6 socket: %w", err)
 	}
+	// The watch socket closes with the ICMPv6 socket, at the same time.
+	if g.rd, err = rawsock.NewBatch(fd, bufLen, controlLen, g.watch); err != nil {
+		unix.Close(fd)
+		g.watch.Close()
+		return nil, nil, fmt.Errorf("the ICMPv6 socket: %w", err)
+	}
+	// An advertisement per request of each address (the default three,
+	// and the unicast one), and as many solicitations leaving.
+	g.rd.SetBuffer(rawsock.PoolBuffer(4 * len(targets)))
+	g.watch.SetBuffer(rawsock.PoolBuffer(4 * len(targets)))
+	g.feed = demux.NewFeed(g.eps, demux.Source{Socket: g.rd, Dispatch: g.dispatch})
 	return g, eps, nil
 }
 
@@ -173,75 +168,95 @@ func OpenGroup(ctx context.Context, ifi *net.Interface, source netip.Addr, targe
 // lone Transport's SendUnicast does, through the watch socket.
 func (g *Group) sendUnicast(m *member, to mac.Addr) (time.Time, error) {
 	copy(m.unicast[0:6], to[:])
-	at := time.Now()
-	if _, err := g.watch.WriteTo(m.unicast, &packet.Addr{HardwareAddr: to[:]}); err != nil {
+	dst := unix.RawSockaddrLinklayer{Family: unix.AF_PACKET, Protocol: rawsock.Htons(etherTypeIPv6), Ifindex: int32(g.ifIndex), Halen: 6}
+	copy(dst.Addr[:], to[:])
+	var (
+		at  time.Time
+		err error
+	)
+	if cerr := g.watch.Control(func(fd int) {
+		at = time.Now()
+		err = rawsock.SendTo(uintptr(fd), m.unicast, unsafe.Pointer(&dst), unix.SizeofSockaddrLinklayer)
+		if errors.Is(err, unix.EAGAIN) {
+			// The socket's buffer is full: wait for room, as the
+			// blocking socket does.
+			at = time.Now()
+			err = unix.Sendto(fd, m.unicast, 0, &unix.SockaddrLinklayer{Protocol: dst.Protocol, Ifindex: g.ifIndex, Halen: 6, Addr: dst.Addr})
+		}
+	}); cerr != nil {
+		return time.Time{}, fmt.Errorf("sending the unicast neighbor solicitation: %w", cerr)
+	}
+	if err != nil {
 		return time.Time{}, fmt.Errorf("sending the unicast neighbor solicitation: %w", err)
 	}
 	// The socket that sends a frame does not see it leave.
+	g.mu.Lock()
 	m.unicastSent++
+	g.mu.Unlock()
 	return at, nil
 }
 
-// requestsSeen is m's count of solicitations (see endpoint.RequestsSeen).
+// requestsSeen is m's count of solicitations (see endpoint.RequestsSeen):
+// what the watch socket saw leave until now.
 func (g *Group) requestsSeen(m *member) (int, error) {
 	g.mu.Lock()
-	g.drainLocked()
-	seen, lost := m.seen, g.lost
-	g.mu.Unlock()
-	if lost {
+	defer g.mu.Unlock()
+	g.countLocked()
+	if g.lost {
 		return 0, errors.New("the solicitation watch socket's queue overflowed")
 	}
-	return seen + m.unicastSent, nil
+	return m.seen + m.unicastSent, nil
 }
 
-// drain reads the watch socket every watchDrainEvery until Close.
-func (g *Group) drain() {
-	defer close(g.drained)
-	t := time.NewTicker(watchDrainEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-g.stopDrain:
+// count reads the watch socket on the clock's ticks.
+func (g *Group) count(time.Time) {
+	g.mu.Lock()
+	g.countLocked()
+	g.mu.Unlock()
+}
+
+// countLocked counts the solicitations queued on the watch socket by their
+// target, and notes whether the queue overflowed. g.mu is held.
+func (g *Group) countLocked() {
+	err := g.watch.Drain(func(d rawsock.Datagram) {
+		if len(d.Data) < offWatchTarget+16 {
 			return
-		case <-t.C:
-			g.mu.Lock()
-			g.drainLocked()
-			g.mu.Unlock()
 		}
-	}
-}
-
-// drainLocked counts the solicitations queued on the watch socket by
-// their target, and notes whether the queue overflowed. g.mu is held.
-func (g *Group) drainLocked() {
-	_ = g.watchRaw.Read(func(fd uintptr) bool {
-		for {
-			n, err := unix.Read(int(fd), g.watchBuf)
-			if err != nil {
-				return true // EAGAIN: nothing more queued
-			}
-			if n < offWatchTarget+16 {
-				continue
-			}
-			if m := g.members[[16]byte(g.watchBuf[offWatchTarget:])]; m != nil {
-				m.seen++
-			}
+		if m := g.members[[16]byte(d.Data[offWatchTarget:])]; m != nil {
+			m.seen++
 		}
 	})
-	if st, err := g.watch.Stats(); err != nil || st.Drops > 0 {
+	if errors.Is(err, rawsock.ErrClosed) {
+		return
+	}
+	var st *unix.TpacketStats
+	if cerr := g.watch.Control(func(fd int) {
+		st, err = unix.GetsockoptTpacketStats(fd, unix.SOL_PACKET, unix.PACKET_STATISTICS)
+	}); cerr != nil {
+		return
+	}
+	if err != nil || st.Drops > 0 {
 		g.lost = true
 	}
 }
 
 // send multicasts m's solicitation to its solicited-node group.
-func (g *Group) send(m *member) (time.Time, error) { return m.solicit.send(g.raw) }
+func (g *Group) send(m *member) (time.Time, error) {
+	var (
+		at  time.Time
+		err error
+	)
+	if cerr := g.rd.Control(func(fd int) { at, err = m.solicit.sendOn(fd) }); cerr != nil {
+		return time.Time{}, fmt.Errorf("sending on the ICMPv6 socket: %w", cerr)
+	}
+	return at, err
+}
 
-// Start reads advertisements and hands them to the endpoints, and counts
-// the solicitations leaving, until Close.
-func (g *Group) Start() {
-	g.drained = make(chan struct{})
-	go g.drain()
-	demux.Serve(g.rd, g.dispatch)
+// Start reads advertisements on clock's ticks and hands them to the
+// endpoints, and counts the solicitations leaving, until Close.
+func (g *Group) Start(clock *tick.Clock) {
+	clock.OnTick(g.count)
+	g.feed.Start(clock)
 }
 
 // dispatch hands an advertisement to the endpoint of its target address,
@@ -260,14 +275,8 @@ func (g *Group) dispatch(d rawsock.Datagram) {
 	}
 }
 
-// Close stops the reader and the counting and closes the sockets.
-func (g *Group) Close() error {
-	if g.drained != nil {
-		close(g.stopDrain)
-		<-g.drained
-	}
-	return demux.Shutdown(g.rd, g.eps)
-}
+// Close stops the reader and closes the socket.
+func (g *Group) Close() error { return g.feed.Close() }
 
 // setFilter returns a classic BPF program like targetFilter's for a set of
 // addresses: advertisements whose target is in the set. When the set's

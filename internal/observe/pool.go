@@ -18,6 +18,7 @@ import (
 	"github.com/check-arp/check_arp/internal/pace"
 	"github.com/check-arp/check_arp/internal/privilege"
 	"github.com/check-arp/check_arp/internal/probe"
+	"github.com/check-arp/check_arp/internal/tick"
 	"github.com/check-arp/check_arp/internal/verdict"
 )
 
@@ -75,11 +76,19 @@ func RunPool(ctx context.Context, req PoolRequest) (out []Outcome, err error) {
 	for _, g := range groups {
 		perIf[g.ifi.Index] += len(g.members)
 	}
+	// The run wakes on one clock, a batch's slots apart (the same on every
+	// interface: it depends on the rate only): the requests leave, the
+	// sockets are read and the waits end on its ticks.
+	// It ticks at the probes' deadline too, so that what arrived until
+	// then is read.
+	probeEnd, _ := probeCtx.Deadline()
+	clock := tick.New(pace.NewPlan(1, req.Schedule.Interval, req.Rate).Tick(), probeEnd)
+	defer clock.Stop()
 	plans := make(map[int]pace.Plan, len(perIf))
 	gates := make(map[int]*pace.Gate, len(perIf))
 	for i, n := range perIf {
 		plans[i] = pace.NewPlan(n, req.Schedule.Interval, req.Rate)
-		gates[i] = plans[i].Gate()
+		gates[i] = plans[i].GateOn(clock)
 	}
 
 	var open []closer
@@ -99,11 +108,12 @@ func RunPool(ctx context.Context, req PoolRequest) (out []Outcome, err error) {
 	if err := privilege.DropAll(); err != nil && !errors.Is(err, privilege.ErrUnsupported) {
 		return out, err
 	}
-	for _, c := range open {
-		c.Start()
-	}
-
+	// The first batch leaves now, the others on the clock's ticks.
 	begin := time.Now()
+	clock.Start(begin)
+	for _, c := range open {
+		c.Start(clock)
+	}
 	slot := make(map[int]int) // the next slot index on each interface
 	var wg sync.WaitGroup
 	for _, g := range groups {
@@ -127,7 +137,7 @@ func RunPool(ctx context.Context, req PoolRequest) (out []Outcome, err error) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				o.Err = runStaggered(probeCtx, begin.Add(offset), ep, probe.Schedule{Count: req.Schedule.Count, Interval: plan.Interval, Unicast: req.Schedule.Unicast}, &o.Obs)
+				o.Err = runStaggered(probeCtx, clock, clock.Grid().Up(begin.Add(offset)), ep, probe.Schedule{Count: req.Schedule.Count, Interval: plan.Interval, Unicast: req.Schedule.Unicast}, &o.Obs)
 			}()
 		}
 	}
@@ -157,22 +167,16 @@ func addMacvlanChildren(ctx context.Context, groups []*group, out []Outcome) {
 	}
 }
 
-// runStaggered waits until at, then runs the probe schedule on t.
-func runStaggered(ctx context.Context, at time.Time, t probe.Transport, s probe.Schedule, obs *verdict.Observation) (err error) {
+// runStaggered waits until at (a tick of clock), then runs the probe
+// schedule on t.
+func runStaggered(ctx context.Context, clock *tick.Clock, at time.Time, t probe.Transport, s probe.Schedule, obs *verdict.Observation) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("internal error: %v; please report this with the command line that caused it", r)
 		}
 	}()
 	s.Start = at
-	if d := time.Until(at); d > 0 {
-		timer := time.NewTimer(d)
-		select {
-		case <-timer.C:
-		case <-ctx.Done():
-			timer.Stop()
-		}
-	}
+	_ = clock.Sleep(ctx, at) // at ctx's end Run ends at once
 	err = probe.Run(ctx, t, s, obs)
 	if ep, ok := t.(interface {
 		Close()
@@ -285,7 +289,7 @@ const socketsPerGroup = 2
 
 // closer is an open group.
 type closer interface {
-	Start()
+	Start(*tick.Clock)
 	Close() error
 }
 

@@ -75,10 +75,17 @@ func Worst(entries []Entry) verdict.State {
 }
 
 // worstFirst returns the entries ordered by state, worst first, and in
-// their given order within a state.
-func worstFirst(entries []Entry) []Entry {
-	out := slices.Clone(entries)
-	slices.SortStableFunc(out, func(a, b Entry) int { return severity(b.State()) - severity(a.State()) })
+// their given order within a state: pointers into entries, since an entry
+// is large and a pool has thousands.
+func worstFirst(entries []Entry) []*Entry {
+	out := make([]*Entry, 0, len(entries))
+	for sev := severity(verdict.Critical); sev >= 0; sev-- {
+		for i := range entries {
+			if severity(entries[i].State()) == sev {
+				out = append(out, &entries[i])
+			}
+		}
+	}
 	return out
 }
 
@@ -134,7 +141,7 @@ func PoolSummary(entries []Entry) string {
 		if st != verdict.OK {
 			var names []string
 			for _, e := range sorted[i:min(j, i+namedInSummary)] {
-				names = append(names, named(e.address(), e.Label)+" "+shortFinding(e))
+				names = append(names, named(e.address(), e.Label)+" "+shortFinding(*e))
 			}
 			if more := n - len(names); more > 0 {
 				names = append(names, fmt.Sprintf("%d more", more))
@@ -197,15 +204,27 @@ func PoolPerfdata(entries []Entry) []Metric {
 		{Label: "critical", Value: strconv.Itoa(counts[verdict.Critical]), Min: "0", Max: strconv.Itoa(len(entries))},
 		{Label: "unknown", Value: strconv.Itoa(counts[verdict.Unknown]), Min: "0", Max: strconv.Itoa(len(entries))},
 	}
-	for _, e := range entries {
+	// The metrics of PerfTable that a pool reports, computed for those
+	// only: a pool has thousands of addresses.
+	var table []PerfMetric
+	for _, pm := range PerfTable {
+		if slices.Contains(PoolPerfMetrics, pm.Label) {
+			table = append(table, pm)
+		}
+	}
+	out = slices.Grow(out, len(table)*len(entries))
+	for i := range entries {
+		e := &entries[i]
 		if e.Failed() {
 			continue
 		}
-		for _, m := range Perfdata(e.Result) {
-			if slices.Contains(PoolPerfMetrics, m.Label) {
-				m.Label += "_" + e.address()
-				out = append(out, m)
+		for _, pm := range table {
+			m := pm.value(&e.Result.Facts)
+			if m.Value == "" {
+				continue
 			}
+			m.Label = pm.Label + "_" + e.address()
+			out = append(out, m)
 		}
 	}
 	return out
@@ -220,7 +239,7 @@ func NagiosPoolText(entries []Entry, verbosity int) string {
 	var lines []string
 	for _, e := range worstFirst(entries) {
 		if e.Failed() {
-			lines = append(lines, UnknownLine(verdict.ProtocolOf(e.Failure.Target), labelledError(e)))
+			lines = append(lines, UnknownLine(verdict.ProtocolOf(e.Failure.Target), labelledError(*e)))
 			continue
 		}
 		lines = append(lines, oneLine(summaryNamed(e.Result, e.Label)))

@@ -22,6 +22,8 @@ import (
 	"errors"
 	"sync"
 	"time"
+
+	"github.com/check-arp/check_arp/internal/tick"
 )
 
 // Limits on --rate: MaxRate keeps a host with cap_net_raw from flooding a
@@ -100,6 +102,29 @@ func (p Plan) Gate() *Gate {
 	return &Gate{slot: p.Slot, tolerance: time.Duration(depth(p.Burst)-1) * p.Slot, spare: make(chan struct{}, 1)}
 }
 
+// GateOn returns the gate that paces the plan's requests on the wire and
+// lets them leave on clock's ticks only (see Gate.Wait).
+func (p Plan) GateOn(clock *tick.Clock) *Gate {
+	g := p.Gate()
+	g.clock = clock
+	return g
+}
+
+// Tick is the period of the clock a run of this plan wakes on: a batch's
+// slots, so that every batch starts on a tick, kept within MinTick and
+// MaxTick.
+func (p Plan) Tick() time.Duration {
+	return min(max(time.Duration(max(p.Burst, 1))*p.Slot, MinTick), MaxTick)
+}
+
+// The bounds of Plan.Tick: above MaxTick a reply would wait too long to be
+// read (an address's run ends up to a tick after its last reply); below
+// MinTick the wake-ups would cost more than they save.
+const (
+	MinTick = time.Millisecond
+	MaxTick = 10 * time.Millisecond
+)
+
 // Span is how long sending takes: from the run's start to the last request
 // of the last of n addresses with count requests each.
 func (p Plan) Span(n, count int) time.Duration {
@@ -115,6 +140,7 @@ func (p Plan) Span(n, count int) time.Duration {
 type Gate struct {
 	slot      time.Duration
 	tolerance time.Duration // how far ahead of its slot a request may leave: depth-1 slots
+	clock     *tick.Clock   // requests that wait leave on its ticks; nil: when they may
 	mu        sync.Mutex
 	next      time.Time // the slot of the next request
 	// spare is held by the one WaitSpare looking for a free slot; the
@@ -130,9 +156,16 @@ func NewGate(slot time.Duration) *Gate { return &Gate{slot: slot, spare: make(ch
 // it returns ctx's error if ctx ends first. A request that is late (its
 // goroutine ran late) takes the slot at once, and the gate counts the next
 // slot from then: the pace holds on the wire, never from a schedule that
-// fell behind, so no catching up sends more than a burst.
+// fell behind, so no catching up sends more than a burst. On a gate with a
+// clock a request that must wait leaves at the first tick it may, and the
+// gate counts the next slot from that tick: the requests' actual times keep
+// the pace, however late the ticks make them.
 func (g *Gate) Wait(ctx context.Context) error {
-	d := time.Until(g.reserve(time.Now()))
+	leave := g.reserve(time.Now())
+	if g.clock != nil {
+		return g.clock.Sleep(ctx, leave)
+	}
+	d := time.Until(leave)
 	if d <= 0 {
 		return ctx.Err()
 	}
@@ -147,16 +180,29 @@ func (g *Gate) Wait(ctx context.Context) error {
 }
 
 // reserve takes the next slot for a request that arrives at now and
-// returns when the request may leave.
+// returns when the request may leave: at once if it may, else at the first
+// tick at which it may. The next slot counts from the later of its own
+// slot and the leaving time (the generic cell rate algorithm applied to
+// the times the requests leave), so that in any window the requests that
+// leave keep to the rate and the burst.
 func (g *Gate) reserve(now time.Time) time.Time {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	at := g.next
-	if at.Before(now) {
-		at = now
+	leave := g.next.Add(-g.tolerance)
+	if leave.Before(now) {
+		leave = now
+	} else if g.clock != nil {
+		leave = g.clock.Grid().Up(leave)
 	}
-	g.next = at.Add(g.slot)
-	return at.Add(-g.tolerance)
+	g.next = latest(g.next, leave).Add(g.slot)
+	return leave
+}
+
+func latest(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // ErrNoSpareSlot is WaitSpare's answer when the interface has no free
@@ -207,7 +253,14 @@ func (g *Gate) WaitSpare(ctx context.Context, latest time.Time) error {
 		}
 		// Looking again when enough of the slots reserved so far have
 		// passed: while the plan's requests fill them, once per batch of
-		// them; after them, once per half burst of spare requests.
+		// them; after them, once per half burst of spare requests. On a
+		// gate with a clock, at its first tick after that.
+		if g.clock != nil {
+			if err := g.clock.Sleep(ctx, free); err != nil {
+				return err
+			}
+			continue
+		}
 		timer.Reset(free.Sub(now))
 		select {
 		case <-timer.C:

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/check-arp/check_arp/internal/tick"
 )
 
 func TestPlan(t *testing.T) {
@@ -228,6 +230,62 @@ func TestWaitSpareLeavesHalfABurst(t *testing.T) {
 	for i := range p.Burst {
 		if at := g.reserve(now); at.After(now) {
 			t.Errorf("planned request %d of a batch after %d spare ones waits %v", i+1, p.Burst, at.Sub(now))
+		}
+	}
+}
+
+// On a clock, a request that must wait leaves on a tick, and whatever the
+// ticks do to the requests' times, no second on the wire holds more than
+// the rate and no more than two batches leave at once.
+func TestPlanThroughGateOnClock(t *testing.T) {
+	for _, rate := range []int{1, 10, 100, 399, 400, 1000, 2500, MaxRate} {
+		for _, n := range []int{1, 7, 100, 1000} {
+			const count = 3
+			p := NewPlan(n, 100*time.Millisecond, rate)
+			origin := time.Unix(1000, 0)
+			grid := tick.Grid{Origin: origin, Period: p.Tick()}
+			clock := tick.New(grid.Period, time.Time{})
+			clock.Start(origin)
+			g := p.GateOn(clock)
+			g.next = origin
+			var due []time.Time
+			for k := range count {
+				for i := range n {
+					// Each due on the first tick at or after it, as the
+					// probe loops on the clock wake.
+					due = append(due, grid.Up(origin.Add(p.Offset(i)+time.Duration(k)*p.Interval)))
+				}
+			}
+			// And a crowd that arrives all at once (goroutines that ran
+			// late), which must wait.
+			for range n {
+				due = append(due, origin.Add(p.Span(n, count)+time.Second))
+			}
+			slices.SortFunc(due, func(a, b time.Time) int { return a.Compare(b) })
+			left := make([]time.Time, len(due))
+			for j, at := range due {
+				leave := g.reserve(at)
+				if leave.After(at) && !grid.Up(leave).Equal(leave) {
+					t.Fatalf("rate %d, %d addresses: request %d waited until %v, not a tick", rate, n, j, leave.Sub(origin))
+				}
+				if leave.Before(at) {
+					leave = at
+				}
+				left[j] = leave
+			}
+			clock.Stop()
+			slices.SortFunc(left, func(a, b time.Time) int { return a.Compare(b) })
+			for j := range left {
+				if j+rate < len(left) && left[j+rate].Sub(left[j]) < time.Second {
+					t.Fatalf("rate %d, %d addresses: %d requests within %v", rate, n, rate+1, left[j+rate].Sub(left[j]))
+				}
+				if d := 2 * p.Burst; p.Burst > 1 && j+d < len(left) && left[j+d].Sub(left[j]) < p.Slot {
+					t.Fatalf("rate %d, %d addresses: %d requests within one slot", rate, n, d+1)
+				}
+			}
+			if last, floor := left[len(left)-n-1].Sub(origin), p.Span(n, count); last > floor+floor/10+2*p.Tick() {
+				t.Errorf("rate %d, %d addresses: the last request left at %v, the plan's span is %v", rate, n, last, floor)
+			}
 		}
 	}
 }

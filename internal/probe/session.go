@@ -222,6 +222,63 @@ func Run(ctx context.Context, t Transport, s Schedule, obs *verdict.Observation)
 			}
 		}
 	}
+	// handle records a frame that Receive returned.
+	handle := func(ans Answer) {
+		switch ans.Kind {
+		case OwnRequest:
+			if ans.Probe >= s.Count {
+				// The unicast request's echo: its transport tags it
+				// past every probe.
+				if obs.Unicast.Sent && !unicastEchoed {
+					unicastEchoed = true
+					w.placeUnicast()
+				}
+				return
+			}
+			w.echoed(ans.Probe)
+		case ForeignRequest:
+			if !w.foreign() {
+				obs.Unrecorded++
+			}
+		case Announcement:
+			if len(w.replies)+len(obs.Announcements) >= MaxRecorded {
+				obs.Unrecorded++
+				return
+			}
+			obs.Announcements = append(obs.Announcements, verdict.Announcement{MAC: ans.MAC, At: ans.At.Sub(start), Via: ans.Via})
+		case MACLessReply:
+			if unicastPending && ans.At.After(unicastAt) {
+				obs.Unicast.Answered, obs.Unicast.RTT = true, ans.At.Sub(unicastAt)
+				unicastPending = false
+			}
+		case Reply:
+			if unicastPending && ans.MAC == obs.Unicast.To && ans.At.After(unicastAt) {
+				// Every probe was answered before it left: this
+				// answers the unicast request. It is recorded as
+				// well, matching the unicast request in the sequence.
+				obs.Unicast.Answered, obs.Unicast.RTT = true, ans.At.Sub(unicastAt)
+				unicastPending = false
+			}
+			if len(w.requests) == 0 {
+				// Before any request left, a reply answers nothing of
+				// ours: another check's, or stale.
+				return
+			}
+			recorded := len(w.replies) + len(obs.Announcements)
+			if recorded >= MaxRecorded+knownReserve || (recorded >= MaxRecorded && !w.known(ans.MAC)) {
+				obs.Unrecorded++ // past the limits it is only counted
+				return
+			}
+			w.reply(ans.MAC, ans.Via, ans.At, !echoes)
+			if !lastDone && len(w.sentAt) == s.Count && len(w.replies) <= maxEarlyStopWork && w.allAnswered() {
+				// Every probe has a reply: wait a little for a second
+				// claimant answering too, then stop.
+				lastDone = true
+				settleUntil = latest(ans.At.Add(min(max(2*w.slowest(), minSettle), max(s.Interval, minSettle))),
+					w.sentAt[0].Add(FairWindow))
+			}
+		}
+	}
 	// due is when the next probe may leave: n intervals after the start,
 	// but never less than half an interval after the probe before it, so a
 	// check that was not scheduled for a while sends the overdue probe and
@@ -235,19 +292,36 @@ func Run(ctx context.Context, t Transport, s Schedule, obs *verdict.Observation)
 		}
 		return at
 	}
+	// A frame counts by when it arrived, not when it was read: a
+	// transport may hand frames over later than they arrived (a pool's
+	// reads its socket on a clock; a busy host runs a lone check late).
+	// So before the run ends at the settle time or the deadline, the frames
+	// that arrived by then are still read: Receive with that instant,
+	// which has passed, returns those and then ErrTimeout.
+	var settled, ended bool
 	for {
-		if err := ctx.Err(); err != nil {
-			if errors.Is(err, context.DeadlineExceeded) {
-				break
-			}
+		if err := ctx.Err(); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 			finish()
 			return fmt.Errorf("probing stopped: %w", context.Cause(ctx))
 		}
 		now := time.Now()
 		// The deadline is the normal end; ctx's own timer may fire a
 		// little later, and polling until it does would spin.
-		if !now.Before(deadline) {
-			break
+		if !now.Before(deadline) || ctx.Err() != nil {
+			if ended {
+				break
+			}
+			ans, err := t.Receive(deadline)
+			if errors.Is(err, ErrTimeout) {
+				ended = true
+				continue
+			}
+			if err != nil {
+				finish()
+				return fmt.Errorf("receiving: %w", err)
+			}
+			handle(ans)
+			continue
 		}
 		if len(w.sentAt) < s.Count && !now.Before(due()) {
 			at, err := t.Send()
@@ -262,6 +336,19 @@ func Run(ctx context.Context, t Transport, s Schedule, obs *verdict.Observation)
 			}
 			w.sent(at, !echoes)
 			obs.ProbesSent = append(obs.ProbesSent, at.Sub(start))
+			continue
+		}
+		if lastDone && !now.Before(settleUntil) && !settled {
+			ans, err := t.Receive(settleUntil)
+			if errors.Is(err, ErrTimeout) {
+				settled = true
+				continue
+			}
+			if err != nil {
+				finish()
+				return fmt.Errorf("receiving: %w", err)
+			}
+			handle(ans)
 			continue
 		}
 		if lastDone && !now.Before(settleUntil) {
@@ -306,60 +393,7 @@ func Run(ctx context.Context, t Transport, s Schedule, obs *verdict.Observation)
 			finish()
 			return fmt.Errorf("receiving: %w", err)
 		}
-		switch ans.Kind {
-		case OwnRequest:
-			if ans.Probe >= s.Count {
-				// The unicast request's echo: its transport tags it
-				// past every probe.
-				if obs.Unicast.Sent && !unicastEchoed {
-					unicastEchoed = true
-					w.placeUnicast()
-				}
-				continue
-			}
-			w.echoed(ans.Probe)
-		case ForeignRequest:
-			if !w.foreign() {
-				obs.Unrecorded++
-			}
-		case Announcement:
-			if len(w.replies)+len(obs.Announcements) >= MaxRecorded {
-				obs.Unrecorded++
-				continue
-			}
-			obs.Announcements = append(obs.Announcements, verdict.Announcement{MAC: ans.MAC, At: ans.At.Sub(start), Via: ans.Via})
-		case MACLessReply:
-			if unicastPending && ans.At.After(unicastAt) {
-				obs.Unicast.Answered, obs.Unicast.RTT = true, ans.At.Sub(unicastAt)
-				unicastPending = false
-			}
-		case Reply:
-			if unicastPending && ans.MAC == obs.Unicast.To && ans.At.After(unicastAt) {
-				// Every probe was answered before it left: this
-				// answers the unicast request. It is recorded as
-				// well, matching the unicast request in the sequence.
-				obs.Unicast.Answered, obs.Unicast.RTT = true, ans.At.Sub(unicastAt)
-				unicastPending = false
-			}
-			if len(w.requests) == 0 {
-				// Before any request left, a reply answers nothing of
-				// ours: another check's, or stale.
-				continue
-			}
-			recorded := len(w.replies) + len(obs.Announcements)
-			if recorded >= MaxRecorded+knownReserve || (recorded >= MaxRecorded && !w.known(ans.MAC)) {
-				obs.Unrecorded++ // past the limits it is only counted
-				continue
-			}
-			w.reply(ans.MAC, ans.Via, ans.At, !echoes)
-			if !lastDone && len(w.sentAt) == s.Count && len(w.replies) <= maxEarlyStopWork && w.allAnswered() {
-				// Every probe has a reply: wait a little for a second
-				// claimant answering too, then stop.
-				lastDone = true
-				settleUntil = latest(ans.At.Add(min(max(2*w.slowest(), minSettle), max(s.Interval, minSettle))),
-					w.sentAt[0].Add(FairWindow))
-			}
-		}
+		handle(ans)
 	}
 	finish()
 	return nil

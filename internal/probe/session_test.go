@@ -700,3 +700,114 @@ func TestUnicastRequestWithoutSlot(t *testing.T) {
 		t.Errorf("run took %v of %v; with every probe answered and no unicast request it ends early", obs.Elapsed, timeout)
 	}
 }
+
+// lateTransport hands each frame over a while after it arrived, as a
+// pool's socket read on a clock does: a Receive returns a frame that
+// arrived by its deadline once it is handed over, even after the
+// deadline, and keeps one that arrived after the deadline.
+type lateTransport struct {
+	mu       sync.Mutex
+	script   func(probe int) []scriptedReply
+	sent     int
+	arrivals []Answer // in order of arrival
+	lag      time.Duration
+}
+
+func (l *lateTransport) Send() (time.Time, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	at := time.Now()
+	for _, r := range l.script(l.sent) {
+		l.arrivals = append(l.arrivals, Answer{Kind: Reply, MAC: r.mac, At: at.Add(r.delay)})
+	}
+	slices.SortStableFunc(l.arrivals, func(a, b Answer) int { return a.At.Compare(b.At) })
+	l.sent++
+	return at, nil
+}
+
+func (l *lateTransport) Receive(deadline time.Time) (Answer, error) {
+	for {
+		l.mu.Lock()
+		var next Answer
+		have := len(l.arrivals) > 0
+		if have {
+			next = l.arrivals[0]
+		}
+		l.mu.Unlock()
+		// When the next event happens: the next frame is handed over,
+		// or the reader has read past the deadline.
+		until := deadline.Add(l.lag)
+		if have && !next.At.After(deadline) {
+			until = next.At.Add(l.lag)
+		}
+		if d := time.Until(until); d > 0 {
+			// Interrupted at the end of the run, it still hands over
+			// what arrived by then (its deadlines are the run's at
+			// most), as a pool's endpoint does.
+			time.Sleep(d)
+			continue
+		}
+		if !have || next.At.After(deadline) {
+			return Answer{}, ErrTimeout
+		}
+		l.mu.Lock()
+		l.arrivals = l.arrivals[1:]
+		l.mu.Unlock()
+		return next, nil
+	}
+}
+
+func (l *lateTransport) Interrupt() {}
+
+// Frames count by when they arrived, not when they were handed over: a
+// second claimant's reply that came within the settle time is recorded
+// although the transport hands it over after the settle time, and so are
+// replies that came just before the deadline.
+func TestRunReadsWhatArrivedBeforeItEnds(t *testing.T) {
+	t.Run("settle", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+			defer cancel()
+			tr := &lateTransport{lag: 5 * time.Millisecond, script: func(p int) []scriptedReply {
+				// Every probe: A at once, B 200µs later; the settle time
+				// after A's reply is 1ms.
+				return []scriptedReply{{delay: 20 * time.Microsecond, mac: macA}, {delay: 200 * time.Microsecond, mac: macB}}
+			}}
+			var obs verdict.Observation
+			if err := Run(ctx, tr, Schedule{Count: 3, Interval: 100 * time.Millisecond}, &obs); err != nil {
+				t.Fatal(err)
+			}
+			answered := map[int]int{}
+			for _, r := range obs.Replies {
+				answered[r.Probe]++
+			}
+			for p := range 3 {
+				if answered[p] != 2 {
+					t.Errorf("probe %d has %d replies recorded, want both claimants' (replies %+v)", p, answered[p], obs.Replies)
+				}
+			}
+		})
+	})
+	t.Run("deadline", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+			defer cancel()
+			tr := &lateTransport{lag: 8 * time.Millisecond, script: func(p int) []scriptedReply {
+				if p < 2 {
+					return []scriptedReply{{delay: 20 * time.Microsecond, mac: macA}}
+				}
+				// The last probe leaves at 208ms (its wait ends a lag
+				// late); its replies arrive at 296ms and 297ms, before the
+				// deadline, and are handed over after it.
+				return []scriptedReply{{delay: 88 * time.Millisecond, mac: macA}, {delay: 89 * time.Millisecond, mac: macB}}
+			}}
+			var obs verdict.Observation
+			if err := Run(ctx, tr, Schedule{Count: 3, Interval: 100 * time.Millisecond}, &obs); err != nil {
+				t.Fatal(err)
+			}
+			if len(obs.Replies) != 4 {
+				t.Errorf("%d replies recorded, want 4: the last two arrived before the deadline (replies %+v)", len(obs.Replies), obs.Replies)
+			}
+		})
+	})
+}

@@ -216,12 +216,14 @@ func GrowBuffer(conn Conn, bytes int) {
 	if err != nil {
 		return
 	}
-	_ = raw.Control(func(fd uintptr) {
-		if cur, err := unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF); err == nil && cur >= bytes {
-			return
-		}
-		_ = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF, bytes)
-	})
+	_ = raw.Control(func(fd uintptr) { growFD(int(fd), bytes) })
+}
+
+func growFD(fd, bytes int) {
+	if cur, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF); err == nil && cur >= bytes {
+		return
+	}
+	_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, bytes)
 }
 
 // PoolBuffer is the receive buffer GrowBuffer asks for, for a socket that
