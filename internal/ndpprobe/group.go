@@ -202,6 +202,14 @@ func (g *Group) requestsSeen(m *member) (int, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.countLocked()
+	// The kernel counts what the full queue dropped since the last look.
+	var (
+		drops   uint32
+		unknown bool
+	)
+	if err := g.watch.Control(func(fd int) { drops, unknown = packetDrops(fd) }); err != nil || unknown || drops > 0 {
+		g.lost = true
+	}
 	if g.lost {
 		return 0, errors.New("the solicitation watch socket's queue overflowed")
 	}
@@ -216,9 +224,9 @@ func (g *Group) count(time.Time) {
 }
 
 // countLocked counts the solicitations queued on the watch socket by their
-// target, and notes whether the queue overflowed. g.mu is held.
+// target. g.mu is held.
 func (g *Group) countLocked() {
-	err := g.watch.Drain(func(d rawsock.Datagram) {
+	_ = g.watch.Drain(func(d rawsock.Datagram) {
 		if len(d.Data) < offWatchTarget+16 {
 			return
 		}
@@ -226,18 +234,21 @@ func (g *Group) countLocked() {
 			m.seen++
 		}
 	})
-	if errors.Is(err, rawsock.ErrClosed) {
-		return
+}
+
+// packetDrops returns how many frames the packet socket fd dropped since
+// the last call (the kernel resets the count), and whether the count is
+// unknown. The call never waits, so it bypasses the Go scheduler: on the
+// pool's clock every announced system call woke the runtime's monitor
+// thread (see rawsock.SendTo).
+func packetDrops(fd int) (drops uint32, unknown bool) {
+	var st unix.TpacketStats
+	size := uint32(unsafe.Sizeof(st))
+	_, _, errno := unix.RawSyscall6(unix.SYS_GETSOCKOPT, uintptr(fd), unix.SOL_PACKET, unix.PACKET_STATISTICS, uintptr(unsafe.Pointer(&st)), uintptr(unsafe.Pointer(&size)), 0)
+	if errno != 0 {
+		return 0, true
 	}
-	var st *unix.TpacketStats
-	if cerr := g.watch.Control(func(fd int) {
-		st, err = unix.GetsockoptTpacketStats(fd, unix.SOL_PACKET, unix.PACKET_STATISTICS)
-	}); cerr != nil {
-		return
-	}
-	if err != nil || st.Drops > 0 {
-		g.lost = true
-	}
+	return st.Drops, false
 }
 
 // send multicasts m's solicitation to its solicited-node group.
