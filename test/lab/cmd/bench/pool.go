@@ -67,12 +67,13 @@ func poolBench(ctx context.Context, o options, rt rssTool, rounds int) (string, 
 	defer inNS.close()
 
 	// The responder is this machine's kernel, and a veth delivers a frame
-	// on the sender's CPU: without steering, the host's work answering
-	// (for IPv6, walking its 1000 solicited-node groups per solicitation)
-	// runs inside check_arp's sendto and is counted as check_arp's CPU. On
-	// a real segment it runs on other machines. So the measured commands run
-	// on CPU 0 and the host's receive processing (RPS) on the others; one
-	// run per round goes without steering, for comparison.
+	// on the sender's CPU: without steering, the bridge's and the host's
+	// work (for IPv6, walking the host's 1000 solicited-node groups per
+	// solicitation) runs inside check_arp's sendto and is counted as
+	// check_arp's CPU. On a real segment it runs in switches and other
+	// machines. So the measured commands run on CPU 0 and the receive
+	// processing (RPS) of the bridge's ports and the host on the others;
+	// one run per round goes without steering, for comparison.
 	steered := runtime.NumCPU() >= 2
 	steer := func(on bool) error {
 		if !steered {
@@ -81,6 +82,12 @@ func poolBench(ctx context.Context, o options, rt rssTool, rounds int) (string, 
 		cpus, mask := "0-"+fmt.Sprint(runtime.NumCPU()-1), "0"
 		if on {
 			cpus, mask = "0", fmt.Sprintf("%x", (uint64(1)<<min(runtime.NumCPU(), 64))-2)
+		}
+		// The client's frames go through the lab's bridge before they
+		// reach the host: steer the bridge's ports (where they arrive
+		// first) and the host's interface.
+		if err := l.Exec(l.Name+"-sw", "sh", "-c", "for q in /sys/class/net/p*/queues/rx-*/rps_cpus; do echo "+mask+" > $q; done"); err != nil {
+			return fmt.Errorf("steering the lab bridge's receive processing: %w", err)
 		}
 		if err := l.Exec(host, "sh", "-c", "echo "+mask+" > /sys/class/net/eth0/queues/rx-0/rps_cpus"); err != nil {
 			return fmt.Errorf("steering the pool host's receive processing: %w", err)
@@ -205,8 +212,9 @@ func poolBench(ctx context.Context, o options, rt rssTool, rounds int) (string, 
 		p("The host's kernel answers on the same machine, and a veth hands a frame to the receiver on the sender's CPU,\n")
 		p("so without care the host's work answering each request (for IPv6, walking its 1000 solicited-node groups)\n")
 		p("runs inside check_arp's sendto and counts as check_arp's CPU time. On a real segment the responders are\n")
-		p("other machines. Every command in this section therefore runs pinned to CPU 0 while the host's receive\n")
-		p("processing is steered (RPS) to the other CPUs; the last CPU row shows the same 1000-address run without that.\n\n")
+		p("other machines. Every command in this section therefore runs pinned to CPU 0 while the receive processing\n")
+		p("of the lab bridge's ports and of the host is steered (RPS) to the other CPUs; the last CPU row shows the same\n")
+		p("1000-address run without that.\n\n")
 	}
 	p("The wall targets compare like with like: the unicast request (sent once an address answered all of its\n")
 	p("requests, through the same `--rate`) adds one request per address, so \"1.5x a single-address check\" is\n")
