@@ -277,11 +277,13 @@ func TestMacvlanParent(t *testing.T) {
 	}
 }
 
-// lineAbout is the long-output line of a pool run whose verdict is about
-// ip (it starts "ARP STATE - ip " or "NDP STATE - ip "), "" if none.
+// lineAbout is the long-output line of a pool run about ip (one line per
+// address after the summary: "ARP STATE - ip ..." or, without a verdict,
+// "ARP UNKNOWN - why ... ip ..."), "" if none.
 func lineAbout(stdout, ip string) string {
-	for _, l := range strings.Split(stdout, "\n") {
-		if _, rest, ok := strings.Cut(l, " - "); ok && strings.HasPrefix(rest, ip+" ") {
+	lines := strings.Split(stdout, "\n")
+	for _, l := range lines[1:] {
+		if strings.Contains(" "+l+" ", " "+ip+" ") {
 			return l
 		}
 	}
@@ -313,6 +315,19 @@ func TestStalledStart(t *testing.T) {
 		nothingLeft := strings.Contains(o.summary, "left eth0 before the deadline") || strings.Contains(o.summary, "no request was sent")
 		if o.code != 3 || !strings.Contains(o.summary, "raise -t") || !nothingLeft {
 			t.Errorf("%s stalled: exit %d: %s; want UNKNOWN saying nothing left, with the fix (raise -t)", ip, o.code, o.stdout)
+		}
+	}
+	// A pool stalled so: every address UNKNOWN, as alone.
+	o := runFrom(t, seg.Client, wrap, "-H", lab.HealthyIP+","+lab.HealthyIP6)
+	t.Logf("the pool stalled: %s", o.stdout)
+	if o.code != 3 {
+		t.Fatalf("the pool stalled: exit %d: %s; want UNKNOWN", o.code, o.stdout)
+	}
+	for _, ip := range []string{lab.HealthyIP, lab.HealthyIP6} {
+		line := lineAbout(o.stdout, ip)
+		nothingLeft := strings.Contains(line, "left eth0 before the deadline") || strings.Contains(line, "no request was sent")
+		if !strings.Contains(line, "UNKNOWN") || !strings.Contains(line, "raise -t") || !nothingLeft {
+			t.Errorf("the pool's line for %s: %q; want UNKNOWN saying nothing left, with the fix (raise -t)", ip, line)
 		}
 	}
 }

@@ -114,8 +114,7 @@ func run(ctx context.Context, req Request, resolve resolver) (obs verdict.Observ
 		// The deadline passed before the first request left: the host
 		// stalled the check while it started. Nothing is known about
 		// the target, so there is nothing to judge.
-		return obs, fmt.Errorf("no %s for %s left %s before the deadline: starting the check (opening its sockets) took %s of its %s timeout on this host, so nothing is known about the target; raise -t",
-			requestWord(proto), target, path.Interface.Name, began.Sub(req.Start).Round(time.Millisecond), req.Timeout)
+		return obs, nothingLeft(proto, target, path.Interface.Name, began.Sub(req.Start), req.Timeout)
 	}
 	if len(obs.Replies) == 0 {
 		obs.MacvlanChildren = macvlanChildren(ctx, path.Interface.Index)
@@ -149,6 +148,14 @@ func macvlanChildren(ctx context.Context, ifIndex int) []string {
 	case <-ctx.Done():
 		return nil
 	}
+}
+
+// nothingLeft is the error of a check whose deadline passed before its
+// first request left: the host stalled it while it started (took startup
+// of its timeout), so nothing is known about the target.
+func nothingLeft(proto string, target netip.Addr, ifName string, startup, timeout time.Duration) error {
+	return fmt.Errorf("no %s for %s left %s before the deadline: starting the check (opening its sockets) took %s of its %s timeout on this host, so nothing is known about the target; raise -t",
+		requestWord(proto), target, ifName, startup.Round(time.Millisecond), timeout)
 }
 
 // requestWord names one request of the protocol.

@@ -142,6 +142,15 @@ func RunPool(ctx context.Context, req PoolRequest) (out []Outcome, err error) {
 		}
 	}
 	wg.Wait()
+	for _, g := range groups {
+		for _, m := range g.members {
+			if o := &out[m]; o.Err == nil && g.eps != nil && len(o.Obs.ProbesSent) == 0 {
+				// As a lone check: the host stalled the run while it
+				// started (-t was checked against the schedule).
+				o.Err = nothingLeft(o.Obs.Protocol, o.Obs.Target, g.ifi.Name, begin.Sub(req.Start), req.Timeout)
+			}
+		}
+	}
 	addMacvlanChildren(ctx, groups, out)
 	return out, nil
 }
