@@ -3,6 +3,7 @@ package arpprobe
 import (
 	"crypto/rand"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -23,6 +24,7 @@ import (
 // probe.Transport.
 type Transport struct {
 	rd         *rawsock.Reader // receives ARP frames about the target
+	conn       rawsock.Conn    // rd's socket, for its statistics
 	sender     socket          // sends our requests, receives nothing
 	request    []byte
 	sent       uint16
@@ -112,11 +114,17 @@ func Open(cfg probe.Link) (*Transport, error) {
 // newTransport wraps open sockets: sender sends request to dst, conn
 // receives the frames that c classifies.
 func newTransport(conn rawsock.Conn, sender socket, request []byte, dst net.Addr, c classifier) (*Transport, error) {
+	// Checks of one target running at once on this host each see all
+	// their requests and replies: 200 of them queue some 1600 frames on
+	// every socket within a few hundred milliseconds, more than the
+	// default buffer holds (about 280 ARP frames) while a busy host has
+	// not run the check.
+	rawsock.GrowBuffer(conn, rawsock.LoneBuffer)
 	rd, err := rawsock.New(conn, snapLen, 0, sender)
 	if err != nil {
 		return nil, fmt.Errorf("the ARP socket: %w", err)
 	}
-	t := &Transport{rd: rd, sender: sender, request: request, broadcast: dst, classifier: c}
+	t := &Transport{rd: rd, conn: conn, sender: sender, request: request, broadcast: dst, classifier: c}
 	t.decodeFn = t.decode
 	return t, nil
 }
@@ -225,3 +233,17 @@ func (t *Transport) Interrupt() { t.rd.Interrupt() }
 
 // Close releases the sockets. It may be called more than once.
 func (t *Transport) Close() error { return t.rd.Close() }
+
+// ReceiveDrops returns how many frames the kernel dropped at the receiving
+// socket because its queue was full (probe.DropCounter).
+func (t *Transport) ReceiveDrops() (int, error) {
+	s, ok := t.conn.(interface{ Stats() (*packet.Stats, error) })
+	if !ok {
+		return 0, errors.New("the socket keeps no statistics")
+	}
+	st, err := s.Stats()
+	if err != nil {
+		return 0, fmt.Errorf("reading the socket's statistics: %w", err)
+	}
+	return int(st.Drops), nil
+}

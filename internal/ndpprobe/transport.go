@@ -115,6 +115,9 @@ func Open(cfg probe.Link) (*Transport, error) {
 // connected socket) and reports the advertisements that c classifies, with
 // what meta reads from their control messages.
 func newTransport(conn rawsock.Conn, solicit []byte, dst unix.Sockaddr, c classifier, meta func([]byte) meta) (*Transport, error) {
+	// As an ARP transport's (see rawsock.LoneBuffer): checks of one
+	// target at once each receive all of its advertisements.
+	rawsock.GrowBuffer(conn, rawsock.LoneBuffer)
 	rd, err := rawsock.New(conn, bufLen, controlLen)
 	if err != nil {
 		return nil, fmt.Errorf("the ICMPv6 socket: %w", err)

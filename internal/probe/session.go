@@ -83,6 +83,13 @@ type RequestCounter interface {
 	RequestsSeen() (int, error)
 }
 
+// DropCounter is implemented by transports whose socket counts the frames
+// the kernel dropped because the check did not read them in time: Run
+// reports them as Observation.ReceiveDrops.
+type DropCounter interface {
+	ReceiveDrops() (int, error)
+}
+
 // Unicaster is implemented by transports that can send the unicast
 // reachability request: the request a router sends to the MAC it has
 // cached when it refreshes its neighbor entry.
@@ -219,6 +226,11 @@ func Run(ctx context.Context, t Transport, s Schedule, obs *verdict.Observation)
 				// Unknown: count one, so that repeats are not
 				// trusted.
 				obs.ForeignRequests = 1
+			}
+		}
+		if dc, ok := t.(DropCounter); ok {
+			if n, err := dc.ReceiveDrops(); err == nil {
+				obs.ReceiveDrops = n
 			}
 		}
 	}

@@ -527,6 +527,43 @@ func TestForeignRequests(t *testing.T) {
 	}
 }
 
+// droppingTransport's socket dropped drops frames, or cannot say (err).
+type droppingTransport struct {
+	*scriptedTransport
+	drops int
+	err   error
+}
+
+func (d droppingTransport) ReceiveDrops() (int, error) { return d.drops, d.err }
+
+// What the transport's socket dropped unread reaches the observation, so
+// that the verdict does not take it for loss on the wire.
+func TestReceiveDrops(t *testing.T) {
+	answer := func(int) []scriptedReply { return []scriptedReply{{delay: time.Millisecond, mac: macA}} }
+	for _, tt := range []struct {
+		name string
+		tr   Transport
+		want int
+	}{
+		{"no counter", newScripted(answer), 0},
+		{"nothing dropped", droppingTransport{newScripted(answer), 0, nil}, 0},
+		{"dropped", droppingTransport{newScripted(answer), 42, nil}, 42},
+		{"unknown", droppingTransport{newScripted(answer), 0, errors.New("gone")}, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			var obs verdict.Observation
+			if err := Run(ctx, tt.tr, Schedule{Count: 3, Interval: 10 * time.Millisecond}, &obs); err != nil {
+				t.Fatal(err)
+			}
+			if obs.ReceiveDrops != tt.want {
+				t.Errorf("ReceiveDrops %d, want %d", obs.ReceiveDrops, tt.want)
+			}
+		})
+	}
+}
+
 // unicastTransport answers the unicast request after delay, or never
 // when answer is false.
 type unicastTransport struct {

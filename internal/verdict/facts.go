@@ -73,6 +73,9 @@ type Facts struct {
 	Unicast    UnicastResult
 	UnicastTo  mac.Addr
 	UnicastRTT time.Duration
+	// ReceiveDrops counts the frames the check's socket dropped unread
+	// (copied from the observation).
+	ReceiveDrops int
 	// LateReplies counts the probes whose first reply arrived after the
 	// next probe left (copied from the observation).
 	LateReplies int
@@ -255,6 +258,7 @@ func summarize(obs Observation, pol Policy) (Facts, derived) {
 		Sent:               len(obs.ProbesSent),
 		AnnouncementFrames: len(obs.Announcements),
 		LateReplies:        obs.LateReplies,
+		ReceiveDrops:       obs.ReceiveDrops,
 		MacvlanChildren:    obs.MacvlanChildren,
 		RepeatsAmbiguous:   obs.ForeignRequests > 0,
 		Unicast:            unicastResult(obs),

@@ -91,6 +91,11 @@ type Observation struct {
 	// Unrecorded counts replies and announcements that arrived after the
 	// recording limit was reached (a flood); they are not in the lists.
 	Unrecorded int
+	// ReceiveDrops counts the frames the kernel dropped at the check's
+	// socket because the check did not read them in time (its receive
+	// queue was full: the host ran the check late while frames about
+	// the target poured in): a reply may have been among them.
+	ReceiveDrops int
 	// LateReplies counts the probes whose first reply arrived after the
 	// next probe left: the target answers slower than the interval (a
 	// proxy-ARP router's random delay), and a longer interval would show

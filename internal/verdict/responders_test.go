@@ -210,6 +210,26 @@ func TestRespondersRules(t *testing.T) {
 			findings: "lost 1 of 3 probes (33.3%), while replies arrive after the next request, so the missing ones may have come after the deadline; raise -i and -t; is at " + sA,
 		},
 		{
+			name: "loss while the check's socket dropped frames",
+			obs: func() Observation {
+				o := observe(3, rep(0, macA, us(300)), rep(2, macA, us(300)))
+				o.ReceiveDrops = 17
+				return o
+			}(),
+			state:    Warning,
+			findings: "lost 1 of 3 probes (33.3%), while this check's socket dropped 17 frames this host did not let it read in time, so the missing replies may be among them; if many checks of it run at once here, spread them out; is at " + sA,
+		},
+		{
+			name: "dropped frames, nothing lost",
+			obs: func() Observation {
+				o := observe(3, healthy3(macA)...)
+				o.ReceiveDrops = 17
+				return o
+			}(),
+			state:    OK,
+			findings: "is at " + sA,
+		},
+		{
 			name: "late replies and loss within the pl threshold",
 			obs: func() Observation {
 				o := observe(3, rep(0, macA, us(300)), rep(1, macA, us(300)))

@@ -394,6 +394,12 @@ func loss(c *decision) (State, string, bool) {
 	if st == OK {
 		return OK, "", false
 	}
+	if f.ReceiveDrops > 0 {
+		// The check's own socket dropped frames it read too late: the
+		// missing replies may have reached this host all the same.
+		return found(st, "lost %d of %d probes (%s%%), while this check's socket dropped %d frames this host did not let it read in time, so the missing replies may be among them; if many checks of it run at once here, spread them out",
+			f.Lost(), f.Sent, formatPercent(f.LossPercent), f.ReceiveDrops)
+	}
 	if f.LateReplies > 0 {
 		// The replies that were seen came after the next request: the
 		// missing ones may still have been on their way at the deadline.
