@@ -160,19 +160,20 @@ func TestPoolWhileOthersSolicit(t *testing.T) {
 func TestPoolCountsOthersSolicitations(t *testing.T) {
 	setupPool(t)
 	allow := "-e" + poolMAC + "=node-p," + lab.NodeAMAC + "=node-a"
-	// Count the solicitations for HealthyIP6 leaving the client, to see
-	// the pool's first one.
+	// Count the solicitations for HealthyIP6 leaving the client's
+	// interface, to see the pool's first one (at the device: a pool sends
+	// them as frames, past the IPv6 stack's hooks).
 	table := fmt.Sprintf("parity%d", os.Getpid())
 	for _, rule := range [][]string{
-		{"add", "table", "inet", table},
-		{"add", "chain", "inet", table, "out", "{ type filter hook output priority 0; }"},
-		{"add", "rule", "inet", table, "out", "icmpv6", "type", "nd-neighbor-solicit", "ip6", "daddr", "ff02::1:ff00:10", "counter"},
+		{"add", "table", "netdev", table},
+		{"add", "chain", "netdev", table, "out", "{ type filter hook egress device eth0 priority 0; }"},
+		{"add", "rule", "netdev", table, "out", "icmpv6", "type", "nd-neighbor-solicit", "ip6", "daddr", "ff02::1:ff00:10", "counter"},
 	} {
 		if err := seg.Exec(seg.Client, append([]string{"nft"}, rule...)...); err != nil {
 			t.Fatal(err)
 		}
 	}
-	t.Cleanup(func() { _ = seg.Exec(seg.Client, "nft", "delete", "table", "inet", table) })
+	t.Cleanup(func() { _ = seg.Exec(seg.Client, "nft", "delete", "table", "netdev", table) })
 	if lab.HealthyIP6 != "2001:db8::10" {
 		t.Fatalf("the counter watches 2001:db8::10's solicited-node group, not %s's", lab.HealthyIP6)
 	}
@@ -195,7 +196,7 @@ func TestPoolCountsOthersSolicitations(t *testing.T) {
 			t.Fatalf("the pool ended before its first solicitation was seen: %s", pool)
 		case <-time.After(10 * time.Millisecond):
 		}
-		out, err := seg.Output(seg.Client, "nft", "list", "table", "inet", table)
+		out, err := seg.Output(seg.Client, "nft", "list", "table", "netdev", table)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/check-arp/check_arp/internal/demux"
 	"github.com/check-arp/check_arp/internal/mac"
+	"github.com/check-arp/check_arp/internal/ndppacket"
 	"github.com/check-arp/check_arp/internal/pace"
 	"github.com/check-arp/check_arp/internal/probe"
 	"github.com/check-arp/check_arp/internal/rangefilter"
@@ -54,13 +55,16 @@ type Group struct {
 
 type member struct {
 	ep         *demux.Endpoint
-	solicit    *solicitation
 	classifier classifier
 	// seen counts the solicitations for the address the watch socket
-	// saw leave (under Group.mu); unicast is the unicast solicitation's
-	// frame and unicastSent how many left through the watch socket,
-	// which does not see its own (the probe loop's alone).
+	// saw leave (under Group.mu); sent and unicastSent count those that
+	// left through the watch socket itself, which does not see its own:
+	// the multicast solicitations (frame, to frameDst) and the unicast
+	// one (unicast, the probe loop's alone).
 	seen        int
+	frame       []byte
+	frameDst    unix.RawSockaddrLinklayer
+	sent        int
 	unicast     []byte
 	unicastSent int
 }
@@ -110,7 +114,8 @@ func OpenGroup(ctx context.Context, ifi *net.Interface, source netip.Addr, targe
 			return nil, nil, fmt.Errorf("encoding the neighbor solicitation: %w", err)
 		}
 		m := &member{
-			solicit:    newSolicitation(solicit, &unix.SockaddrInet6{Addr: groupAddr.As16(), ZoneId: uint32(ifi.Index)}),
+			frame:      multicastFrame(ifi.HardwareAddr, source, groupAddr, solicit),
+			frameDst:   linkDst(ifi.Index, multicastMAC(groupAddr)),
 			classifier: newClassifier(target, source, ifi.Index),
 			unicast:    unicastFrame(ifi.HardwareAddr, source, target, solicit),
 		}
@@ -143,13 +148,7 @@ func OpenGroup(ctx context.Context, ifi *net.Interface, source netip.Addr, targe
 		g.watch.Close()
 		return nil, nil, err
 	}
-	// The Feed reads it without waiting; a send waits for room in the
-	// socket's buffer, as the lone Transport's does.
-	if err := unix.SetNonblock(fd, false); err != nil {
-		unix.Close(fd)
-		g.watch.Close()
-		return nil, nil, fmt.Errorf("the ICMPv6 socket: %w", err)
-	}
+	// The ICMPv6 socket only receives: the Feed reads it on the clock.
 	// The watch socket closes with the ICMPv6 socket, at the same time.
 	if g.rd, err = rawsock.NewBatch(fd, bufLen, controlLen, g.watch); err != nil {
 		unix.Close(fd)
@@ -168,32 +167,61 @@ func OpenGroup(ctx context.Context, ifi *net.Interface, source netip.Addr, targe
 // lone Transport's SendUnicast does, through the watch socket.
 func (g *Group) sendUnicast(m *member, to mac.Addr) (time.Time, error) {
 	copy(m.unicast[0:6], to[:])
-	dst := unix.RawSockaddrLinklayer{Family: unix.AF_PACKET, Protocol: rawsock.Htons(etherTypeIPv6), Ifindex: int32(g.ifIndex), Halen: 6}
-	copy(dst.Addr[:], to[:])
-	var (
-		at  time.Time
-		err error
-	)
-	if cerr := g.watch.Control(func(fd int) {
-		at = time.Now()
-		err = rawsock.SendTo(uintptr(fd), m.unicast, unsafe.Pointer(&dst), unix.SizeofSockaddrLinklayer)
-		if errors.Is(err, unix.EAGAIN) {
-			// The socket's buffer is full: wait for room, as the
-			// blocking socket does.
-			at = time.Now()
-			err = unix.Sendto(fd, m.unicast, 0, &unix.SockaddrLinklayer{Protocol: dst.Protocol, Ifindex: g.ifIndex, Halen: 6, Addr: dst.Addr})
-		}
-	}); cerr != nil {
-		return time.Time{}, fmt.Errorf("sending the unicast neighbor solicitation: %w", cerr)
-	}
+	at, err := g.sendFrame(m.unicast, linkDst(g.ifIndex, to))
 	if err != nil {
 		return time.Time{}, fmt.Errorf("sending the unicast neighbor solicitation: %w", err)
 	}
-	// The socket that sends a frame does not see it leave.
 	g.mu.Lock()
 	m.unicastSent++
 	g.mu.Unlock()
 	return at, nil
+}
+
+// sendFrame sends an Ethernet frame to dst through the watch socket,
+// without waiting if it can (see rawsock.SendTo), and returns when it was
+// handed to the kernel.
+func (g *Group) sendFrame(frame []byte, dst unix.RawSockaddrLinklayer) (at time.Time, err error) {
+	if cerr := g.watch.Control(func(fd int) {
+		at = time.Now()
+		err = rawsock.SendTo(uintptr(fd), frame, unsafe.Pointer(&dst), unix.SizeofSockaddrLinklayer)
+		if errors.Is(err, unix.EAGAIN) {
+			// The socket's buffer is full: wait for room, as the
+			// blocking socket does.
+			at = time.Now()
+			err = unix.Sendto(fd, frame, 0, &unix.SockaddrLinklayer{Protocol: dst.Protocol, Ifindex: int(dst.Ifindex), Halen: 6, Addr: dst.Addr})
+		}
+	}); cerr != nil {
+		return time.Time{}, cerr
+	}
+	return at, err
+}
+
+// linkDst is the packet socket address of the MAC to on the interface with
+// index ifIndex, for an IPv6 frame.
+func linkDst(ifIndex int, to mac.Addr) unix.RawSockaddrLinklayer {
+	dst := unix.RawSockaddrLinklayer{Family: unix.AF_PACKET, Protocol: rawsock.Htons(etherTypeIPv6), Ifindex: int32(ifIndex), Halen: 6}
+	copy(dst.Addr[:], to[:])
+	return dst
+}
+
+// multicastMAC is the Ethernet address of the IPv6 multicast group
+// (RFC 2464: 33:33 and the group's last 32 bits).
+func multicastMAC(group netip.Addr) mac.Addr {
+	g := group.As16()
+	return mac.Addr{0x33, 0x33, g[12], g[13], g[14], g[15]}
+}
+
+// multicastFrame builds the Ethernet frame of the multicast neighbor
+// solicitation for a target from source to its solicited-node group, with
+// solicit (the ICMPv6 message, checksum zero) as its payload, as the
+// kernel sends it for a raw ICMPv6 socket.
+func multicastFrame(local net.HardwareAddr, source, group netip.Addr, solicit []byte) []byte {
+	dst := multicastMAC(group)
+	frame := make([]byte, ethHeaderLen, ethHeaderLen+ndppacket.HeaderLen+len(solicit))
+	copy(frame[0:6], dst[:])
+	copy(frame[6:12], local)
+	binary.BigEndian.PutUint16(frame[offEtherType:], etherTypeIPv6)
+	return ndppacket.Append(frame, source, group, solicit)
 }
 
 // requestsSeen is m's count of solicitations (see endpoint.RequestsSeen):
@@ -213,7 +241,7 @@ func (g *Group) requestsSeen(m *member) (int, error) {
 	if g.lost {
 		return 0, errors.New("the solicitation watch socket's queue overflowed")
 	}
-	return m.seen + m.unicastSent, nil
+	return m.seen + m.sent + m.unicastSent, nil
 }
 
 // count reads the watch socket on the clock's ticks.
@@ -251,16 +279,20 @@ func packetDrops(fd int) (drops uint32, unknown bool) {
 	return st.Drops, false
 }
 
-// send multicasts m's solicitation to its solicited-node group.
+// send multicasts m's solicitation to its solicited-node group, as a
+// prebuilt frame through the watch socket: through the raw ICMPv6 socket
+// the kernel's IPv6 output path (a route, a neighbour entry per group,
+// multicast output) was a tenth of a large pool's CPU time. The source was
+// checked when the path was found (netpath refuses a tentative one).
 func (g *Group) send(m *member) (time.Time, error) {
-	var (
-		at  time.Time
-		err error
-	)
-	if cerr := g.rd.Control(func(fd int) { at, err = m.solicit.sendOn(fd) }); cerr != nil {
-		return time.Time{}, fmt.Errorf("sending on the ICMPv6 socket: %w", cerr)
+	at, err := g.sendFrame(m.frame, m.frameDst)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("sending the neighbor solicitation: %w", err)
 	}
-	return at, err
+	g.mu.Lock()
+	m.sent++
+	g.mu.Unlock()
+	return at, nil
 }
 
 // Start reads advertisements on clock's ticks and hands them to the
