@@ -120,6 +120,10 @@ func poolBench(ctx context.Context, o options, rt rssTool, rounds int) (string, 
 			return "", err
 		}
 	}
+	// The rounds before (200 checks at once) leave the machine busy for
+	// a while: wait, up to a minute, until no task waited for a CPU in the
+	// last ten seconds more than 2% of the time.
+	settle(ctx, 2, time.Minute)
 	loadBefore := systemLoad()
 	type series struct {
 		argv   []string
@@ -277,4 +281,23 @@ func medianInt(v []int64) int64 {
 		return 0
 	}
 	return v[len(v)/2]
+}
+
+// settle waits until the kernel's CPU pressure over the last ten seconds
+// (the share of time runnable tasks waited for a CPU) is at most pct, or
+// until limit has passed.
+func settle(ctx context.Context, pct float64, limit time.Duration) {
+	end := time.Now().Add(limit)
+	for time.Now().Before(end) && ctx.Err() == nil {
+		b, err := os.ReadFile("/proc/pressure/cpu")
+		if err != nil {
+			return
+		}
+		var avg10 float64
+		if _, err := fmt.Sscanf(string(b), "some avg10=%f", &avg10); err != nil || avg10 <= pct {
+			return
+		}
+		logf("waiting for the machine to settle (CPU pressure %.1f%%)", avg10)
+		time.Sleep(2 * time.Second)
+	}
 }
