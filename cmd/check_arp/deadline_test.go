@@ -56,24 +56,33 @@ func inProbe(pid int, exited <-chan struct{}) bool {
 	}
 }
 
+// startProbing starts inv and returns once the check is probing (see
+// inProbe); exited closes when it ends, and done then has its result. A
+// check that ends before it probes fails the test.
+func startProbing(t *testing.T, inv invocation) (p *process, exited <-chan struct{}, done <-chan result) {
+	t.Helper()
+	p = start(inv)
+	if p.startErr != nil {
+		t.Fatal(p.startErr)
+	}
+	ex := make(chan struct{})
+	d := make(chan result, 1)
+	go func() { r := p.wait(); close(ex); d <- r }()
+	if !inProbe(p.pid(), ex) {
+		t.Fatalf("the check ended before it probed: %s", <-d)
+	}
+	return p, ex, d
+}
+
 func TestSignalEndsCheckAsUnknown(t *testing.T) {
 	needLab(t)
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
 		name := map[syscall.Signal]string{syscall.SIGTERM: "SIGTERM", syscall.SIGINT: "SIGINT"}[sig]
 		t.Run(name, func(t *testing.T) {
 			// Unsignalled, this check would send for 9s.
-			p := start(invocation{args: []string{"-H", lab.SilentIP, "-p", "10", "-i", "1s", "-t", "15"}})
-			if p.startErr != nil {
-				t.Fatal(p.startErr)
-			}
-			exited := make(chan struct{})
-			done := make(chan result, 1)
-			go func() { r := p.wait(); close(exited); done <- r }()
 			// Signalled only once it is probing: a signal during the Go
 			// runtime's start would end it as Go's default handler does.
-			if !inProbe(p.pid(), exited) {
-				t.Fatalf("the check ended before it probed: %s", <-done)
-			}
+			p, _, done := startProbing(t, invocation{args: []string{"-H", lab.SilentIP, "-p", "10", "-i", "1s", "-t", "15"}})
 			sent := time.Now()
 			if !p.signal(sig) {
 				t.Fatalf("the check ended before its %s", name)
@@ -96,16 +105,7 @@ func TestSignalEndsCheckAsUnknown(t *testing.T) {
 // interrupted in its first second.
 func TestSignalEndsBriefCheckAtOnce(t *testing.T) {
 	needLab(t)
-	p := start(invocation{args: []string{"-H", lab.SilentIP}}) // -t 1s
-	if p.startErr != nil {
-		t.Fatal(p.startErr)
-	}
-	exited := make(chan struct{})
-	done := make(chan result, 1)
-	go func() { r := p.wait(); close(exited); done <- r }()
-	if !inProbe(p.pid(), exited) {
-		t.Fatalf("the check ended before it probed: %s", <-done)
-	}
+	p, _, done := startProbing(t, invocation{args: []string{"-H", lab.SilentIP}}) // -t 1s
 	if !p.signal(syscall.SIGTERM) {
 		t.Fatal("the check ended before its SIGTERM")
 	}

@@ -99,16 +99,7 @@ func TestCapabilitiesDroppedDuringTheReadLoop(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			// A silent target keeps the check in its read loop for 1.5s.
 			tc.inv.args = []string{"-H", lab.SilentIP, "-p", "1", "-t", "1.5"}
-			p := start(tc.inv)
-			if p.startErr != nil {
-				t.Fatal(p.startErr)
-			}
-			exited := make(chan struct{})
-			done := make(chan result, 1)
-			go func() { r := p.wait(); close(exited); done <- r }()
-			if !inProbe(p.pid(), exited) {
-				t.Fatalf("the check ended before it probed: %s", <-done)
-			}
+			p, exited, done := startProbing(t, tc.inv)
 			// Sample until the check ends; the last sample is from its
 			// read loop's end, whatever the load.
 			var last []string

@@ -39,11 +39,6 @@ func openWatch(ifi *net.Interface, target netip.Addr) (*packet.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return listenWatch(ifi, prog)
-}
-
-// listenWatch opens a packet socket on ifi that passes what prog passes.
-func listenWatch(ifi *net.Interface, prog []bpf.RawInstruction) (*packet.Conn, error) {
 	c, err := packet.Listen(ifi, packet.Raw, unix.ETH_P_ALL, &packet.Config{Filter: prog})
 	if err != nil {
 		// errors.Is(err, os.ErrPermission) still tells a missing

@@ -307,10 +307,22 @@ func Run(ctx context.Context, t Transport, s Schedule, obs *verdict.Observation)
 	// A frame counts by when it arrived, not when it was read: a
 	// transport may hand frames over later than they arrived (a pool's
 	// reads its socket on a clock; a busy host runs a lone check late).
-	// So before the run ends at the settle time or the deadline, the frames
-	// that arrived by then are still read: Receive with that instant,
+	// So before the run ends at the settle time or the deadline, catchUp
+	// reads the frames that arrived by then: Receive with that instant,
 	// which has passed, returns those and then ErrTimeout.
-	var settled, ended bool
+	catchUp := func(until time.Time) error {
+		for {
+			ans, err := t.Receive(until)
+			if errors.Is(err, ErrTimeout) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			handle(ans)
+		}
+	}
+	var settled bool
 	for {
 		if err := ctx.Err(); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 			finish()
@@ -320,20 +332,11 @@ func Run(ctx context.Context, t Transport, s Schedule, obs *verdict.Observation)
 		// The deadline is the normal end; ctx's own timer may fire a
 		// little later, and polling until it does would spin.
 		if !now.Before(deadline) || ctx.Err() != nil {
-			if ended {
-				break
-			}
-			ans, err := t.Receive(deadline)
-			if errors.Is(err, ErrTimeout) {
-				ended = true
-				continue
-			}
-			if err != nil {
+			if err := catchUp(deadline); err != nil {
 				finish()
 				return fmt.Errorf("receiving: %w", err)
 			}
-			handle(ans)
-			continue
+			break
 		}
 		if len(w.sentAt) < s.Count && !now.Before(due()) {
 			at, err := t.Send()
@@ -351,16 +354,11 @@ func Run(ctx context.Context, t Transport, s Schedule, obs *verdict.Observation)
 			continue
 		}
 		if lastDone && !now.Before(settleUntil) && !settled {
-			ans, err := t.Receive(settleUntil)
-			if errors.Is(err, ErrTimeout) {
-				settled = true
-				continue
-			}
-			if err != nil {
+			if err := catchUp(settleUntil); err != nil {
 				finish()
 				return fmt.Errorf("receiving: %w", err)
 			}
-			handle(ans)
+			settled = true
 			continue
 		}
 		if lastDone && !now.Before(settleUntil) {
